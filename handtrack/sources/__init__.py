@@ -1,0 +1,59 @@
+"""Depth sources: live RealSense cameras, RealSense recordings, PNG folders and array stacks.
+
+``open_source(spec)`` picks one from a spec string:
+
+- ``realsense`` or ``realsense:SERIAL`` — a live camera;
+- ``*.bag`` / ``*.db3`` — a RealSense recording (intrinsics and depth unit from the file);
+- a folder of 16-bit PNGs, or ``*.npy`` / ``*.npz`` — needs a camera profile and takes its depth unit
+  unless one is given.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from handtrack.calibration import load_profile
+from handtrack.errors import SourceError
+from handtrack.sources.base import DepthSource
+from handtrack.sources.capture import LatestFrameCapture
+from handtrack.sources.files import ArrayStackSource, PngFolderSource
+from handtrack.sources.recording import RECORDING_SUFFIXES, RealSenseRecording
+
+__all__ = ["DepthSource", "LatestFrameCapture", "open_source"]
+
+
+def open_source(
+    spec: str | Path,
+    camera_profile: str | None = None,
+    depth_unit_mm: float | None = None,
+    realtime: bool = False,
+    width: int = 640,
+    height: int = 480,
+    fps: int = 30,
+) -> DepthSource:
+    """Open the depth source a spec names (see the module docstring)."""
+    text = str(spec)
+    if text == "realsense" or text.startswith("realsense:"):
+        from handtrack.sources.camera import RealSenseCamera
+
+        serial = text.partition(":")[2] or None
+        return RealSenseCamera(serial=serial, width=width, height=height, fps=fps)
+    path = Path(text)
+    suffix = path.suffix.lower()
+    if suffix in RECORDING_SUFFIXES:
+        return RealSenseRecording(path, realtime=realtime)
+    if not path.exists():
+        raise SourceError(f"not found: {path}")
+    if not (path.is_dir() or suffix in (".npy", ".npz")):
+        raise SourceError(
+            f"{path}: unsupported source type {suffix or '(no extension)'!r}; expected .bag, .db3, .npy, .npz, "
+            "a folder of 16-bit PNGs, or 'realsense'"
+        )
+    if camera_profile is None:
+        raise SourceError(f"{path}: PNG folders and arrays carry no camera; pass --camera-profile (e.g. sr305)")
+    profile = load_profile(camera_profile)
+    unit = profile.depth_unit_mm if depth_unit_mm is None else depth_unit_mm
+    source_fps = float(fps)
+    if path.is_dir():
+        return PngFolderSource(path, profile.intrinsics, unit, source_fps)
+    return ArrayStackSource(path, profile.intrinsics, unit, source_fps)

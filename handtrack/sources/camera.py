@@ -1,0 +1,116 @@
+"""Live RealSense depth cameras through pyrealsense2.
+
+Supported: the D400 series (D415, D435/D435i, D455 ...) on any recent librealsense, and the SR300/SR305.
+The SR300 is only enumerated by librealsense <= 2.50 (install ``pyrealsense2<=2.50``); the SR305 stays
+supported in later releases. Recordings from any of them play on any version.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+
+import numpy as np
+import pyrealsense2 as rs
+
+from handtrack.errors import CameraNotFoundError, SourceError
+from handtrack.sources.base import DepthSource
+from handtrack.sources.rs_convert import depth_unit_mm_from_scale, device_info, intrinsics_from_rs
+from handtrack.types import Frame, Intrinsics
+
+log = logging.getLogger(__name__)
+
+
+def list_devices() -> list[dict[str, str]]:
+    """name / serial / firmware / product line / USB type of every connected RealSense device."""
+    return [device_info(dev) for dev in rs.context().query_devices()]
+
+
+def depth_modes(device: "rs.device") -> list[tuple[int, int, int]]:
+    """(width, height, fps) of every z16 depth mode a device offers, sorted."""
+    modes = set()
+    for sensor in device.query_sensors():
+        for profile in sensor.get_stream_profiles():
+            if profile.stream_type() == rs.stream.depth and profile.format() == rs.format.z16:
+                vsp = profile.as_video_stream_profile()
+                modes.add((vsp.width(), vsp.height(), profile.fps()))
+    return sorted(modes)
+
+
+class RealSenseCamera(DepthSource):
+    """A connected RealSense camera's depth stream (the depth sensor's own intrinsics, no alignment)."""
+
+    def __init__(self, serial: str | None = None, width: int = 640, height: int = 480, fps: int = 30,
+                 timeout_ms: int = 5000) -> None:
+        devices = list(rs.context().query_devices())
+        if not devices:
+            raise CameraNotFoundError("no RealSense camera connected; plug one in (USB 3) or replay a recording")
+        serials = [dev.get_info(rs.camera_info.serial_number) for dev in devices]
+        if serial is None:
+            serial = serials[0]
+        elif serial not in serials:
+            raise CameraNotFoundError(f"no RealSense camera with serial {serial}; connected: {', '.join(serials)}")
+        device = devices[serials.index(serial)]
+        modes = depth_modes(device)
+        if (width, height, fps) not in modes:
+            offered = ", ".join(f"{w}x{h}@{f}" for w, h, f in modes)
+            raise SourceError(f"camera {serial} has no {width}x{height}@{fps} depth mode; it offers: {offered}")
+        self.serial = serial
+        self._device_info = device_info(device)
+        self._fps = float(fps)
+        self._timeout_ms = timeout_ms
+        self._pipeline = rs.pipeline()
+        config = rs.config()
+        config.enable_device(serial)
+        config.enable_stream(rs.stream.depth, width, height, rs.format.z16, fps)
+        try:
+            profile = self._pipeline.start(config)
+        except RuntimeError as exc:
+            raise SourceError(f"cannot start camera {serial}: {exc}") from exc
+        self._running = True
+        stream = profile.get_stream(rs.stream.depth).as_video_stream_profile()
+        self._intrinsics = intrinsics_from_rs(stream.get_intrinsics())
+        self._depth_unit_mm = depth_unit_mm_from_scale(profile.get_device().first_depth_sensor().get_depth_scale())
+        self.description = f"{self._device_info.get('name', 'RealSense')} {serial}"
+        log.info("started %s: %dx%d@%d, depth unit %.4f mm", self.description, width, height, fps,
+                 self._depth_unit_mm)
+
+    @property
+    def intrinsics(self) -> Intrinsics:
+        return self._intrinsics
+
+    @property
+    def depth_unit_mm(self) -> float:
+        return self._depth_unit_mm
+
+    @property
+    def nominal_fps(self) -> float:
+        return self._fps
+
+    @property
+    def device_info(self) -> dict[str, str]:
+        return dict(self._device_info)
+
+    def __iter__(self) -> Iterator[Frame]:
+        index = 0
+        while self._running:
+            ok, frames = self._pipeline.try_wait_for_frames(self._timeout_ms)
+            if not self._running:
+                break
+            if not ok:
+                raise SourceError(f"camera {self.serial} delivered no frame for {self._timeout_ms} ms (unplugged?)")
+            depth = frames.get_depth_frame()
+            if not depth:
+                continue
+            yield Frame(np.asanyarray(depth.get_data()).copy(), self._depth_unit_mm, self._intrinsics,
+                        float(depth.get_timestamp()), index, self.description,
+                        {"frame_number": str(depth.get_frame_number())})
+            index += 1
+
+    def close(self) -> None:
+        if self._running:
+            self._running = False
+            try:
+                self._pipeline.stop()
+            except RuntimeError:
+                log.debug("camera pipeline already stopped")
