@@ -1,0 +1,51 @@
+"""The ``handtrack`` command line (typer).
+
+Every user mistake (missing file, corrupt recording, unknown profile, no camera) prints one line on stderr
+and exits with code 2; ``--debug`` shows the traceback instead.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+import typer
+
+from handtrack.cli import doctor, info, record, replay
+from handtrack.cli.common import STATE, error_console
+from handtrack.errors import HandtrackError
+
+app = typer.Typer(
+    name="handtrack", add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+    help="Real-time 3D hand tracking from a RealSense depth camera.",
+)
+
+
+@app.callback()
+def _global_options(
+    debug: bool = typer.Option(False, "--debug", help="Show full tracebacks and debug logging."),
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="Log progress (INFO)."),
+) -> None:
+    STATE.debug = debug
+    level = logging.DEBUG if debug else logging.INFO if verbose else logging.WARNING
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+
+
+app.command("doctor")(doctor.doctor)
+app.command("info")(info.info)
+app.command("record")(record.record)
+app.command("replay")(replay.replay)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    try:
+        app()
+    except HandtrackError as exc:
+        if STATE.debug:
+            raise
+        error_console.print(f"error: {exc}", markup=False, highlight=False, soft_wrap=True)
+        sys.exit(2)
+    except KeyboardInterrupt:
+        error_console.print("interrupted", markup=False)
+        sys.exit(130)

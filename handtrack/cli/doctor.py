@@ -1,0 +1,76 @@
+"""``handtrack doctor``: what this machine has (versions, inference providers, GPU, cameras)."""
+
+from __future__ import annotations
+
+import importlib
+import platform
+import shutil
+import subprocess
+
+from rich.table import Table
+
+from handtrack import __version__
+from handtrack.cli.common import console
+
+_PACKAGES = ("numpy", "cv2", "onnxruntime", "pyrealsense2", "typer", "rich", "torch", "onnx", "open3d")
+
+
+def _version(module_name: str) -> str:
+    try:
+        module = importlib.import_module(module_name)
+    except Exception:  # noqa: BLE001 - any import failure means "not usable"
+        return "not installed"
+    version = getattr(module, "__version__", None)
+    if version is None:
+        from importlib import metadata
+
+        try:
+            version = metadata.version(module_name)
+        except metadata.PackageNotFoundError:
+            version = "installed"
+    return str(version)
+
+
+def _gpus() -> list[str]:
+    names: list[str] = []
+    if shutil.which("nvidia-smi"):
+        try:
+            out = subprocess.run(["nvidia-smi", "-L"], capture_output=True, text=True, timeout=10, check=False)
+            names = [line.strip() for line in out.stdout.splitlines() if line.strip()]
+        except (OSError, subprocess.TimeoutExpired):
+            pass
+    return names
+
+
+def doctor() -> None:
+    """Versions, onnxruntime providers, GPUs and connected RealSense cameras."""
+    table = Table(title=f"handtrack {__version__} on Python {platform.python_version()} ({platform.machine()})")
+    table.add_column("component")
+    table.add_column("status")
+    for name in _PACKAGES:
+        table.add_row("opencv" if name == "cv2" else name, _version(name))
+    try:
+        import onnxruntime
+
+        providers = ", ".join(onnxruntime.get_available_providers())
+    except Exception:  # noqa: BLE001
+        providers = "onnxruntime not importable"
+    table.add_row("onnxruntime providers", providers)
+    gpus = _gpus()
+    table.add_row("GPU", "; ".join(gpus) if gpus else "none found (nvidia-smi absent or no device)")
+    console.print(table)
+
+    from handtrack.sources.camera import list_devices
+
+    devices = list_devices()
+    cams = Table(title="RealSense cameras")
+    for col in ("name", "serial", "firmware", "product line", "USB"):
+        cams.add_column(col)
+    for dev in devices:
+        cams.add_row(dev.get("name", "?"), dev.get("serial", "?"), dev.get("firmware", "?"),
+                     dev.get("product_line", "?"), dev.get("usb_type", "?"))
+    if devices:
+        console.print(cams)
+    else:
+        console.print("RealSense cameras: none connected")
+    console.print("Note: live SR300 needs pyrealsense2 <= 2.50; D400 and SR305 work on current releases.")
