@@ -6,6 +6,9 @@
 - ``*.bag`` / ``*.db3`` — a RealSense recording (intrinsics and depth unit from the file);
 - a folder of 16-bit PNGs, or ``*.npy`` / ``*.npz`` — needs a camera profile and takes its depth unit
   unless one is given.
+
+Offline sources yield every frame as fast as the consumer takes them; ``realtime=True`` paces them at the
+recorded speed and drops frames a slow consumer misses.
 """
 
 from __future__ import annotations
@@ -17,9 +20,10 @@ from handtrack.errors import SourceError
 from handtrack.sources.base import DepthSource
 from handtrack.sources.capture import LatestFrameCapture
 from handtrack.sources.files import ArrayStackSource, PngFolderSource
+from handtrack.sources.pacing import PacedSource
 from handtrack.sources.recording import RECORDING_SUFFIXES, RealSenseRecording
 
-__all__ = ["DepthSource", "LatestFrameCapture", "open_source"]
+__all__ = ["DepthSource", "LatestFrameCapture", "PacedSource", "open_source"]
 
 
 def open_source(
@@ -40,8 +44,14 @@ def open_source(
         return RealSenseCamera(serial=serial, width=width, height=height, fps=fps)
     path = Path(text)
     suffix = path.suffix.lower()
+    source = _open_offline(path, suffix, camera_profile, depth_unit_mm, fps)
+    return PacedSource(source) if realtime else source
+
+
+def _open_offline(path: Path, suffix: str, camera_profile: str | None, depth_unit_mm: float | None,
+                  fps: int) -> DepthSource:
     if suffix in RECORDING_SUFFIXES:
-        return RealSenseRecording(path, realtime=realtime)
+        return RealSenseRecording(path)
     if not path.exists():
         raise SourceError(f"not found: {path}")
     if not (path.is_dir() or suffix in (".npy", ".npz")):
@@ -53,7 +63,6 @@ def open_source(
         raise SourceError(f"{path}: PNG folders and arrays carry no camera; pass --camera-profile (e.g. sr305)")
     profile = load_profile(camera_profile)
     unit = profile.depth_unit_mm if depth_unit_mm is None else depth_unit_mm
-    source_fps = float(fps)
     if path.is_dir():
-        return PngFolderSource(path, profile.intrinsics, unit, source_fps)
-    return ArrayStackSource(path, profile.intrinsics, unit, source_fps)
+        return PngFolderSource(path, profile.intrinsics, unit, float(fps))
+    return ArrayStackSource(path, profile.intrinsics, unit, float(fps))

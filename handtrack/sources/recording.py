@@ -1,16 +1,19 @@
 """RealSense recordings (ROS1 ``.bag`` and rosbag2 ``.db3``) played through pyrealsense2.
 
-Playback runs in non-real-time mode by default: the SDK hands over every depth frame exactly once, in order,
-however slow the consumer, and the end of the file ends iteration. ``realtime=True`` paces frames at the
-recorded speed instead (the SDK then drops frames a slow consumer misses, as a live camera would).
+Playback always runs in the SDK's non-real-time mode: every depth frame exactly once, in order, however slow
+the consumer, and the end of the file ends iteration. To pace at the recorded speed, wrap the source in
+:class:`~handtrack.sources.pacing.PacedSource` (``open_source(..., realtime=True)`` does).
 """
 
 from __future__ import annotations
 
 import logging
+import queue
 import re
 import sqlite3
+import threading
 import time
+from collections.abc import Callable
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -135,10 +138,9 @@ def inspect_recording(path: str | Path) -> RecordingInfo:
 class RealSenseRecording(DepthSource):
     """Depth frames of a ``.bag`` / ``.db3`` recording, each exactly once, in order."""
 
-    def __init__(self, path: str | Path, realtime: bool = False) -> None:
+    def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
         check_recording_path(self.path)
-        self.realtime = realtime
         device = _open_playback_device(self.path)
         profile, scale = _depth_profile(device, self.path)
         self._intrinsics = intrinsics_from_rs(profile.get_intrinsics())
@@ -146,7 +148,7 @@ class RealSenseRecording(DepthSource):
         self._fps = float(profile.fps())
         self._device_info = device_info(device)
         self._duration_s = device.as_playback().get_duration().total_seconds()
-        self._pipeline: rs.pipeline | None = None
+        self._stop_playback: Callable[[], None] | None = None
         self.description = f"RealSense recording {self.path.name}"
 
     @property
@@ -169,50 +171,61 @@ class RealSenseRecording(DepthSource):
     def device_info(self) -> dict[str, str]:
         return dict(self._device_info)
 
-    def _start(self) -> tuple["rs.pipeline", "rs.playback"]:
-        pipeline = rs.pipeline()
-        config = rs.config()
-        config.enable_device_from_file(str(self.path), repeat_playback=False)
-        config.enable_stream(rs.stream.depth)
-        try:
-            profile = call_with_timeout(lambda: pipeline.start(config), _OPEN_TIMEOUT_S,
-                                        f"{self.path}: playback did not start (incomplete or corrupt file)")
-        except RuntimeError as exc:
-            raise RecordingError(f"{self.path}: cannot play the recording ({exc})") from exc
-        playback = profile.get_device().as_playback()
-        playback.set_real_time(self.realtime)
-        return pipeline, playback
-
     def __iter__(self) -> Iterator[Frame]:
+        """Play the file from the start; frames reach the consumer through a small blocking queue, so the
+        SDK's non-real-time playback waits for a slow consumer instead of dropping frames."""
         self.close()
-        pipeline, playback = self._start()
-        self._pipeline = pipeline
+        device = _open_playback_device(self.path)
+        playback = device.as_playback()
+        playback.set_real_time(False)  # before any sensor starts: no frame is played in real time
+        sensor = next(s for s in device.query_sensors() if s.is_depth_sensor())
+        profile = next(p for p in sensor.get_stream_profiles() if p.stream_type() == rs.stream.depth)
+        frames: queue.Queue[tuple[np.ndarray, float, int]] = queue.Queue(maxsize=4)
+        stopping = threading.Event()
+
+        def on_frame(frame: "rs.frame") -> None:
+            item = (np.asanyarray(frame.get_data()).copy(), float(frame.get_timestamp()), frame.get_frame_number())
+            while not stopping.is_set():
+                try:
+                    frames.put(item, timeout=0.1)
+                    return
+                except queue.Full:
+                    continue
+
+        sensor.open(profile)
+        sensor.start(on_frame)
+        self._stop_playback = lambda: self._shutdown(stopping, frames, sensor)
         index = 0
         stalled_since = time.monotonic()
         try:
             while True:
-                ok, frames = pipeline.try_wait_for_frames(_POLL_MS)
-                if not ok:
-                    if playback.current_status() == rs.playback_status.stopped:
+                try:
+                    image, timestamp_ms, frame_number = frames.get(timeout=_POLL_MS / 1000.0)
+                except queue.Empty:
+                    if playback.current_status() == rs.playback_status.stopped and frames.empty():
                         break  # end of file
                     if time.monotonic() - stalled_since > _STALL_LIMIT_S:
                         raise RecordingError(f"{self.path}: playback stalled after {index} frames (corrupt file?)")
                     continue
                 stalled_since = time.monotonic()
-                depth = frames.get_depth_frame()
-                if not depth:
-                    continue
-                image = np.asanyarray(depth.get_data()).copy()
-                yield Frame(image, self._depth_unit_mm, self._intrinsics, float(depth.get_timestamp()), index,
-                            self.description, {"frame_number": str(depth.get_frame_number())})
+                yield Frame(image, self._depth_unit_mm, self._intrinsics, timestamp_ms, index, self.description,
+                            {"frame_number": str(frame_number)})
                 index += 1
         finally:
             self.close()
 
-    def close(self) -> None:
-        if self._pipeline is not None:
+    @staticmethod
+    def _shutdown(stopping: threading.Event, frames: "queue.Queue[object]", sensor: "rs.sensor") -> None:
+        stopping.set()  # releases a callback blocked on the full queue
+        while not frames.empty():
+            frames.get_nowait()
+        for action in (sensor.stop, sensor.close):
             try:
-                self._pipeline.stop()
+                action()
             except RuntimeError:
-                log.debug("pipeline already stopped")
-            self._pipeline = None
+                log.debug("playback sensor already stopped")
+
+    def close(self) -> None:
+        stop, self._stop_playback = self._stop_playback, None
+        if stop is not None:
+            stop()
