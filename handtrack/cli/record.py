@@ -26,12 +26,13 @@ def record(
     fps: int = typer.Option(30, "--fps", help="Live frame rate; also the nominal rate written for PNG folders."),
     max_frames: Optional[int] = typer.Option(None, "--max-frames", min=1, help="Stop after this many frames."),
     duration: Optional[float] = typer.Option(None, "--duration", min=0.0, help="Stop after this many seconds."),
+    realtime: bool = typer.Option(False, "--realtime", help="Copy a --from source at its recorded pace."),
 ) -> None:
     """Record depth frames with their intrinsics, depth unit and timestamps. Ctrl-C stops and keeps the file."""
     width, height = parse_resolution(resolution)
     spec = from_ if from_ is not None else ("realsense:" + serial if serial else "realsense")
     source = open_source(spec, camera_profile=camera_profile, depth_unit_mm=depth_unit, width=width, height=height,
-                         fps=fps)
+                         fps=fps, realtime=realtime and from_ is not None)
     with source:
         info = source.device_info or {"name": f"handtrack recording of {source.description}"}
         writer = RecordingWriter(out, source.intrinsics, source.depth_unit_mm, int(round(source.nominal_fps or fps)),

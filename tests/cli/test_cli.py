@@ -1,0 +1,158 @@
+"""The CLI as users run it: a subprocess, its output and its exit code."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import cv2
+import numpy as np
+import pytest
+
+from tests.conftest import REPO, pattern_frame
+
+
+def run_cli(*args: str, timeout: float = 120) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "handtrack", *map(str, args)], capture_output=True, text=True,
+                          timeout=timeout, cwd=REPO)
+
+
+def assert_user_error(proc: subprocess.CompletedProcess, message: str) -> None:
+    assert proc.returncode == 2, proc.stderr
+    assert "Traceback" not in proc.stderr
+    lines = [line for line in proc.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, proc.stderr
+    assert lines[0].startswith("error: ") and message in lines[0], lines[0]
+
+
+def test_info_reports_the_real_d435_recording(d435_bag):
+    proc = run_cli("info", d435_bag)
+    assert proc.returncode == 0, proc.stderr
+    out = proc.stdout
+    assert "Intel RealSense D435" in out
+    assert "z16 640x480" in out and "fx 390.43" in out
+    assert "1 mm per unit" in out
+    assert "depth frames" in out
+
+
+def test_record_from_png_folder_then_info_and_replay(sr305_dir, tmp_path):
+    out = tmp_path / "sr305.db3"
+    proc = run_cli("record", out, "--from", sr305_dir, "--camera-profile", "sr305")
+    assert proc.returncode == 0, proc.stderr
+    assert "wrote 19 frames" in proc.stdout
+    info = run_cli("info", out)
+    assert "0.125 mm per unit" in info.stdout and "fx 476.01" in info.stdout
+    assert [line for line in info.stdout.splitlines() if "depth frames" in line][0].split()[-2] == "19"
+    replay = run_cli("replay", out)
+    assert replay.returncode == 0 and "frames" in replay.stdout
+
+
+def test_ctrl_c_keeps_every_frame_recorded_so_far(tmp_path):
+    profile = tmp_path / "small.json"
+    frame = pattern_frame(0)
+    profile.write_text(json.dumps({
+        "name": "small", "description": "test camera", "source": "made by the test",
+        "intrinsics": frame.intrinsics.to_dict(), "depth_unit_mm": 0.125,
+    }))
+    stack = np.stack([pattern_frame(i).depth for i in range(100)])
+    np.savez(tmp_path / "s.npz", depth=stack, timestamps_ms=np.arange(100) * 100.0)  # 10 s at 10 fps
+    out = tmp_path / "interrupted.db3"
+    proc = subprocess.Popen([sys.executable, "-m", "handtrack", "record", str(out), "--from", str(tmp_path / "s.npz"),
+                             "--camera-profile", str(profile), "--realtime"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=REPO)
+    deadline = time.monotonic() + 60
+    while not out.exists() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    time.sleep(2.0)
+    proc.send_signal(signal.SIGINT)
+    stdout, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 0, stderr
+    written = int(stdout.split("wrote ")[1].split()[0])
+    assert "(Ctrl-C)" in stdout and 0 < written < 100
+    from handtrack.sources import open_source
+
+    with open_source(out) as source:
+        frames = list(source)
+    assert [f.index for f in frames] == list(range(written))
+    np.testing.assert_array_equal(frames[-1].depth, pattern_frame(written - 1).depth)
+
+
+# -- bad input: one line on stderr, exit code 2, no traceback ----------------------------------------------------
+
+
+def test_missing_file():
+    assert_user_error(run_cli("info", "no/such/file.bag"), "recording not found: no/such/file.bag")
+
+
+def test_unsupported_extension(tmp_path):
+    (tmp_path / "clip.mp4").write_bytes(b"\x00" * 100)
+    assert_user_error(run_cli("info", tmp_path / "clip.mp4"), "unsupported recording type '.mp4'")
+    assert_user_error(run_cli("replay", tmp_path / "clip.mp4", "--camera-profile", "sr305"),
+                      "unsupported source type '.mp4'")
+
+
+def test_truncated_bag(d435_bag, tmp_path):
+    cut = tmp_path / "cut.bag"
+    cut.write_bytes(d435_bag.read_bytes()[:400_000])
+    assert_user_error(run_cli("info", cut), "cut.bag: corrupt or truncated recording")
+
+
+def test_truncated_db3(pattern_recording, tmp_path):
+    cut = tmp_path / "cut.db3"
+    cut.write_bytes(pattern_recording.read_bytes()[: pattern_recording.stat().st_size // 2])
+    assert_user_error(run_cli("replay", cut), "cut.db3: corrupt or truncated .db3 recording")
+
+
+def test_recording_without_depth(pattern_recording, tmp_path):
+    import shutil
+    import sqlite3
+
+    path = tmp_path / "nodepth.db3"
+    shutil.copy(pattern_recording, path)
+    with sqlite3.connect(path) as db:
+        db.execute("UPDATE topics SET name = replace(name, 'Depth_0', 'Color_0')")
+    assert_user_error(run_cli("info", path), "the recording holds no depth stream")
+
+
+def test_eight_bit_png(tmp_path):
+    cv2.imwrite(str(tmp_path / "frame.png"), np.zeros((480, 640), np.uint8))
+    proc = run_cli("record", tmp_path / "o.db3", "--from", tmp_path, "--camera-profile", "sr305")
+    assert_user_error(proc, "frame.png: 8-bit uint8 image; a depth image must be 16-bit")
+
+
+def test_wrongly_sized_png(tmp_path):
+    cv2.imwrite(str(tmp_path / "frame.png"), np.zeros((240, 320), np.uint16))
+    proc = run_cli("replay", tmp_path, "--camera-profile", "sr305")
+    assert_user_error(proc, "image is 320x240 but the camera profile is 640x480")
+
+
+def test_unknown_camera_profile(tmp_path):
+    proc = run_cli("replay", tmp_path, "--camera-profile", "kinect2")
+    assert_user_error(proc, "unknown camera profile 'kinect2'")
+
+
+def test_no_camera_connected(tmp_path):
+    import pyrealsense2 as rs
+
+    if len(rs.context().query_devices()) > 0:
+        pytest.skip("a RealSense camera is connected, so 'no camera' cannot be shown")
+    assert_user_error(run_cli("record", tmp_path / "live.db3"), "no RealSense camera connected")
+
+
+def test_debug_shows_the_traceback():
+    proc = run_cli("--debug", "info", "no/such/file.bag")
+    assert proc.returncode != 0 and "Traceback" in proc.stderr and "RecordingError" in proc.stderr
+
+
+def test_usage_errors_exit_2():
+    proc = run_cli("record", "o.db3", "--resolution", "big")
+    assert proc.returncode == 2 and "WIDTHxHEIGHT" in proc.stderr
+
+
+def test_doctor_lists_versions_and_cameras():
+    proc = run_cli("doctor")
+    assert proc.returncode == 0, proc.stderr
+    assert "pyrealsense2" in proc.stdout and "onnxruntime providers" in proc.stdout
+    assert "RealSense cameras" in proc.stdout
