@@ -1,7 +1,6 @@
 """The CLI as users run it: a subprocess, its output and its exit code."""
 
 import json
-import os
 import signal
 import subprocess
 import sys

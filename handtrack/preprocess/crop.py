@@ -1,0 +1,125 @@
+"""The normalised crop: one affine warp from the depth image to the network input, and its exact inverse.
+
+Shapes and units: depth images are (H, W) raw units; crops are (S, S) float32 in the normalised units of
+:mod:`handtrack.preprocess.params`; joints are (J, 3).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from handtrack.geometry import deproject_pixels_to_points, project_points_to_pixels
+from handtrack.preprocess.params import CropParams
+from handtrack.types import Intrinsics
+
+
+@dataclass(frozen=True)
+class CropTransform:
+    """Where a crop came from.
+
+    image_to_crop: (2, 3) affine mapping image pixel (u, v) to crop pixel (x, y) (pixel-centre convention).
+    centre_uvz: (u_c px, v_c px, z_c mm) of the cube centre. cube_half_mm: the cube's half-size s (after
+    scale augmentation). size: crop side in pixels.
+    """
+
+    image_to_crop: np.ndarray
+    centre_uvz: tuple[float, float, float]
+    cube_half_mm: float
+    size: int
+
+    @property
+    def crop_to_image(self) -> np.ndarray:
+        """(2, 3) inverse affine: crop pixel -> image pixel."""
+        return cv2.invertAffineTransform(self.image_to_crop)
+
+    def box_px(self) -> tuple[float, float, float, float]:
+        """(left, top, right, bottom) image-pixel bounds of the crop window (axis-aligned hull)."""
+        s = self.size
+        corners = np.array([[-0.5, -0.5], [s - 0.5, -0.5], [-0.5, s - 0.5], [s - 0.5, s - 0.5]])
+        img = corners @ self.crop_to_image[:, :2].T + self.crop_to_image[:, 2]
+        return (float(img[:, 0].min()), float(img[:, 1].min()), float(img[:, 0].max()), float(img[:, 1].max()))
+
+
+def make_crop_transform(
+    centre_xyz_mm: np.ndarray,
+    intrinsics: Intrinsics,
+    params: CropParams,
+    rotation_deg: float = 0.0,
+    scale: float = 1.0,
+) -> CropTransform:
+    """The warp for a cube centred on ``centre_xyz_mm`` (3,) camera space.
+
+    The window is the projection of the cube's x/y extent at depth z_c: half-width s * fx / z_c and
+    half-height s * |fy| / z_c pixels. ``rotation_deg`` rotates the window in the image plane about its centre
+    and ``scale`` multiplies the cube size (window and depth range together): the training augmentations.
+    """
+    centre = np.asarray(centre_xyz_mm, dtype=np.float64)
+    z_c = float(centre[2])
+    if not z_c > 0:
+        raise ValueError(f"crop centre must be in front of the camera, got z = {z_c} mm")
+    u_c, v_c = project_points_to_pixels(centre, intrinsics)
+    s = params.cube_half_mm * scale
+    half_w = s * intrinsics.fx / z_c
+    half_h = s * abs(intrinsics.fy) / z_c
+    size = params.input_size
+    # crop (x, y) = R(theta) * ((u - u_c) * size / (2 half_w), (v - v_c) * size / (2 half_h)) + (size - 1) / 2
+    kx, ky = size / (2 * half_w), size / (2 * half_h)
+    cos_t, sin_t = math.cos(math.radians(rotation_deg)), math.sin(math.radians(rotation_deg))
+    linear = np.array([[cos_t * kx, -sin_t * ky], [sin_t * kx, cos_t * ky]])
+    offset = np.array([(size - 1) / 2.0, (size - 1) / 2.0]) - linear @ np.array([u_c, v_c])
+    matrix = np.hstack([linear, offset[:, None]])
+    return CropTransform(matrix, (float(u_c), float(v_c), z_c), s, size)
+
+
+def crop_depth(depth_raw: np.ndarray, depth_unit_mm: float, transform: CropTransform,
+               params: CropParams) -> np.ndarray:
+    """(S, S) float32 normalised crop of a raw depth image.
+
+    Nearest-neighbour resampling of the raw image (never interpolates across a depth edge), then
+    (z - z_c) / s inside [z_c - s, z_c + s), ``params.background_value`` elsewhere.
+    """
+    size = transform.size
+    warped = cv2.warpAffine(depth_raw, transform.image_to_crop, (size, size), flags=cv2.INTER_NEAREST,
+                            borderMode=cv2.BORDER_CONSTANT, borderValue=0)
+    z = warped.astype(np.float32) * np.float32(depth_unit_mm)
+    z_c, s = transform.centre_uvz[2], transform.cube_half_mm
+    normalised = (z - np.float32(z_c)) / np.float32(s)
+    inside = (warped > 0) & (normalised >= -1.0) & (normalised < 1.0)
+    return np.where(inside, normalised, np.float32(params.background_value)).astype(np.float32)
+
+
+def hand_mask(crop: np.ndarray, params: CropParams) -> np.ndarray:
+    """(S, S) bool: crop pixels that hold hand depth (everything but the background value)."""
+    return crop < params.background_value
+
+
+def image_uvd_to_crop(joints_uvd: np.ndarray, transform: CropTransform) -> np.ndarray:
+    """(J, 3) image (u px, v px, z mm) -> crop-normalised (u, v in (-0.5, 0.5); d = (z - z_c) / s)."""
+    uvd = np.asarray(joints_uvd, dtype=np.float64)
+    m = transform.image_to_crop
+    xy = uvd[:, :2] @ m[:, :2].T + m[:, 2]
+    out = np.empty_like(uvd)
+    out[:, :2] = (xy + 0.5) / transform.size - 0.5
+    out[:, 2] = (uvd[:, 2] - transform.centre_uvz[2]) / transform.cube_half_mm
+    return out
+
+
+def crop_to_image_uvd(joints_crop: np.ndarray, transform: CropTransform) -> np.ndarray:
+    """Inverse of :func:`image_uvd_to_crop`: (J, 3) crop-normalised -> image (u px, v px, z mm)."""
+    crop = np.asarray(joints_crop, dtype=np.float64)
+    xy = (crop[:, :2] + 0.5) * transform.size - 0.5
+    inv = transform.crop_to_image
+    out = np.empty_like(crop)
+    out[:, :2] = xy @ inv[:, :2].T + inv[:, 2]
+    out[:, 2] = transform.centre_uvz[2] + crop[:, 2] * transform.cube_half_mm
+    return out
+
+
+def crop_to_xyz_mm(joints_crop: np.ndarray, transform: CropTransform, intrinsics: Intrinsics) -> np.ndarray:
+    """(J, 3) crop-normalised joints -> camera space millimetres."""
+    uvd = crop_to_image_uvd(joints_crop, transform)
+    return deproject_pixels_to_points(uvd[:, :2], uvd[:, 2], intrinsics)

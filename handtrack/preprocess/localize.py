@@ -1,0 +1,351 @@
+"""Hand localisation: where in the frame is the hand, and its 3D centre (DESIGN.md section 4).
+
+Baseline method, on a depth image subsampled to about 160 px wide (fast; the crop itself uses full
+resolution):
+
+1. keep depth within ``[near_mm, far_mm]``;
+2. seed: the nearest surface patch large enough not to be a speckle;
+3. grow the seed's surface with a flood fill that stops at depth jumps (a hand in front of the body is cut
+   off from the torso behind it);
+4. centre: 3D centre of mass of the grown points inside the cube, re-centred a few times;
+5. forearm: where the grown surface leaves the cube is the arm; points further than a hand length from the
+   far (finger) end along that direction are dropped, and the centre is re-computed;
+6. the result is a hand if its visible area fits a hand at that distance, otherwise "no hand" with the reason.
+
+Tracking seeds step 4 with the previous frame's centre and falls back to a fresh search when that fails.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import cv2
+import numpy as np
+
+from handtrack.geometry import pixel_rays, project_points_to_pixels
+from handtrack.types import Frame, Intrinsics
+
+
+@dataclass(frozen=True)
+class LocalizerConfig:
+    """Tunable localisation settings (millimetres unless named otherwise)."""
+
+    near_mm: float = 150.0
+    far_mm: float = 1500.0
+    cube_half_mm: float = 150.0
+    mm_per_px: float = 5.0  # working resolution: pixel spacing at the nearest depth (step between 2 and 8 px)
+    seed_band_mm: float = 60.0  # depth band of the seed patch behind the nearest point
+    hand_band_mm: float = 130.0  # the hand lies less than this behind its nearest surface
+    reach_mm: float = 220.0  # the hand lies within this distance of the seed patch (stops drift along the arm)
+    max_candidates: int = 4  # seeds tried, nearest first, before giving up
+    track_margin: float = 1.5  # tracking searches the previous cube grown by this factor
+    depth_jump_mm: float = 25.0  # neighbouring pixels further apart than this belong to different surfaces
+    min_hand_area_mm2: float = 4000.0  # smaller: a fingertip-sized blob, noise, a hand mostly out of view
+    max_hand_area_mm2: float = 40000.0  # larger: a wall, a torso, a desk
+    max_boundary_coverage: float = 0.3  # a surface crossing more of the cube's rim than this is a wall/body
+    hand_length_mm: float = 200.0  # kept from the finger end when the forearm is cut
+    refine_iterations: int = 6
+    max_hands: int = 1
+
+
+@dataclass
+class HandCandidate:
+    """A located hand: centre_xyz_mm (3,) camera space, centre_uvz (u px, v px, z mm), its visible area."""
+
+    centre_xyz_mm: np.ndarray
+    centre_uvz: tuple[float, float, float]
+    area_mm2: float
+    n_points: int
+    forearm_cut: bool = False
+
+
+@dataclass
+class Localization:
+    """Result for one frame: hands found (nearest first) or, when none, the reason."""
+
+    hands: list[HandCandidate] = field(default_factory=list)
+    reason: str = ""
+
+    @property
+    def found(self) -> bool:
+        return bool(self.hands)
+
+
+@dataclass
+class _Grid:
+    """The frame at working resolution: depth (h, w) mm, and per-pixel 3D points and footprints."""
+
+    z: np.ndarray
+    xyz: np.ndarray  # (h, w, 3) camera-space points, mm
+    area: np.ndarray  # (h, w) mm^2 of surface each pixel covers (facing the camera)
+
+    def points(self, mask: np.ndarray) -> np.ndarray:
+        return self.xyz[mask]
+
+    def area_mm2(self, mask: np.ndarray) -> float:
+        return float(self.area[mask].sum())
+
+
+@lru_cache(maxsize=8)
+def _strided_rays(intrinsics: Intrinsics, step: int) -> np.ndarray:
+    """(h, w, 2) contiguous pixel rays at the working resolution, cached per camera."""
+    return np.ascontiguousarray(pixel_rays(intrinsics)[::step, ::step])
+
+
+def _working_step(frame: Frame, config: LocalizerConfig) -> int:
+    """Subsampling step that gives about ``config.mm_per_px`` between samples at the nearest depth.
+
+    A hand close to the camera covers many pixels and needs fewer of them; the nearest depth is estimated on
+    a 16x subsample.
+    """
+    coarse = frame.depth[::16, ::16].astype(np.float32) * np.float32(frame.depth_unit_mm)
+    coarse = coarse[(coarse >= config.near_mm) & (coarse <= config.far_mm)]
+    if coarse.size == 0:
+        return 4
+    z_near = float(np.partition(coarse, min(2, coarse.size - 1))[min(2, coarse.size - 1)])
+    return int(np.clip(round(config.mm_per_px * abs(frame.intrinsics.fx) / z_near), 2, 8))
+
+
+def _grid(frame: Frame, config: LocalizerConfig) -> _Grid:
+    intr = frame.intrinsics
+    step = _working_step(frame, config)
+    raw = frame.depth[::step, ::step]
+    z = raw.astype(np.float32) * np.float32(frame.depth_unit_mm)
+    z[(z < config.near_mm) | (z > config.far_mm)] = 0.0
+    rays = _strided_rays(intr, step)
+    xyz = np.empty(z.shape + (3,), dtype=np.float32)
+    xyz[..., 0] = rays[..., 0] * z
+    xyz[..., 1] = rays[..., 1] * z
+    xyz[..., 2] = z
+    area = z * z * np.float32(step * step / abs(intr.fx * intr.fy))
+    return _Grid(z, xyz, area)
+
+
+def _seed(grid: _Grid, config: LocalizerConfig, excluded: np.ndarray) -> tuple[tuple[int, int] | None, str]:
+    """Nearest surface patch of at least a quarter-hand's area: a pixel near its middle, or why there is none."""
+    valid = (grid.z > 0) & ~excluded
+    if not valid.any():
+        return None, f"no depth between {config.near_mm:.0f} and {config.far_mm:.0f} mm"
+    z = np.where(valid, grid.z, np.inf)
+    for _ in range(8):
+        z_min = float(z.min())
+        if not np.isfinite(z_min):
+            break
+        band = z < z_min + config.seed_band_mm
+        count, labels = cv2.connectedComponents(band.astype(np.uint8), connectivity=8)
+        area = np.bincount(labels.ravel(), weights=grid.area.ravel(), minlength=count)
+        big = [label for label in range(1, count) if area[label] >= config.min_hand_area_mm2 * 0.25]
+        if big:
+            nearest = {label: float(grid.z[labels == label].min()) for label in big}
+            comp = labels == min(nearest, key=nearest.__getitem__)
+            rows, cols = np.nonzero(comp)
+            # Seed on the patch pixel nearest its centroid: the nearest pixel may be an isolated outlier.
+            i = int(np.argmin((rows - rows.mean()) ** 2 + (cols - cols.mean()) ** 2))
+            return (int(rows[i]), int(cols[i])), ""
+        z[band] = np.inf  # only speckles at this depth: look behind them
+    return None, "only small blobs in range (noise or fingertips), nothing hand-sized"
+
+
+def _grow(grid: _Grid, seed: tuple[int, int], config: LocalizerConfig, excluded: np.ndarray) -> np.ndarray:
+    """(h, w) bool: the surface connected to ``seed`` without depth jumps."""
+    z = np.where(excluded, 0.0, grid.z).astype(np.float32)
+    h, w = z.shape
+    mask = np.zeros((h + 2, w + 2), np.uint8)
+    # Zero depth (invalid) differs from any valid neighbour by more than the jump, so the fill never enters it.
+    flags = 8 | cv2.FLOODFILL_MASK_ONLY | (255 << 8)
+    cv2.floodFill(z, mask, (seed[1], seed[0]), 0, config.depth_jump_mm, config.depth_jump_mm, flags)
+    return mask[1:-1, 1:-1].astype(bool) & (z > 0)
+
+
+def _within_band(region: np.ndarray, z: np.ndarray, seed: tuple[int, int], band_mm: float) -> np.ndarray:
+    """The part of ``region`` less than ``band_mm`` behind its front, connected to ``seed``.
+
+    Cuts the arm where it recedes towards the body, and the body itself, off the hand.
+    """
+    front = float(z[region].min())
+    sliced = (region & (z < front + band_mm)).astype(np.uint8)
+    sliced[seed] = 1
+    _, labels = cv2.connectedComponents(sliced, connectivity=8)
+    return labels == labels[seed]
+
+
+def _in_cube(points: np.ndarray, centre: np.ndarray, half: float) -> np.ndarray:
+    """(N,) bool: points (N, 3) inside the axis-aligned cube of half-size ``half`` around ``centre`` (3,)."""
+    return np.abs(points - centre.astype(points.dtype)).max(axis=-1) < half
+
+
+def _refine(points: np.ndarray, start: np.ndarray, config: LocalizerConfig) -> tuple[np.ndarray, np.ndarray]:
+    """Re-centre the cube on the points inside it until it settles; returns (centre, inside mask)."""
+    centre = start.astype(np.float32)
+    inside = _in_cube(points, centre, config.cube_half_mm)
+    for _ in range(config.refine_iterations):
+        if not inside.any():
+            break
+        new = points[inside].mean(axis=0)
+        if np.linalg.norm(new - centre) < 1.0:
+            centre = new
+            break
+        centre = new
+        inside = _in_cube(points, centre, config.cube_half_mm)
+    return centre, _in_cube(points, centre, config.cube_half_mm)
+
+
+def _cut_forearm(points: np.ndarray, centre: np.ndarray, inside: np.ndarray,
+                 config: LocalizerConfig) -> tuple[np.ndarray, bool]:
+    """Drop forearm points: where the surface leaves the cube is the arm; keep one hand length from the far end.
+
+    Returns (keep mask over ``points``, whether a cut was made).
+    """
+    s = config.cube_half_mm
+    offset = np.abs(points - centre).max(axis=-1)
+    exit_ring = (offset >= s) & (offset < s + 40.0)
+    if exit_ring.sum() < 3 or not inside.any():
+        return inside, False
+    direction = points[exit_ring].mean(axis=0) - centre
+    norm = float(np.linalg.norm(direction))
+    if norm < 1e-6:
+        return inside, False
+    direction /= norm
+    along = (points - centre) @ direction
+    finger_end = float(along[inside].min())
+    keep = inside & (along <= finger_end + config.hand_length_mm)
+    return keep, bool((inside & ~keep).any())
+
+
+def _rim_crossings(points: np.ndarray, centre: np.ndarray, half: float, bins: int = 16) -> tuple[float, int]:
+    """Where the surface crosses the cube's rim, seen in the image plane around the centre.
+
+    Returns (fraction of directions crossed, number of separate crossings). A hand crosses only where its arm
+    leaves, once; a wall or a slanted strip of wall crosses wide or on opposite sides.
+    """
+    offset = np.abs(points - centre).max(axis=-1)
+    ring = (offset >= half) & (offset < half + 40.0) & (np.abs(points[:, 2] - centre[2]) < half)
+    if not ring.any():
+        return 0.0, 0
+    d = points[ring, :2] - centre[:2]
+    angles = np.floor((np.arctan2(d[:, 1], d[:, 0]) + np.pi) / (2 * np.pi) * bins).astype(int) % bins
+    occupied = np.zeros(bins, dtype=bool)
+    occupied[angles] = True
+    runs = int(np.sum(occupied & ~np.roll(occupied, 1))) or int(occupied.all())
+    return float(occupied.mean()), runs
+
+
+@dataclass
+class _Attempt:
+    """One search: the hand, or why not. ``claimed``: pixels later searches skip. ``wall_depth_mm``: set
+    when the surface found was too big for a hand (nothing behind it is taken for a hand). ``exhausted``:
+    nothing is left to search."""
+
+    hand: HandCandidate | None
+    claimed: np.ndarray
+    reason: str = ""
+    wall_depth_mm: float | None = None
+    exhausted: bool = False
+
+
+def _locate_one(grid: _Grid, config: LocalizerConfig, excluded: np.ndarray,
+                start_xyz: np.ndarray | None) -> _Attempt:
+    """Search one hand from the nearest unclaimed surface, or from ``start_xyz`` when tracking."""
+    allowed = excluded
+    if start_xyz is not None:  # tracking: look for the nearest surface inside the previous cube (grown for motion)
+        previous = np.asarray(start_xyz, dtype=np.float64)
+        near_previous = np.zeros_like(excluded)
+        valid = grid.z > 0
+        near_previous[valid] = _in_cube(grid.points(valid), previous, config.cube_half_mm * config.track_margin)
+        allowed = excluded | ~near_previous
+    seed, reason = _seed(grid, config, allowed)
+    if seed is None:
+        if start_xyz is not None:
+            return _Attempt(None, excluded, "lost the previous hand")
+        return _Attempt(None, excluded, reason, exhausted=True)
+    grown = _grow(grid, seed, config, excluded)
+    grown[seed] = grid.z[seed] > 0
+    region = _within_band(grown, grid.z, seed, config.hand_band_mm)
+    pts = grid.points(region)
+    anchor = grid.xyz[seed]
+    start = anchor + np.array([0.0, 0.0, config.cube_half_mm * 0.5], dtype=np.float32)
+    reachable = np.linalg.norm(pts - anchor, axis=-1) < config.reach_mm
+    centre, inside = _refine(pts[reachable], start, config)
+    inside_all = _in_cube(pts, centre, config.cube_half_mm) & reachable
+    cube_mask = np.zeros_like(region)
+    cube_mask[region] = inside_all
+    cube_area = grid.area_mm2(cube_mask)  # everything the cube holds, forearm included: a wall fills it
+    keep, cut = _cut_forearm(pts, centre, inside_all, config)
+    if cut and keep.any():
+        centre, _ = _refine(pts[keep], pts[keep].mean(axis=0), config)
+        inside_all = _in_cube(pts, centre, config.cube_half_mm) & reachable
+        keep, _ = _cut_forearm(pts, centre, inside_all, config)
+    region_mask = np.zeros_like(region)
+    region_mask[region] = keep
+    area = grid.area_mm2(region_mask)
+    # Later searches (a second hand) skip this surface near this hand, its arm included.
+    claimed = excluded.copy()
+    claimed[grown] = np.linalg.norm(grid.points(grown) - centre, axis=-1) < config.reach_mm + config.cube_half_mm
+    claimed |= excluded
+    where = f"at {centre[2]:.0f} mm"
+    if area < config.min_hand_area_mm2:
+        return _Attempt(None, claimed, f"blob too small for a hand {where} ({area:.0f} mm^2)")
+    z_c = float(centre[2])
+    if cube_area > config.max_hand_area_mm2:
+        return _Attempt(None, claimed, f"surface too large for a hand {where} ({cube_area:.0f} mm^2 in the cube): "
+                        "a wall or a body?", wall_depth_mm=z_c)
+    coverage, crossings = _rim_crossings(pts[np.linalg.norm(pts - anchor, axis=-1) < config.reach_mm + 60.0],
+                                         centre, config.cube_half_mm)
+    if coverage > config.max_boundary_coverage or crossings > 1:
+        return _Attempt(None, claimed, f"surface too wide for a hand {where} (crosses the cube's rim {crossings} "
+                        f"times, over {coverage:.0%} of it): a wall or a body?", wall_depth_mm=z_c)
+    return _Attempt(HandCandidate(centre, (0.0, 0.0, z_c), area, int(keep.sum()), cut), claimed)
+
+
+class HandLocalizer:
+    """Finds up to ``config.max_hands`` hands per frame; ``track`` reuses the previous frame's hands."""
+
+    def __init__(self, config: LocalizerConfig | None = None) -> None:
+        self.config = config or LocalizerConfig()
+        self._previous: list[np.ndarray] = []
+
+    def locate(self, frame: Frame, previous: list[np.ndarray] | None = None) -> Localization:
+        """Hands in ``frame``, nearest first; ``previous`` centres (mm) seed the search when given.
+
+        Candidates are tried nearest first; one that is no hand (too small, too large, a wall) is set aside
+        and the next one tried, up to ``config.max_candidates``. With none found, the first reason is given.
+        """
+        config = self.config
+        grid = _grid(frame, config)
+        excluded = np.zeros(grid.z.shape, dtype=bool)
+        hands: list[HandCandidate] = []
+        reasons: list[str] = []
+        behind_mm = np.inf  # a hand is never behind a wall or body the search already rejected
+        starts: list[np.ndarray | None] = list(previous or [])
+        for attempt in range(config.max_candidates + len(starts)):
+            if len(hands) >= config.max_hands:
+                break
+            start = starts[attempt] if attempt < len(starts) else None
+            attempt_result = _locate_one(grid, config, excluded, start)
+            excluded, hand = attempt_result.claimed, attempt_result.hand
+            if hand is None:
+                if start is None:
+                    reasons.append(attempt_result.reason)
+                    if attempt_result.exhausted:
+                        break
+                    if attempt_result.wall_depth_mm is not None:
+                        behind_mm = min(behind_mm, attempt_result.wall_depth_mm)
+                continue
+            if hand.centre_xyz_mm[2] > behind_mm:
+                continue
+            if any(np.linalg.norm(hand.centre_xyz_mm - h.centre_xyz_mm) < config.cube_half_mm for h in hands):
+                continue
+            u, v = project_points_to_pixels(hand.centre_xyz_mm, frame.intrinsics)
+            hand.centre_uvz = (float(u), float(v), float(hand.centre_xyz_mm[2]))
+            hands.append(hand)
+        return Localization(hands, "" if hands else (reasons[0] if reasons else "no hand found"))
+
+    def track(self, frame: Frame) -> Localization:
+        """Like :meth:`locate`, seeded with the hands of the previous call; forgets them when lost."""
+        result = self.locate(frame, self._previous)
+        self._previous = [h.centre_xyz_mm for h in result.hands]
+        return result
+
+    def reset(self) -> None:
+        self._previous = []
