@@ -89,7 +89,30 @@ def crop_depth(depth_raw: np.ndarray, depth_unit_mm: float, transform: CropTrans
     z_c, s = transform.centre_uvz[2], transform.cube_half_mm
     normalised = (z - np.float32(z_c)) / np.float32(s)
     inside = (warped > 0) & (normalised >= -1.0) & (normalised < 1.0)
+    if params.segment_jump_mm > 0:
+        inside = _connected_to_centre(normalised, inside, params.segment_jump_mm / s)
     return np.where(inside, normalised, np.float32(params.background_value)).astype(np.float32)
+
+
+def _connected_to_centre(normalised: np.ndarray, inside: np.ndarray, jump: float) -> np.ndarray:
+    """(S, S) bool: the in-cube pixels reachable from a seed near the crop centre without a depth step larger
+    than ``jump`` (normalised units) between neighbours.
+
+    The seed is the in-cube pixel closest to the centre in image position and depth together (the hand's
+    visible surface lies slightly in front of the cube centre), so that a torso seen through a gap between
+    the fingers does not become the seed.
+    """
+    if not inside.any():
+        return inside
+    size = inside.shape[0]
+    rows, cols = np.nonzero(inside)
+    radial = ((rows - (size - 1) / 2) ** 2 + (cols - (size - 1) / 2) ** 2) / (size / 4) ** 2
+    i = int(np.argmin(radial + (normalised[rows, cols] + 0.1) ** 2 / 0.2**2))
+    image = np.where(inside, normalised, np.float32(1e3)).astype(np.float32)  # outside: an impassable step
+    mask = np.zeros((size + 2, size + 2), np.uint8)
+    flags = 8 | cv2.FLOODFILL_MASK_ONLY | (255 << 8)
+    cv2.floodFill(image, mask, (int(cols[i]), int(rows[i])), 0, jump, jump, flags)
+    return mask[1:-1, 1:-1].astype(bool) & inside
 
 
 def hand_mask(crop: np.ndarray, params: CropParams) -> np.ndarray:

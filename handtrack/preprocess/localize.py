@@ -39,7 +39,8 @@ class LocalizerConfig:
     hand_band_mm: float = 130.0  # the hand lies less than this behind its nearest surface
     reach_mm: float = 220.0  # the hand lies within this distance of the seed patch (stops drift along the arm)
     max_candidates: int = 4  # seeds tried, nearest first, before giving up
-    track_margin: float = 1.5  # tracking searches the previous cube grown by this factor
+    track_margin: float = 1.5
+    surface_to_centre_mm: float = 15.0  # the hand's middle lies this far behind its visible surface  # tracking searches the previous cube grown by this factor
     depth_jump_mm: float = 25.0  # neighbouring pixels further apart than this belong to different surfaces
     min_hand_area_mm2: float = 4000.0  # smaller: a fingertip-sized blob, noise, a hand mostly out of view
     max_hand_area_mm2: float = 40000.0  # larger: a wall, a torso, a desk
@@ -123,7 +124,8 @@ def _grid(frame: Frame, config: LocalizerConfig) -> _Grid:
 
 
 def _seed(grid: _Grid, config: LocalizerConfig, excluded: np.ndarray) -> tuple[tuple[int, int] | None, str]:
-    """Nearest surface patch of at least a quarter-hand's area: a pixel near its middle, or why there is none."""
+    """The largest surface patch (of at least a quarter-hand's area) in the nearest depth band: a pixel near
+    its middle, or why there is none."""
     valid = (grid.z > 0) & ~excluded
     if not valid.any():
         return None, f"no depth between {config.near_mm:.0f} and {config.far_mm:.0f} mm"
@@ -137,8 +139,8 @@ def _seed(grid: _Grid, config: LocalizerConfig, excluded: np.ndarray) -> tuple[t
         area = np.bincount(labels.ravel(), weights=grid.area.ravel(), minlength=count)
         big = [label for label in range(1, count) if area[label] >= config.min_hand_area_mm2 * 0.25]
         if big:
-            nearest = {label: float(grid.z[labels == label].min()) for label in big}
-            comp = labels == min(nearest, key=nearest.__getitem__)
+            # Of the patches in the nearest band, the largest: a hand beats a sliver at the image border.
+            comp = labels == max(big, key=lambda label: area[label])
             rows, cols = np.nonzero(comp)
             # Seed on the patch pixel nearest its centroid: the nearest pixel may be an isolated outlier.
             i = int(np.argmin((rows - rows.mean()) ** 2 + (cols - cols.mean()) ** 2))
@@ -295,7 +297,9 @@ def _locate_one(grid: _Grid, config: LocalizerConfig, excluded: np.ndarray,
     if coverage > config.max_boundary_coverage or crossings > 1:
         return _Attempt(None, claimed, f"surface too wide for a hand {where} (crosses the cube's rim {crossings} "
                         f"times, over {coverage:.0%} of it): a wall or a body?", wall_depth_mm=z_c)
-    return _Attempt(HandCandidate(centre, (0.0, 0.0, z_c), area, int(keep.sum()), cut), claimed)
+    # The visible points lie on the hand's front surface; its middle is about half a palm's thickness behind.
+    centre = centre * np.float32(1.0 + config.surface_to_centre_mm / float(centre[2]))
+    return _Attempt(HandCandidate(centre, (0.0, 0.0, float(centre[2])), area, int(keep.sum()), cut), claimed)
 
 
 class HandLocalizer:

@@ -10,6 +10,9 @@ Conventions:
 - Depth inside the cube, z in [z_c - s, z_c + s), becomes (z - z_c) / s in [-1, 1). Missing depth and depth
   outside the cube become ``background_value`` = 1.0 (the cube's far face), so the hand mask is exactly
   ``crop < 1.0`` — no hand pixel can take the background value.
+- With ``segment_jump_mm`` > 0, only the surface connected to the hand is kept: a flood fill from the crop
+  pixel nearest the centre that stops at depth jumps larger than that; everything else (a torso a few
+  centimetres behind the hand, a desk) becomes background too.
 - Joint coordinates in crop space: u, v in (-0.5, 0.5) across the crop (centre of the crop = 0), and
   d = (z - z_c) / s.
 """
@@ -32,6 +35,7 @@ class CropParams:
     representation_size: int = 64
     cube_half_mm: float = 150.0
     background_value: float = 1.0
+    segment_jump_mm: float = 30.0
     depth_normalisation: str = "(z - z_c) / cube_half_mm inside the cube, background elsewhere"
     resampling: str = "nearest"
     joint_names: tuple[str, ...] = field(default_factory=lambda: JOINT_NAMES)
