@@ -146,7 +146,7 @@ def _seed(grid: _Grid, config: LocalizerConfig, excluded: np.ndarray) -> tuple[t
             i = int(np.argmin((rows - rows.mean()) ** 2 + (cols - cols.mean()) ** 2))
             return (int(rows[i]), int(cols[i])), ""
         z[band] = np.inf  # only speckles at this depth: look behind them
-    return None, "only small blobs in range (noise or fingertips), nothing hand-sized"
+    return None, "blob too small for a hand: only small patches in range (noise, a fingertip)"
 
 
 def _grow(grid: _Grid, seed: tuple[int, int], config: LocalizerConfig, excluded: np.ndarray) -> np.ndarray:

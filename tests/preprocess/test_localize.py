@@ -1,0 +1,163 @@
+"""Localisation on the real frames in ../shared/data and on hand-shaped test scenes."""
+
+import os
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from handtrack.preprocess import CropParams, HandLocalizer, LocalizerConfig, crop_depth, hand_mask, make_crop_transform
+from handtrack.sources import open_source
+from handtrack.types import Frame, Intrinsics
+from tests.conftest import REPO, shared_path
+from tests.preprocess.scenes import SCENE_INTRINSICS, hand_spheres, make_scene, render_depth_mm
+
+PARAMS = CropParams()
+# The AWR frames carry no intrinsics; they are registered to a D400 colour camera (fx about 600-620).
+D4XX_COLOUR = Intrinsics(640, 480, 610.0, 610.0, 319.5, 239.5)
+ARTIFACTS = Path(os.environ.get("HANDTRACK_ARTIFACTS", REPO / "test-artifacts"))
+
+
+def save_crops_png(name: str, crops: list[np.ndarray]) -> Path:
+    """Write crops side by side (8 per row, near = bright) for people to look at."""
+    tiles = [((1.0 - c) * 127).clip(0, 255).astype(np.uint8) for c in crops]
+    tiles += [np.zeros_like(tiles[0])] * (-len(tiles) % 8)
+    rows = [np.hstack(tiles[i : i + 8]) for i in range(0, len(tiles), 8)]
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    cv2.imwrite(str(path), np.vstack(rows))
+    return path
+
+
+def real_frames() -> list[tuple[str, Frame]]:
+    frames = []
+    with open_source(shared_path("sr305-lada"), camera_profile="sr305") as source:
+        frames += [(f"sr305/{f.info['file']}", f) for f in source]
+    for png in sorted(shared_path("d4xx-close-awr").glob("*/*.png")):
+        depth = cv2.imread(str(png), cv2.IMREAD_UNCHANGED)
+        frames.append((f"awr/{png.parent.name}/{png.name}", Frame(depth, 1.0, D4XX_COLOUR, 0.0, 0)))
+    return frames
+
+
+def test_hand_found_and_cropped_on_every_real_frame():
+    frames = real_frames()
+    assert len(frames) == 19 + 21
+    localizer = HandLocalizer()
+    crops = []
+    for name, frame in frames:
+        result = localizer.locate(frame)
+        assert result.found, f"{name}: {result.reason}"
+        hand = result.hands[0]
+        u, v, z_c = hand.centre_uvz
+        # The centre's pixel lies on the hand: the depth there is the hand's surface, just in front of the
+        # centre, not the torso or room (at least 100 mm further back in these frames).
+        window = frame.depth_mm()[int(v) - 4 : int(v) + 5, int(u) - 4 : int(u) + 5]
+        assert np.count_nonzero(window) > 0, name
+        assert abs(float(np.median(window[window > 0])) - z_c) < 80.0, name
+        transform = make_crop_transform(hand.centre_xyz_mm, frame.intrinsics, PARAMS)
+        crop = crop_depth(frame.depth, frame.depth_unit_mm, transform, PARAMS)
+        mask = hand_mask(crop, PARAMS)
+        # The crop holds one hand: one connected surface covering a hand-like share of it, and the torso,
+        # head and room are background (no second large surface).
+        assert 0.1 < mask.mean() < 0.5, name
+        count, _, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8))
+        assert stats[1:, cv2.CC_STAT_AREA].max() >= 0.9 * mask.sum(), name
+        crops.append(crop)
+    save_crops_png("real_frame_crops", crops)
+
+
+def test_awr_centres_agree_with_the_datasets_own_hand_centroids():
+    """centroids.txt holds the mean pixel of everything nearer than 400 mm (hand plus wrist)."""
+    localizer = HandLocalizer()
+    for folder in sorted(shared_path("d4xx-close-awr").iterdir()):
+        lines = (folder / "centroids.txt").read_text().split("\n")
+        for i, line in enumerate(l for l in lines if l.strip()):
+            u_ref, v_ref, _ = map(float, line.split())
+            depth = cv2.imread(str(folder / f"frame_{i}_depth_mm.png"), cv2.IMREAD_UNCHANGED)
+            hand = localizer.locate(Frame(depth, 1.0, D4XX_COLOUR, 0.0, i)).hands[0]
+            assert np.hypot(hand.centre_uvz[0] - u_ref, hand.centre_uvz[1] - v_ref) < 60.0, (folder.name, i)
+
+
+def test_d435_wall_recording_has_no_hand(d435_bag):
+    with open_source(d435_bag) as source:
+        for frame in source:
+            result = HandLocalizer().locate(frame)
+            assert not result.found
+            assert "wall or a body" in result.reason
+
+
+def test_empty_frame_has_no_hand_with_reason():
+    frame = Frame(np.zeros((480, 640), np.uint16), 1.0, D4XX_COLOUR, 0.0, 0)
+    result = HandLocalizer().locate(frame)
+    assert not result.found and result.reason == "no depth between 150 and 1500 mm"
+
+
+def test_small_blob_is_no_hand():
+    depth = render_depth_mm(np.array([[0.0, 0.0, 500.0, 15.0]]), SCENE_INTRINSICS)  # a 3 cm ball
+    frame = Frame(np.round(depth).astype(np.uint16), 1.0, SCENE_INTRINSICS, 0.0, 0)
+    result = HandLocalizer().locate(frame)
+    assert not result.found and "too small" in result.reason
+
+
+def test_scenes_crop_holds_the_whole_hand():
+    """Random hand-shaped scenes (300-800 mm, any palm orientation, forearm, half with a body behind)."""
+    localizer = HandLocalizer()
+    n, found, whole, errors = 120, 0, 0, []
+    for seed in range(n):
+        scene = make_scene(seed, body=seed % 2 == 0)
+        result = localizer.locate(scene.frame)
+        if not result.found:
+            continue
+        found += 1
+        centre = result.hands[0].centre_xyz_mm
+        hand_only = scene.spheres[:-44]  # the last 44 spheres are the forearm
+        whole += bool(np.all(np.abs(hand_only[:, :3] - centre) + 0.5 * hand_only[:, 3:] < PARAMS.cube_half_mm))
+        errors.append(float(np.linalg.norm(centre - scene.palm_centre_mm)))
+    assert found >= 0.97 * n
+    assert whole >= 0.97 * n
+    assert np.median(errors) < 35.0
+
+
+def test_two_hands_are_found_separately():
+    rng = np.random.default_rng(5)
+    spheres = []
+    palms = []
+    for x in (-170.0, 170.0):
+        local, palm = hand_spheres(rng, curl=0.2)
+        rot = np.diag([1.0, -1.0, 1.0])  # palm to the camera, fingers up
+        placed = local.copy()
+        placed[:, :3] = local[:, :3] @ rot.T + np.array([x, 0.0, 550.0])
+        placed[-44:, 2] += np.linspace(0, 200, 44)  # forearms recede
+        spheres.append(placed)
+        palms.append(rot @ palm + np.array([x, 0.0, 550.0]))
+    depth = render_depth_mm(np.vstack(spheres), SCENE_INTRINSICS, plane_z_mm=800.0)
+    frame = Frame(np.round(depth).astype(np.uint16), 1.0, SCENE_INTRINSICS, 0.0, 0)
+    result = HandLocalizer(LocalizerConfig(max_hands=2)).locate(frame)
+    assert len(result.hands) == 2
+    centres = sorted((h.centre_xyz_mm for h in result.hands), key=lambda c: c[0])
+    for centre, palm in zip(centres, palms):
+        assert np.linalg.norm(centre - palm) < 50.0
+    assert len(HandLocalizer().locate(frame).hands) == 1  # one hand unless asked for two
+
+
+def test_tracking_follows_the_hand_and_recovers_after_losing_it():
+    localizer = HandLocalizer()
+    for step in range(8):
+        scene = make_scene(11, body=True, offset_mm=np.array([12.0 * step, -8.0 * step, 5.0 * step]))
+        result = localizer.track(scene.frame)
+        assert result.found
+        assert np.linalg.norm(result.hands[0].centre_xyz_mm - scene.palm_centre_mm) < 60.0
+    empty = Frame(np.zeros_like(scene.frame.depth), scene.frame.depth_unit_mm, SCENE_INTRINSICS, 0.0, 9)
+    assert not localizer.track(empty).found
+    again = make_scene(3, body=True)
+    result = localizer.track(again.frame)
+    assert result.found and np.linalg.norm(result.hands[0].centre_xyz_mm - again.palm_centre_mm) < 60.0
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_tracking_from_a_stale_position_falls_back_to_a_fresh_search(seed):
+    scene = make_scene(seed, body=True)
+    far_away = [np.array([400.0, 300.0, 1200.0])]
+    result = HandLocalizer().locate(scene.frame, previous=far_away)
+    assert result.found and np.linalg.norm(result.hands[0].centre_xyz_mm - scene.palm_centre_mm) < 60.0
