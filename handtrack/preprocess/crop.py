@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import lru_cache
 
 import cv2
 import numpy as np
@@ -94,6 +95,14 @@ def crop_depth(depth_raw: np.ndarray, depth_unit_mm: float, transform: CropTrans
     return np.where(inside, normalised, np.float32(params.background_value)).astype(np.float32)
 
 
+@lru_cache(maxsize=4)
+def _radial(size: int) -> np.ndarray:
+    """(size, size) float32 squared distance from the crop centre, in units of a quarter crop."""
+    r, c = np.mgrid[0:size, 0:size].astype(np.float32)
+    centre = (size - 1) / 2.0
+    return ((r - centre) ** 2 + (c - centre) ** 2) / np.float32((size / 4) ** 2)
+
+
 def _connected_to_centre(normalised: np.ndarray, inside: np.ndarray, jump: float) -> np.ndarray:
     """(S, S) bool: the in-cube pixels reachable from a seed near the crop centre without a depth step larger
     than ``jump`` (normalised units) between neighbours.
@@ -105,13 +114,12 @@ def _connected_to_centre(normalised: np.ndarray, inside: np.ndarray, jump: float
     if not inside.any():
         return inside
     size = inside.shape[0]
-    rows, cols = np.nonzero(inside)
-    radial = ((rows - (size - 1) / 2) ** 2 + (cols - (size - 1) / 2) ** 2) / (size / 4) ** 2
-    i = int(np.argmin(radial + (normalised[rows, cols] + 0.1) ** 2 / 0.2**2))
+    score = np.where(inside, _radial(size) + ((normalised + np.float32(0.1)) / np.float32(0.2)) ** 2, np.inf)
+    row, col = np.unravel_index(int(np.argmin(score)), score.shape)
     image = np.where(inside, normalised, np.float32(1e3)).astype(np.float32)  # outside: an impassable step
     mask = np.zeros((size + 2, size + 2), np.uint8)
     flags = 8 | cv2.FLOODFILL_MASK_ONLY | (255 << 8)
-    cv2.floodFill(image, mask, (int(cols[i]), int(rows[i])), 0, jump, jump, flags)
+    cv2.floodFill(image, mask, (int(col), int(row)), 0, jump, jump, flags)
     return mask[1:-1, 1:-1].astype(bool) & inside
 
 
