@@ -1,0 +1,68 @@
+"""onnxruntime engine: TensorRT, CUDA, then CPU execution providers, whichever are present."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import numpy as np
+import onnxruntime as ort
+
+from handtrack.engines.base import Engine
+from handtrack.engines.metadata import ModelFileError, ModelMetadata
+
+log = logging.getLogger(__name__)
+
+PREFERRED_PROVIDERS = ("TensorrtExecutionProvider", "CUDAExecutionProvider", "CPUExecutionProvider")
+
+
+def choose_providers(forced: str | None = None) -> list[str]:
+    """The providers to ask for, best first; ``forced`` (e.g. "cpu", "cuda", "CUDAExecutionProvider") picks one."""
+    available = ort.get_available_providers()
+    if forced:
+        name = forced if forced.endswith("ExecutionProvider") else {
+            "cpu": "CPUExecutionProvider", "cuda": "CUDAExecutionProvider", "tensorrt": "TensorrtExecutionProvider",
+        }.get(forced.lower(), forced)
+        if name not in available:
+            raise ModelFileError(f"onnxruntime provider {forced!r} is not available here; available: "
+                                 f"{', '.join(available)}")
+        return [name]
+    return [p for p in PREFERRED_PROVIDERS if p in available] or ["CPUExecutionProvider"]
+
+
+class OnnxEngine(Engine):
+    """A ``.onnx`` model through onnxruntime (IO binding keeps inputs on the GPU when CUDA runs it)."""
+
+    def __init__(self, path: str | Path, provider: str | None = None, threads: int | None = None) -> None:
+        self.path = Path(path)
+        options = ort.SessionOptions()
+        if threads:
+            options.intra_op_num_threads = threads
+            options.inter_op_num_threads = 1
+        try:
+            self.session = ort.InferenceSession(str(self.path), options, providers=choose_providers(provider))
+        except (ort.capi.onnxruntime_pybind11_state.Fail, ort.capi.onnxruntime_pybind11_state.InvalidGraph,
+                ort.capi.onnxruntime_pybind11_state.InvalidProtobuf, ort.capi.onnxruntime_pybind11_state.NoSuchFile,
+                RuntimeError) as exc:
+            raise ModelFileError(f"{self.path}: onnxruntime cannot load it ({str(exc).splitlines()[0]})") from exc
+        props = self.session.get_modelmeta().custom_metadata_map
+        self.metadata = ModelMetadata.from_props(props, str(self.path))
+        self.provider = self.session.get_providers()[0]
+        self._input = self.session.get_inputs()[0].name
+        self._fp16 = self.session.get_inputs()[0].type == "tensor(float16)"
+        log.info("loaded %s on %s", self.path.name, self.provider)
+
+    def infer(self, crops: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        x = self.check_input(crops)
+        if self._fp16:
+            x = x.astype(np.float16)
+        if self.provider == "CUDAExecutionProvider":
+            binding = self.session.io_binding()
+            binding.bind_ortvalue_input(self._input, ort.OrtValue.ortvalue_from_numpy(x, "cuda", 0))
+            for output in self.session.get_outputs():
+                binding.bind_output(output.name, "cpu")
+            self.session.run_with_iobinding(binding)
+            joints, confidence = binding.copy_outputs_to_cpu()
+        else:
+            joints, confidence = self.session.run(None, {self._input: x})
+        return joints.astype(np.float32), confidence.astype(np.float32)

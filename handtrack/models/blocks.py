@@ -1,0 +1,56 @@
+"""Building blocks: normalised convolutions, residual blocks, the recursive hourglass."""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+
+def norm_layer(kind: str, channels: int) -> nn.Module:
+    if kind == "instance":
+        return nn.InstanceNorm2d(channels, affine=True)
+    if kind == "batch":
+        return nn.BatchNorm2d(channels)
+    return nn.Identity()
+
+
+class ConvNormReLU(nn.Sequential):
+    def __init__(self, c_in: int, c_out: int, kernel: int, stride: int, norm: str) -> None:
+        super().__init__(
+            nn.Conv2d(c_in, c_out, kernel, stride, kernel // 2, bias=norm == "none"),
+            norm_layer(norm, c_out),
+            nn.ReLU(inplace=True),
+        )
+
+
+class Residual(nn.Module):
+    """conv3x3-norm-relu-conv3x3-norm plus a (projected) skip, then relu."""
+
+    def __init__(self, c_in: int, c_out: int, norm: str, stride: int = 1) -> None:
+        super().__init__()
+        self.body = nn.Sequential(
+            nn.Conv2d(c_in, c_out, 3, stride, 1, bias=norm == "none"), norm_layer(norm, c_out), nn.ReLU(inplace=True),
+            nn.Conv2d(c_out, c_out, 3, 1, 1, bias=norm == "none"), norm_layer(norm, c_out),
+        )
+        self.skip: nn.Module = nn.Identity()
+        if c_in != c_out or stride != 1:
+            self.skip = nn.Sequential(nn.Conv2d(c_in, c_out, 1, stride, bias=False), norm_layer(norm, c_out))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return F.relu(self.body(x) + self.skip(x))
+
+
+class Hourglass(nn.Module):
+    """Recursive down/up sampling with a skip at every scale (Newell et al.); ``levels`` halvings."""
+
+    def __init__(self, levels: int, channels: int, norm: str) -> None:
+        super().__init__()
+        self.skip = Residual(channels, channels, norm)
+        self.down = Residual(channels, channels, norm)
+        self.inner: nn.Module = Hourglass(levels - 1, channels, norm) if levels > 1 else Residual(channels, channels, norm)
+        self.up = Residual(channels, channels, norm)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        low = self.up(self.inner(self.down(F.max_pool2d(x, 2))))
+        return self.skip(x) + F.interpolate(low, scale_factor=2.0, mode="nearest")

@@ -1,0 +1,101 @@
+"""Export a checkpoint to ONNX with its contract in the metadata, checked against PyTorch."""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+import onnx
+import torch
+
+from handtrack.engines.metadata import ModelFileError
+from handtrack.engines.onnx_engine import OnnxEngine
+from handtrack.models.checkpoint import load_checkpoint
+from handtrack.models.pwr import InferenceModel
+
+log = logging.getLogger(__name__)
+
+DEFAULT_OPSET = 17
+
+
+class ExportError(ModelFileError):
+    """The exported model does not reproduce the PyTorch model."""
+
+
+@dataclass
+class ExportReport:
+    path: Path
+    max_joint_error: float
+    max_confidence_error: float
+    n_random: int
+    n_real: int
+    provider: str
+
+
+def random_crops(n: int, size: int, rng: np.random.Generator, background: float = 1.0) -> np.ndarray:
+    """(n, 1, size, size) float32 crop-like inputs: smooth random surfaces on a background."""
+    crops = np.empty((n, 1, size, size), np.float32)
+    for i in range(n):
+        low = rng.normal(size=(8, 8)).astype(np.float32)
+        surface = cv2.resize(low, (size, size), interpolation=cv2.INTER_CUBIC)
+        depth = np.clip(0.15 * surface, -0.9, 0.9)
+        mask = cv2.resize(rng.random((6, 6)).astype(np.float32), (size, size)) > 0.45
+        crops[i, 0] = np.where(mask, depth, background)
+    return crops
+
+
+def _scaled_error(actual: np.ndarray, expected: np.ndarray) -> float:
+    """max |actual - expected| / max(1, |expected|): absolute in the crop's [-1, 1] range, relative beyond."""
+    return float((np.abs(actual - expected) / np.maximum(1.0, np.abs(expected))).max())
+
+
+def export_onnx(checkpoint: str | Path, out: str | Path, fp16: bool = False, opset: int = DEFAULT_OPSET,
+                check_crops: np.ndarray | None = None, tolerance: float | None = None,
+                n_random: int = 8) -> ExportReport:
+    """Write ``out`` (.onnx, dynamic batch) and check it against PyTorch on random and given real crops.
+
+    Raises ExportError when any output differs by more than ``tolerance`` (1e-3 for fp32, 1e-2 for fp16, in
+    crop-normalised units: 1e-3 is 0.15 mm of depth with a 150 mm cube). Outputs beyond +-1 (only an untrained
+    network produces them) are compared relative to their size.
+    """
+    out = Path(out)
+    network, metadata, _ = load_checkpoint(checkpoint)
+    model = InferenceModel(network).eval()
+    size = metadata.contract.input_size
+    tolerance = tolerance if tolerance is not None else (1e-2 if fp16 else 1e-3)
+    example = torch.zeros(1, 1, size, size)
+    export_model, export_example = (model.half(), example.half()) if fp16 else (model, example)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the legacy exporter's notes about instance norm in eval mode
+        torch.onnx.export(export_model, (export_example,), str(out), dynamo=False, opset_version=opset,
+                          input_names=["crop"], output_names=["joints", "confidence"],
+                          dynamic_axes={"crop": {0: "batch"}, "joints": {0: "batch"}, "confidence": {0: "batch"}})
+    proto = onnx.load(str(out))
+    metadata.training = {**metadata.training, "export": {"opset": opset, "fp16": fp16}}
+    for key, value in metadata.to_props().items():
+        entry = proto.metadata_props.add()
+        entry.key, entry.value = key, value
+    onnx.save(proto, str(out))
+
+    rng = np.random.default_rng(0)
+    crops = [random_crops(n_random, size, rng, metadata.contract.background_value)]
+    n_real = 0 if check_crops is None else len(check_crops)
+    if n_real:
+        crops.append(np.asarray(check_crops, np.float32).reshape(-1, 1, size, size))
+    batch = np.concatenate(crops)
+    model = InferenceModel(network).eval().float()
+    with torch.inference_mode():
+        ref_joints, ref_conf = (t.numpy() for t in model(torch.from_numpy(batch)))
+    engine = OnnxEngine(out)
+    joints, conf = engine.infer(batch)
+    report = ExportReport(out, _scaled_error(joints, ref_joints), _scaled_error(conf, ref_conf), n_random, n_real,
+                          engine.provider)
+    if max(report.max_joint_error, report.max_confidence_error) > tolerance:
+        raise ExportError(f"{out}: ONNX differs from PyTorch by {report.max_joint_error:.2e} (joints) / "
+                          f"{report.max_confidence_error:.2e} (confidence), above {tolerance:g}")
+    log.info("exported %s: max joint difference %.2e", out, report.max_joint_error)
+    return report

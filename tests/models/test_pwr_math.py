@@ -1,0 +1,91 @@
+"""The method's pieces: encoders, decoders, losses."""
+
+import pytest
+
+torch = pytest.importorskip("torch", reason="the models need PyTorch (the train extra)")
+
+from handtrack.models.config import LossConfig  # noqa: E402
+from handtrack.models.decoders import (  # noqa: E402
+    depth_regression_decode, heatmap_confidence, normalise_heatmaps, plane_regression_decode,
+)
+from handtrack.models.losses import StageOutput, make_targets, pwr_loss  # noqa: E402
+from handtrack.models.targets import gaussian_kernel, heatmap_target, offset_target  # noqa: E402
+
+
+def _hand_image(n: int = 64, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
+    g = torch.Generator().manual_seed(seed)
+    image = torch.full((1, 1, n, n), 1.0)
+    image[..., 8:56, 10:54] = 0.3 * torch.rand(1, 1, 48, 44, generator=g) - 0.15  # hand pixels
+    return image, (image < 1.0).float()
+
+
+def test_heatmap_target_is_a_distribution_centred_on_the_joint():
+    g = torch.Generator().manual_seed(1)
+    uv = torch.rand(4, 21, 2, generator=g) * 0.7 - 0.35  # inside, away from the border
+    maps = heatmap_target(uv, 64)
+    assert maps.shape == (4, 21, 64, 64) and torch.all(maps >= 0)
+    torch.testing.assert_close(maps.sum(dim=(-2, -1)), torch.ones(4, 21))
+    torch.testing.assert_close(plane_regression_decode(maps), uv, atol=1e-5, rtol=0)
+
+
+def test_gaussian_kernel_is_k_by_k_and_symmetric():
+    k = gaussian_kernel(7, 1.5)
+    assert k.shape == (7, 7) and torch.allclose(k, k.T) and torch.allclose(k, k.flip(0))
+    assert k.sum().item() == pytest.approx(1.0)
+
+
+def test_encode_decode_round_trip_of_depth():
+    image, mask = _hand_image()
+    uv = torch.tensor([[[0.0, 0.0], [0.1, -0.2], [-0.15, 0.25]]])
+    d = torch.tensor([[0.2, -0.4, 0.05]])
+    heatmaps = heatmap_target(uv, 64)
+    offsets = offset_target(d, heatmaps, image, mask)
+    torch.testing.assert_close(depth_regression_decode(heatmaps, offsets, image, mask), d, atol=1e-5, rtol=0)
+
+
+def test_decoders_are_differentiable():
+    torch.manual_seed(0)
+    n = 6
+    logits = torch.randn(1, 2, n, n, dtype=torch.float64, requires_grad=True)
+    temperature = torch.ones(2, dtype=torch.float64, requires_grad=True)
+    offsets = torch.randn(1, 2, n, n, dtype=torch.float64, requires_grad=True)
+    image = torch.rand(1, 1, n, n, dtype=torch.float64)
+    mask = (torch.rand(1, 1, n, n) > 0.3).double()
+
+    def plane(lg, t):
+        return plane_regression_decode(normalise_heatmaps(lg, t).double())
+
+    def depth(lg, off):
+        return depth_regression_decode(normalise_heatmaps(lg, temperature).double(), off, image, mask).double()
+
+    # The decoders compute in float32 internally; check their formulas in float64 directly as well.
+    h = torch.softmax(logits.reshape(1, 2, -1), -1).reshape(1, 2, n, n)
+    assert torch.autograd.gradcheck(lambda x: plane_regression_decode(x), (h.detach().requires_grad_(),))
+    assert torch.autograd.gradcheck(
+        lambda hh, off: ((hh * mask) * (image + off)).sum((-2, -1)) / (hh * mask).sum((-2, -1)),
+        (h.detach().requires_grad_(), offsets))
+    # And through the real functions (float32 inside): gradients exist and are finite.
+    out = plane(logits, temperature).sum() + depth(logits, offsets).sum()
+    out.backward()
+    for t in (logits, temperature, offsets):
+        assert t.grad is not None and torch.isfinite(t.grad).all() and t.grad.abs().sum() > 0
+
+
+def test_loss_is_zero_on_perfect_predictions_and_positive_otherwise():
+    image, mask = _hand_image()
+    uvd = torch.tensor([[[0.0, 0.0, 0.1], [0.12, -0.1, -0.2]]])
+    config = LossConfig(offset_weight=1.0)
+    target = make_targets(uvd, image, mask, config)
+    perfect = StageOutput(uvd.clone(), target.heatmaps.clone(), target.offsets.clone())
+    assert pwr_loss([perfect, perfect], target, config)["total"].item() == pytest.approx(0.0, abs=1e-12)
+    worse = StageOutput(uvd + 0.01, target.heatmaps.roll(1, dims=-1), target.offsets + 0.1)
+    terms = pwr_loss([perfect, worse], target, config)
+    assert all(terms[k].item() > 0 for k in ("uv", "d", "H", "D", "total"))
+
+
+def test_confidence_is_high_for_a_sharp_heatmap_and_low_for_a_flat_one():
+    uv = torch.zeros(1, 1, 2)
+    sharp = heatmap_target(uv, 64)
+    flat = torch.full((1, 1, 64, 64), 1.0 / 4096)
+    assert heatmap_confidence(sharp, uv).item() > 0.9
+    assert heatmap_confidence(flat, uv).item() < 0.02

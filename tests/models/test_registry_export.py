@@ -1,0 +1,81 @@
+"""Every registry entry builds, trains one step, exports to ONNX and loads through load_engine."""
+
+import numpy as np
+import onnx
+import pytest
+
+torch = pytest.importorskip("torch", reason="the models need PyTorch (the train extra)")
+
+from handtrack.engines import ModelFileError, load_engine  # noqa: E402
+from handtrack.models import REGISTRY, build_network, registry_entry  # noqa: E402
+from handtrack.models.checkpoint import load_checkpoint, save_checkpoint  # noqa: E402
+from handtrack.models.export import export_onnx, random_crops  # noqa: E402
+from handtrack.models.losses import make_targets, pwr_loss  # noqa: E402
+from handtrack.models.pwr import representation  # noqa: E402
+from handtrack.preprocess.params import CropParams  # noqa: E402
+
+
+def _checkpoint(tmp_path, name):
+    entry = registry_entry(name)
+    torch.manual_seed(0)
+    network = build_network(entry.model)
+    path = tmp_path / f"{name}.pt"
+    save_checkpoint(path, name, network, entry.model, CropParams(), {"data": "untrained test weights"})
+    return path, network, entry
+
+
+@pytest.mark.parametrize("name", sorted(REGISTRY))
+def test_registry_entry_trains_exports_and_loads(tmp_path, name, sr305_crops):
+    path, network, entry = _checkpoint(tmp_path, name)
+    crops = torch.from_numpy(random_crops(2, 128, np.random.default_rng(1)))
+    outputs = network(crops)
+    assert len(outputs) == entry.model.stages and outputs[-1].uvd.shape == (2, 21, 3)
+    image, mask = representation(crops, 1.0)
+    loss = pwr_loss(outputs, make_targets(torch.zeros(2, 21, 3), image, mask, entry.loss), entry.loss)["total"]
+    loss.backward()
+    assert torch.isfinite(loss)
+
+    report = export_onnx(path, tmp_path / f"{name}.onnx", check_crops=sr305_crops)
+    assert report.max_joint_error <= 1e-3 and report.n_real == len(sr305_crops)
+    engine = load_engine(tmp_path / f"{name}.onnx")
+    assert engine.metadata.name == name and engine.metadata.contract == CropParams()
+    joints, confidence = engine.infer(sr305_crops)
+    assert joints.shape == (len(sr305_crops), 21, 3) and confidence.shape == (len(sr305_crops), 21)
+    torch_engine = load_engine(path)
+    t_joints, _ = torch_engine.infer(sr305_crops)
+    assert np.abs(t_joints - joints).max() / max(1.0, float(np.abs(joints).max())) <= 1e-3
+
+
+def test_checkpoint_round_trip(tmp_path):
+    path, network, _ = _checkpoint(tmp_path, "pwr-lite")
+    loaded, metadata, _ = load_checkpoint(path)
+    for a, b in zip(network.state_dict().values(), loaded.state_dict().values()):
+        assert torch.equal(a, b)
+    assert metadata.training == {"data": "untrained test weights"}
+
+
+def test_models_without_a_usable_contract_are_refused(tmp_path):
+    path, network, _ = _checkpoint(tmp_path, "pwr-one-stage")
+    export_onnx(path, tmp_path / "m.onnx")
+    proto = onnx.load(tmp_path / "m.onnx")
+    bare = onnx.ModelProto()
+    bare.CopyFrom(proto)
+    del bare.metadata_props[:]
+    onnx.save(bare, tmp_path / "bare.onnx")
+    with pytest.raises(ModelFileError, match="not a handtrack model"):
+        load_engine(tmp_path / "bare.onnx")
+    for entry in proto.metadata_props:
+        if entry.key == "handtrack.contract":
+            entry.value = entry.value.replace('"version": 1', '"version": 7')
+    onnx.save(proto, tmp_path / "future.onnx")
+    with pytest.raises(ModelFileError, match="cannot be honoured"):
+        load_engine(tmp_path / "future.onnx")
+    (tmp_path / "junk.onnx").write_bytes(b"not a model")
+    with pytest.raises(ModelFileError, match="onnxruntime cannot load it"):
+        load_engine(tmp_path / "junk.onnx")
+    with pytest.raises(ModelFileError, match="unsupported model type"):
+        (tmp_path / "m.tflite").write_bytes(b"x")
+        load_engine(tmp_path / "m.tflite")
+    with pytest.raises(ModelFileError, match="TensorRT"):
+        (tmp_path / "m.engine").write_bytes(b"x")
+        load_engine(tmp_path / "m.engine")
