@@ -56,3 +56,22 @@ def pattern_recording(tmp_path_factory: pytest.TempPathFactory) -> Path:
         for i in range(120):
             writer.write(pattern_frame(i))
     return path
+
+
+@pytest.fixture(scope="session")
+def untrained_onnx(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """pwr-lite with untrained weights, exported to ONNX: exercises the pipeline, claims no accuracy."""
+    torch = pytest.importorskip("torch", reason="making a test model needs PyTorch (the train extra)")
+    from handtrack.models import build_network, registry_entry
+    from handtrack.models.checkpoint import save_checkpoint
+    from handtrack.models.export import export_onnx
+    from handtrack.preprocess.params import CropParams
+
+    folder = tmp_path_factory.mktemp("model")
+    entry = registry_entry("pwr-lite")
+    torch.manual_seed(0)
+    network = build_network(entry.model)
+    save_checkpoint(folder / "pwr-lite.pt", "pwr-lite", network, entry.model, CropParams(),
+                    {"data": "none: untrained weights for tests"})
+    export_onnx(folder / "pwr-lite.pt", folder / "pwr-lite.onnx")
+    return folder / "pwr-lite.onnx"

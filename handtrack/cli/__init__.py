@@ -11,7 +11,7 @@ import sys
 
 import typer
 
-from handtrack.cli import doctor, info, record, replay
+from handtrack.cli import bench, doctor, export, info, record, replay
 from handtrack.cli.common import STATE, error_console
 from handtrack.errors import HandtrackError
 
@@ -35,6 +35,8 @@ app.command("doctor")(doctor.doctor)
 app.command("info")(info.info)
 app.command("record")(record.record)
 app.command("replay")(replay.replay)
+app.command("export")(export.export)
+app.command("bench")(bench.bench)
 
 
 def main() -> None:

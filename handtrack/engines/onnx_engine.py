@@ -36,6 +36,9 @@ class OnnxEngine(Engine):
     def __init__(self, path: str | Path, provider: str | None = None, threads: int | None = None) -> None:
         self.path = Path(path)
         options = ort.SessionOptions()
+        # No busy-waiting between calls: spinning worker threads would steal the CPU that localisation and
+        # cropping need between two engine calls (measured: localisation 1.6 -> 4.4 ms on 2 cores).
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         if threads:
             options.intra_op_num_threads = threads
             options.inter_op_num_threads = 1

@@ -7,7 +7,6 @@ import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
-import cv2
 import numpy as np
 import onnx
 import torch
@@ -16,6 +15,7 @@ from handtrack.engines.metadata import ModelFileError
 from handtrack.engines.onnx_engine import OnnxEngine
 from handtrack.models.checkpoint import load_checkpoint
 from handtrack.models.pwr import InferenceModel
+from handtrack.preprocess.random_crops import random_crops
 
 log = logging.getLogger(__name__)
 
@@ -34,18 +34,6 @@ class ExportReport:
     n_random: int
     n_real: int
     provider: str
-
-
-def random_crops(n: int, size: int, rng: np.random.Generator, background: float = 1.0) -> np.ndarray:
-    """(n, 1, size, size) float32 crop-like inputs: smooth random surfaces on a background."""
-    crops = np.empty((n, 1, size, size), np.float32)
-    for i in range(n):
-        low = rng.normal(size=(8, 8)).astype(np.float32)
-        surface = cv2.resize(low, (size, size), interpolation=cv2.INTER_CUBIC)
-        depth = np.clip(0.15 * surface, -0.9, 0.9)
-        mask = cv2.resize(rng.random((6, 6)).astype(np.float32), (size, size)) > 0.45
-        crops[i, 0] = np.where(mask, depth, background)
-    return crops
 
 
 def _scaled_error(actual: np.ndarray, expected: np.ndarray) -> float:

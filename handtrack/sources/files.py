@@ -59,6 +59,7 @@ class PngFolderSource(DepthSource):
         self._depth_unit_mm = float(depth_unit_mm)
         self._fps = fps
         self.description = f"PNG folder {self.folder}"
+        self.read(0)  # fail now, not mid-run, when the folder holds the wrong kind of image
 
     @property
     def intrinsics(self) -> Intrinsics:

@@ -36,7 +36,7 @@ def test_info_reports_the_real_d435_recording(d435_bag):
     assert "depth frames" in out
 
 
-def test_record_from_png_folder_then_info_and_replay(sr305_dir, tmp_path):
+def test_record_from_png_folder_then_info_and_replay(sr305_dir, tmp_path, untrained_onnx):
     out = tmp_path / "sr305.db3"
     proc = run_cli("record", out, "--from", sr305_dir, "--camera-profile", "sr305")
     assert proc.returncode == 0, proc.stderr
@@ -44,8 +44,10 @@ def test_record_from_png_folder_then_info_and_replay(sr305_dir, tmp_path):
     info = run_cli("info", out)
     assert "0.125 mm per unit" in info.stdout and "fx 476.01" in info.stdout
     assert [line for line in info.stdout.splitlines() if "depth frames" in line][0].split()[-2] == "19"
-    replay = run_cli("replay", out)
-    assert replay.returncode == 0 and "frames" in replay.stdout
+    poses = tmp_path / "poses.jsonl"
+    replay = run_cli("replay", out, "--model", untrained_onnx, "--out", poses)
+    assert replay.returncode == 0, replay.stderr
+    assert len(poses.read_text().splitlines()) == 1 + 19  # header + every frame
 
 
 def test_ctrl_c_keeps_every_frame_recorded_so_far(tmp_path):
@@ -155,3 +157,52 @@ def test_doctor_lists_versions_and_cameras():
     assert proc.returncode == 0, proc.stderr
     assert "pyrealsense2" in proc.stdout and "onnxruntime providers" in proc.stdout
     assert "RealSense cameras" in proc.stdout
+
+
+# -- tracking commands -----------------------------------------------------------------------------------------
+
+
+def test_replay_writes_jsonl_that_validates_against_the_schema(untrained_onnx, sr305_dir, d435_bag, tmp_path):
+    jsonschema = pytest.importorskip("jsonschema", reason="schema validation needs jsonschema (test extra)")
+    schema = json.loads((REPO / "docs" / "poses.schema.json").read_text())
+    for source, extra, expect_hands in ((sr305_dir, ["--camera-profile", "sr305"], True), (d435_bag, [], False)):
+        out = tmp_path / "poses.jsonl"
+        proc = run_cli("replay", source, *extra, "--model", untrained_onnx, "--out", out)
+        assert proc.returncode == 0, proc.stderr
+        lines = [json.loads(line) for line in out.read_text().splitlines()]
+        for record in lines:
+            jsonschema.validate(record, schema)
+        header, frames = lines[0], lines[1:]
+        assert header["type"] == "header" and header["model"]["name"] == "pwr-lite"
+        assert len(header["joint_names"]) == 21
+        assert [f["index"] for f in frames] == list(range(len(frames)))
+        assert all(bool(f["hands"]) == expect_hands for f in frames)
+        if not expect_hands:
+            assert all("wall or a body" in f["reason"] for f in frames)
+    assert len(frames) == 2  # the D435 recording's two depth frames
+
+
+def test_schema_rejects_a_broken_record():
+    jsonschema = pytest.importorskip("jsonschema", reason="schema validation needs jsonschema (test extra)")
+    schema = json.loads((REPO / "docs" / "poses.schema.json").read_text())
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate({"type": "frame", "index": 0, "timestamp_ms": 0.0, "hands": []}, schema)  # no reason
+
+
+def test_bench_json_reports_stages(untrained_onnx, sr305_dir):
+    proc = run_cli("bench", "--model", untrained_onnx, "--source", sr305_dir, "--camera-profile", "sr305",
+                   "--frames", "5", "--repeats", "10", "--json")
+    assert proc.returncode == 0, proc.stderr
+    result = json.loads(proc.stdout)
+    assert result["engine"]["median_ms"] > 0 and result["pipeline"]["fps"] > 0
+    assert {"localise", "crop", "engine", "uncrop"} <= set(result["pipeline"])
+    assert result["machine"]["cores"] >= 1 and result["peak_rss_mb"] > 0
+
+
+def test_model_errors_are_one_line(tmp_path, sr305_dir):
+    (tmp_path / "junk.onnx").write_bytes(b"junk")
+    assert_user_error(run_cli("replay", sr305_dir, "--camera-profile", "sr305", "--model", tmp_path / "junk.onnx"),
+                      "onnxruntime cannot load it")
+    assert_user_error(run_cli("replay", sr305_dir, "--camera-profile", "sr305", "--model", tmp_path / "none.onnx"),
+                      "model file not found")
+    assert_user_error(run_cli("export", tmp_path / "missing.pt"), "checkpoint not found")

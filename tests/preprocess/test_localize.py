@@ -11,7 +11,7 @@ from handtrack.preprocess import CropParams, HandLocalizer, LocalizerConfig, cro
 from handtrack.sources import open_source
 from handtrack.types import Frame, Intrinsics
 from tests.conftest import REPO, shared_path
-from tests.preprocess.scenes import SCENE_INTRINSICS, hand_spheres, make_scene, render_depth_mm
+from tests.preprocess.scenes import SCENE_INTRINSICS, make_scene, render_depth_mm, two_hands_scene
 
 PARAMS = CropParams()
 # The AWR frames carry no intrinsics; they are registered to a D400 colour camera (fx about 600-620).
@@ -120,19 +120,7 @@ def test_scenes_crop_holds_the_whole_hand():
 
 
 def test_two_hands_are_found_separately():
-    rng = np.random.default_rng(5)
-    spheres = []
-    palms = []
-    for x in (-170.0, 170.0):
-        local, palm = hand_spheres(rng, curl=0.2)
-        rot = np.diag([1.0, -1.0, 1.0])  # palm to the camera, fingers up
-        placed = local.copy()
-        placed[:, :3] = local[:, :3] @ rot.T + np.array([x, 0.0, 550.0])
-        placed[-44:, 2] += np.linspace(0, 200, 44)  # forearms recede
-        spheres.append(placed)
-        palms.append(rot @ palm + np.array([x, 0.0, 550.0]))
-    depth = render_depth_mm(np.vstack(spheres), SCENE_INTRINSICS, plane_z_mm=800.0)
-    frame = Frame(np.round(depth).astype(np.uint16), 1.0, SCENE_INTRINSICS, 0.0, 0)
+    frame, palms = two_hands_scene()
     result = HandLocalizer(LocalizerConfig(max_hands=2)).locate(frame)
     assert len(result.hands) == 2
     centres = sorted((h.centre_xyz_mm for h in result.hands), key=lambda c: c[0])

@@ -1,0 +1,118 @@
+"""The public tracking API: ``HandTracker(model).track(frame) -> list[HandPose]``.
+
+Per frame: localise the hand(s) (tracking from the previous frame), crop each to the model's contract,
+run all crops in one engine call, map the joints back to the image and to camera space, and optionally run a
+second pass with the crop re-centred on the predicted palm.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+
+from handtrack.engines import Engine, load_engine
+from handtrack.errors import HandtrackError
+from handtrack.pose import HandPose
+from handtrack.preprocess import HandLocalizer, LocalizerConfig, crop_depth, crop_to_image_uvd, make_crop_transform
+from handtrack.preprocess.crop import CropTransform
+from handtrack.preprocess.refine import palm_centre_mm
+from handtrack.geometry import deproject_pixels_to_points
+from handtrack.sources.base import DepthSource
+from handtrack.types import Frame
+
+MODELS_DIR = Path(__file__).resolve().parent / "_models"
+DEFAULT_MODEL = "pwr-lite.onnx"
+
+
+def default_model_path() -> Path:
+    """The bundled model (models/pwr-lite.onnx); a clear error while none has been trained and shipped."""
+    path = MODELS_DIR / DEFAULT_MODEL
+    if not path.is_file():
+        raise HandtrackError(f"no bundled model yet ({DEFAULT_MODEL} is not in models/): pass a model file "
+                             "(--model / HandTracker(model=...)) made with 'handtrack export'")
+    return path
+
+
+class HandTracker:
+    """Tracks up to ``max_hands`` hands per frame.
+
+    model: a model file (.onnx / .pt), an already loaded Engine, or None for the bundled model.
+    refine: run a second pass around the first pass's palm (DESIGN.md section 4).
+    """
+
+    def __init__(self, model: str | Path | Engine | None = None, max_hands: int = 1, refine: bool = True,
+                 provider: str | None = None, threads: int | None = None,
+                 localizer: LocalizerConfig | None = None) -> None:
+        self.engine = model if isinstance(model, Engine) else load_engine(
+            model if model is not None else default_model_path(), provider=provider, threads=threads)
+        self.params = self.engine.metadata.contract
+        config = localizer or LocalizerConfig(cube_half_mm=self.params.cube_half_mm, max_hands=max_hands)
+        self.localizer = HandLocalizer(config)
+        self.refine = refine
+        self.last_reason = ""
+
+    @property
+    def model_name(self) -> str:
+        return self.engine.metadata.name
+
+    def _infer(self, frame: Frame, centres: list[np.ndarray]) -> tuple[list[CropTransform], np.ndarray, np.ndarray,
+                                                                         float, float]:
+        t0 = time.perf_counter()
+        transforms = [make_crop_transform(c, frame.intrinsics, self.params) for c in centres]
+        crops = np.stack([crop_depth(frame.depth, frame.depth_unit_mm, t, self.params) for t in transforms])
+        t1 = time.perf_counter()
+        joints, confidence = self.engine.infer(crops[:, None])
+        t2 = time.perf_counter()
+        return transforms, joints, confidence, (t1 - t0) * 1e3, (t2 - t1) * 1e3
+
+    def track(self, frame: Frame) -> list[HandPose]:
+        """Hands in this frame (empty when none; ``last_reason`` then says why)."""
+        t0 = time.perf_counter()
+        found = self.localizer.track(frame)
+        timings = {"localise": (time.perf_counter() - t0) * 1e3}
+        if not found.found:
+            self.last_reason = found.reason
+            return []
+        self.last_reason = ""
+        centres = [h.centre_xyz_mm for h in found.hands]
+        transforms, joints, confidence, crop_ms, engine_ms = self._infer(frame, centres)
+        timings["crop"], timings["engine"] = crop_ms, engine_ms
+        if self.refine:
+            t_uncrop = time.perf_counter()
+            # Re-centre on the predicted palm, but only within the first cube: a wild prediction (a non-hand,
+            # an untrained model) must not throw the crop away.
+            palms = [self._plausible_palm(palm_centre_mm(self._to_xyz(frame, j, t)[1]), c)
+                     for j, t, c in zip(joints, transforms, centres)]
+            uncrop_ms = (time.perf_counter() - t_uncrop) * 1e3
+            transforms, joints, confidence, crop_ms, engine_ms = self._infer(frame, palms)
+            timings["crop"] += crop_ms
+            timings["engine"] += engine_ms
+            timings["uncrop"] = uncrop_ms
+        t_uncrop = time.perf_counter()
+        poses = []
+        for j, c, t in zip(joints, confidence, transforms):
+            uvd, xyz = self._to_xyz(frame, j, t)
+            poses.append(HandPose(uvd, xyz, c, score=float(np.mean(c)), crop_box_px=t.box_px()))
+        timings["uncrop"] = timings.get("uncrop", 0.0) + (time.perf_counter() - t_uncrop) * 1e3
+        timings["total"] = (time.perf_counter() - t0) * 1e3
+        for pose in poses:
+            pose.timings_ms = dict(timings)
+        return poses
+
+    def _plausible_palm(self, palm: np.ndarray, centre: np.ndarray) -> np.ndarray:
+        inside = np.all(np.abs(palm - centre) < self.params.cube_half_mm) and np.all(np.isfinite(palm))
+        return palm if inside else np.asarray(centre, dtype=np.float64)
+
+    @staticmethod
+    def _to_xyz(frame: Frame, joints_crop: np.ndarray, transform: CropTransform) -> tuple[np.ndarray, np.ndarray]:
+        uvd = crop_to_image_uvd(joints_crop, transform)
+        return uvd.astype(np.float32), deproject_pixels_to_points(uvd[:, :2], uvd[:, 2], frame.intrinsics).astype(
+            np.float32)
+
+    def run(self, source: DepthSource) -> Iterator[tuple[Frame, list[HandPose]]]:
+        """Track every frame of a source: yields (frame, hands)."""
+        for frame in source:
+            yield frame, self.track(frame)
