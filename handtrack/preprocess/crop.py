@@ -81,15 +81,34 @@ def crop_depth(depth_raw: np.ndarray, depth_unit_mm: float, transform: CropTrans
     """(S, S) float32 normalised crop of a raw depth image.
 
     Nearest-neighbour resampling of the raw image (never interpolates across a depth edge), then
-    (z - z_c) / s inside [z_c - s, z_c + s), ``params.background_value`` elsewhere.
+    :func:`normalise_crop`.
     """
     size = transform.size
     warped = cv2.warpAffine(depth_raw, transform.image_to_crop, (size, size), flags=cv2.INTER_NEAREST,
                             borderMode=cv2.BORDER_CONSTANT, borderValue=0)
-    z = warped.astype(np.float32) * np.float32(depth_unit_mm)
+    return normalise_crop(warped, depth_unit_mm, transform, params)
+
+
+def crop_source_pixels(transform: CropTransform) -> np.ndarray:
+    """(S, S, 2) float image (u, v) of every crop pixel centre; rounded, these are the pixels crop_depth samples."""
+    size = transform.size
+    rows, cols = np.mgrid[0:size, 0:size].astype(np.float64)
+    inv = transform.crop_to_image
+    u = inv[0, 0] * cols + inv[0, 1] * rows + inv[0, 2]
+    v = inv[1, 0] * cols + inv[1, 1] * rows + inv[1, 2]
+    return np.stack([u, v], axis=-1)
+
+
+def normalise_crop(raw: np.ndarray, depth_unit_mm: float, transform: CropTransform, params: CropParams) -> np.ndarray:
+    """(S, S) raw depth samples of the crop window -> the network's normalised crop.
+
+    (z - z_c) / s inside [z_c - s, z_c + s), ``params.background_value`` elsewhere; with
+    ``params.segment_jump_mm`` > 0 only the surface connected to the hand is kept.
+    """
+    z = raw.astype(np.float32) * np.float32(depth_unit_mm)
     z_c, s = transform.centre_uvz[2], transform.cube_half_mm
     normalised = (z - np.float32(z_c)) / np.float32(s)
-    inside = (warped > 0) & (normalised >= -1.0) & (normalised < 1.0)
+    inside = (raw > 0) & (normalised >= -1.0) & (normalised < 1.0)
     if params.segment_jump_mm > 0:
         inside = _connected_to_centre(normalised, inside, params.segment_jump_mm / s)
     return np.where(inside, normalised, np.float32(params.background_value)).astype(np.float32)

@@ -1,0 +1,184 @@
+"""Synthetic depth frames and training crops.
+
+- :func:`render_frame`: a scene ray-cast at a camera's resolution, through the camera family's sensor model.
+- :class:`SyntheticSource`: a depth source like a camera, whose frames also carry ground-truth joints.
+- :class:`CropSampler`: training samples (normalised crop + crop-space joints), produced by the real
+  localisation and crop code: the localiser runs on a quarter-resolution render of the frame, and the crop
+  window's pixels are then ray-cast at full resolution, exactly the pixels ``crop_depth`` would sample, with
+  the paper's rotation augmentation, scale and centre jitter.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from handtrack.calibration import CameraProfile, load_profile
+from handtrack.geometry import pixel_rays, project_points_to_pixels
+from handtrack.preprocess import CropParams, HandLocalizer, LocalizerConfig, image_uvd_to_crop
+from handtrack.preprocess.augment import AugmentConfig, augmented_transform
+from handtrack.preprocess.crop import CropTransform, crop_source_pixels, normalise_crop
+from handtrack.sources.base import DepthSource
+from handtrack.synth.raster import render_capsules_culled, render_plane_np
+from handtrack.synth.scene import Scene, sample_scene
+from handtrack.synth.sensor import SensorModel, apply_sensor
+from handtrack.types import Frame, Intrinsics
+
+#: The fixed, seeded validation set every accuracy figure of the project uses.
+VALIDATION_SEED = 20261125
+VALIDATION_SIZE = 2000
+VALIDATION_PROFILE = "sr305"
+
+
+def _rays3(rays2: np.ndarray) -> np.ndarray:
+    return np.concatenate([rays2, np.ones(rays2.shape[:-1] + (1,), np.float32)], axis=-1)
+
+
+def _fov_tan(intr: Intrinsics) -> tuple[float, float]:
+    return (intr.width / 2 / abs(intr.fx), intr.height / 2 / abs(intr.fy))
+
+
+def render_depth_mm(scene: Scene, rays: np.ndarray, to_grid) -> np.ndarray:  # type: ignore[no-untyped-def]
+    """Noise-free depth (mm, inf = nothing) of a scene on a grid of rays (H, W, 3)."""
+    depth = render_plane_np(rays, *scene.plane) if scene.plane is not None else None
+    return render_capsules_culled(rays, scene.a, scene.b, scene.radii, to_grid, depth)
+
+
+def render_frame(scene: Scene, intrinsics: Intrinsics, depth_unit_mm: float, sensor: SensorModel,
+                 rng: np.random.Generator) -> np.ndarray:
+    """(H, W) uint16 raw depth of ``scene`` seen by a camera with these intrinsics and sensor."""
+    rays = _rays3(pixel_rays(intrinsics))
+    depth = render_depth_mm(scene, rays, lambda p: project_points_to_pixels(p, intrinsics))
+    return apply_sensor(depth, sensor, depth_unit_mm, abs(intrinsics.fx), rng)
+
+
+@dataclass
+class SyntheticFrame(Frame):
+    """A Frame with its ground truth: joints_xyz_mm (21, 3) camera space, joints_uvd (21, 3) px, px, mm."""
+
+    joints_xyz_mm: np.ndarray = field(default_factory=lambda: np.zeros((21, 3)))
+    joints_uvd: np.ndarray = field(default_factory=lambda: np.zeros((21, 3)))
+
+
+def _profile(profile: str | CameraProfile) -> CameraProfile:
+    return load_profile(profile) if isinstance(profile, str) else profile
+
+
+class SyntheticSource(DepthSource):
+    """``count`` random scenes (seeded) rendered with a camera profile; frames carry ground-truth joints."""
+
+    def __init__(self, count: int, seed: int = 0, profile: str | CameraProfile = "sr305", fps: float = 30.0) -> None:
+        self.profile = _profile(profile)
+        self.count, self.seed, self._fps = count, seed, fps
+        self.sensor = SensorModel.for_family(self.profile.noise_family, self.profile.noise_sigma_mm_at_1m)
+        self.description = f"synthetic hands ({self.profile.name}, seed {seed})"
+
+    @property
+    def intrinsics(self) -> Intrinsics:
+        return self.profile.intrinsics
+
+    @property
+    def depth_unit_mm(self) -> float:
+        return self.profile.depth_unit_mm
+
+    @property
+    def frame_count(self) -> int:
+        return self.count
+
+    @property
+    def nominal_fps(self) -> float:
+        return self._fps
+
+    def frame(self, index: int) -> SyntheticFrame:
+        rng = np.random.default_rng([self.seed, index])
+        intr = self.intrinsics
+        scene = sample_scene(rng, _fov_tan(intr))
+        raw = render_frame(scene, intr, self.depth_unit_mm, self.sensor, rng)
+        uv = project_points_to_pixels(scene.joints_mm, intr)
+        uvd = np.column_stack([uv, scene.joints_mm[:, 2]]).astype(np.float32)
+        return SyntheticFrame(raw, self.depth_unit_mm, intr, index * 1000.0 / self._fps, index, self.description,
+                              {"pose": scene.pose_source}, scene.joints_mm.astype(np.float32), uvd)
+
+    def __iter__(self) -> Iterator[Frame]:
+        for index in range(self.count):
+            yield self.frame(index)
+
+
+@dataclass
+class CropSample:
+    """crop (S, S) float32 normalised; joints_crop (21, 3) crop-normalised (u, v, d); centre_from: "localiser"
+    or "truth" (when the localiser found no hand, the true palm centre with jitter is used and counted)."""
+
+    crop: np.ndarray
+    joints_crop: np.ndarray
+    centre_from: str
+    transform: CropTransform
+    joints_xyz_mm: np.ndarray
+
+
+class CropSampler:
+    """Deterministic training/validation samples: ``sample(i)`` is the same for the same (seed, i)."""
+
+    def __init__(self, seed: int, profile: str | CameraProfile = "sr305", params: CropParams | None = None,
+                 augment: AugmentConfig | None = AugmentConfig(), localise: bool = True,
+                 bank: np.ndarray | None = None) -> None:
+        self.seed = seed
+        self.profile = _profile(profile)
+        self.params = params or CropParams()
+        self.augment = augment
+        self.localise = localise
+        self.bank = bank
+        self.sensor = SensorModel.for_family(self.profile.noise_family, self.profile.noise_sigma_mm_at_1m)
+        intr = self.profile.intrinsics
+        self.low_res = intr.scaled(intr.width // 4, intr.height // 4)
+        self._low_rays = _rays3(pixel_rays(self.low_res))
+        self._rays = _rays3(pixel_rays(intr))
+        self.localizer = HandLocalizer(LocalizerConfig(cube_half_mm=self.params.cube_half_mm))
+
+    def _centre(self, scene: Scene, rng: np.random.Generator) -> tuple[np.ndarray, str]:
+        if self.localise:
+            low = self.low_res
+            depth = render_depth_mm(scene, self._low_rays, lambda p: project_points_to_pixels(p, low))
+            raw = apply_sensor(depth, self.sensor, self.profile.depth_unit_mm, abs(low.fx), rng)
+            found = self.localizer.locate(Frame(raw, self.profile.depth_unit_mm, low, 0.0, 0))
+            if found.found:
+                return found.hands[0].centre_xyz_mm.astype(np.float64), "localiser"
+        return scene.palm_centre_mm + rng.normal(0.0, 10.0, 3), "truth"
+
+    def sample(self, index: int) -> CropSample:
+        rng = np.random.default_rng([self.seed, index])
+        intr = self.profile.intrinsics
+        scene = sample_scene(rng, _fov_tan(intr), bank=self.bank)
+        centre, centre_from = self._centre(scene, rng)
+        if self.augment is not None:
+            transform = augmented_transform(centre, intr, self.params, self.augment, rng)
+        else:
+            from handtrack.preprocess import make_crop_transform
+
+            transform = make_crop_transform(centre, intr, self.params)
+        # Ray-cast exactly the image pixels the crop samples (nearest), at full resolution.
+        src = np.rint(crop_source_pixels(transform)).astype(int)
+        inside = (src[..., 0] >= 0) & (src[..., 0] < intr.width) & (src[..., 1] >= 0) & (src[..., 1] < intr.height)
+        rays = self._rays[np.clip(src[..., 1], 0, intr.height - 1), np.clip(src[..., 0], 0, intr.width - 1)]
+        affine = transform.image_to_crop
+
+        def to_crop(points: np.ndarray) -> np.ndarray:
+            uv = project_points_to_pixels(points, intr)
+            return uv @ affine[:, :2].T + affine[:, 2]
+
+        depth = render_depth_mm(scene, rays, to_crop)
+        depth[~inside] = np.inf
+        window_px = abs(np.linalg.det(transform.crop_to_image[:, :2])) ** 0.5  # image px per crop px
+        raw = apply_sensor(depth, self.sensor, self.profile.depth_unit_mm, abs(intr.fx) / window_px, rng)
+        crop = normalise_crop(raw, self.profile.depth_unit_mm, transform, self.params)
+        uv = project_points_to_pixels(scene.joints_mm, intr)
+        joints = image_uvd_to_crop(np.column_stack([uv, scene.joints_mm[:, 2]]), transform).astype(np.float32)
+        return CropSample(crop, joints, centre_from, transform, scene.joints_mm.astype(np.float32))
+
+
+def validation_sampler() -> CropSampler:
+    """The project's fixed validation set (indices 0 .. VALIDATION_SIZE-1): SR305 camera, sensor noise and
+    the real localiser on, no rotation/scale augmentation (jitter comes from localisation itself)."""
+    return CropSampler(VALIDATION_SEED, VALIDATION_PROFILE, augment=None, localise=True)

@@ -1,0 +1,79 @@
+"""Depth-sensor models: what a RealSense does to a perfect depth image.
+
+Per camera family (the ``noise.family`` of a camera profile):
+- noise growing with z^2 (sigma_mm_at_1m * (z / 1 m)^2), quantised to the depth unit;
+- missing pixels along silhouette edges; random holes inside surfaces;
+- coded light (SR300/SR305): the projector shadow beside foreground edges, and after the SDK's filtering a
+  smooth surface with clean edges;
+- stereo (D400): noisier, and "flying pixels" with depths between foreground and background at edges.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+
+@dataclass(frozen=True)
+class SensorModel:
+    sigma_mm_at_1m: float = 1.0
+    edge_dropout: float = 0.3  # probability a silhouette-edge pixel is missing
+    hole_fraction: float = 0.03  # share of surface pixels lost in holes
+    shadow_baseline_mm: float = 0.0  # projector-camera baseline; 0 = no shadow
+    flying_pixels: float = 0.0  # probability an edge pixel takes a depth between its neighbours
+
+    @classmethod
+    def for_family(cls, family: str, sigma_mm_at_1m: float) -> "SensorModel":
+        if family == "stereo":
+            return cls(sigma_mm_at_1m, edge_dropout=0.2, hole_fraction=0.02, flying_pixels=0.3)
+        if family in ("coded_light", "structured_light"):
+            return cls(sigma_mm_at_1m, edge_dropout=0.35, hole_fraction=0.03, shadow_baseline_mm=25.0)
+        return cls(sigma_mm_at_1m)
+
+
+def apply_sensor(depth_mm: np.ndarray, model: SensorModel, depth_unit_mm: float, fx_px: float,
+                 rng: np.random.Generator) -> np.ndarray:
+    """(H, W) float depth in mm (inf or 0 = nothing) -> (H, W) uint16 raw depth as the camera would give it.
+
+    fx_px: focal length in pixels of this grid (for the projector shadow width).
+    """
+    z = np.where(np.isfinite(depth_mm), depth_mm, 0.0).astype(np.float32)
+    valid = z > 0
+    noisy = z + rng.normal(0.0, 1.0, z.shape).astype(np.float32) * model.sigma_mm_at_1m * (z / 1000.0) ** 2
+    # Silhouette edges: a 4-neighbour further away by more than 20 mm (or missing).
+    padded = np.pad(np.where(valid, z, np.inf), 1, constant_values=np.inf)
+    neighbours = np.stack([padded[:-2, 1:-1], padded[2:, 1:-1], padded[1:-1, :-2], padded[1:-1, 2:]])
+    edge = valid & (neighbours - z > 20.0).any(axis=0)
+    drop = edge & (rng.random(z.shape) < model.edge_dropout)
+    if model.flying_pixels > 0:
+        fly = edge & ~drop & (rng.random(z.shape) < model.flying_pixels)
+        far = np.where(np.isfinite(neighbours), neighbours, 0).max(axis=0)
+        mix = rng.random(z.shape).astype(np.float32)
+        noisy = np.where(fly & (far > 0), noisy + mix * (far - z), noisy)
+    if model.hole_fraction > 0:
+        field = cv2.resize(rng.random((max(2, z.shape[0] // 6), max(2, z.shape[1] // 6))).astype(np.float32),
+                           (z.shape[1], z.shape[0]), interpolation=cv2.INTER_LINEAR)
+        drop |= valid & (field < model.hole_fraction)
+    if model.shadow_baseline_mm > 0:
+        drop |= _projector_shadow(z, valid, model.shadow_baseline_mm, fx_px)
+    noisy[drop | ~valid] = 0.0
+    raw = np.round(noisy / depth_unit_mm)
+    return np.clip(raw, 0, 65535).astype(np.uint16)
+
+
+def _projector_shadow(z: np.ndarray, valid: np.ndarray, baseline_mm: float, fx_px: float) -> np.ndarray:
+    """Background pixels the projector (to the camera's right) cannot light: just left of a nearer surface.
+
+    A surface at depth z_f hides the background at z_b over baseline * fx * (1/z_f - 1/z_b) pixels.
+    """
+    shadow = np.zeros_like(valid)
+    zf = np.where(valid, z, np.inf)
+    max_width = int(np.ceil(baseline_mm * fx_px / max(float(zf.min()), 1.0))) if valid.any() else 0
+    for shift in range(1, min(max_width, 64) + 1):
+        occluder = np.full_like(zf, np.inf)
+        occluder[:, :-shift] = zf[:, shift:]  # the surface `shift` pixels to the right
+        width = baseline_mm * fx_px * (1.0 / occluder - 1.0 / np.where(valid, z, np.inf))
+        shadow |= valid & (occluder < z - 20.0) & (width >= shift)
+    return shadow
