@@ -1,0 +1,55 @@
+import numpy as np
+import pytest
+
+pytest.importorskip("torch", reason="the synthetic generator's kinematic hand uses PyTorch")
+
+from handtrack.preprocess import HandLocalizer, hand_mask  # noqa: E402
+from handtrack.preprocess.refine import palm_centre_mm  # noqa: E402
+from handtrack.synth.generator import CropSampler, SyntheticSource, validation_sampler  # noqa: E402
+
+
+def test_samples_are_reproducible():
+    a, b = CropSampler(5).sample(3), CropSampler(5).sample(3)
+    np.testing.assert_array_equal(a.crop, b.crop)
+    np.testing.assert_array_equal(a.joints_crop, b.joints_crop)
+    assert not np.array_equal(a.crop, CropSampler(5).sample(4).crop)
+
+
+def test_crops_hold_the_hand_and_labels_lie_on_it():
+    sampler = CropSampler(11)
+    on_hand, found = [], 0
+    for i in range(24):
+        s = sampler.sample(i)
+        assert s.crop.shape == (128, 128) and s.crop.dtype == np.float32
+        found += s.centre_from == "localiser"
+        mask = hand_mask(s.crop, sampler.params)
+        assert 0.02 < mask.mean() < 0.8
+        px = np.clip(((s.joints_crop[:, :2] + 0.5) * 128).astype(int), 0, 127)
+        near = np.zeros_like(mask)
+        for dy in range(-3, 4):
+            for dx in range(-3, 4):
+                near |= np.roll(np.roll(mask, dy, 0), dx, 1)
+        on_hand.append(near[px[:, 1], px[:, 0]].mean())
+    assert found >= 20  # the real localiser found the hand in most samples
+    assert np.mean(on_hand) > 0.85  # joints (some hidden behind others) fall on or next to the hand
+
+
+def test_synthetic_source_frames_carry_matching_ground_truth():
+    source = SyntheticSource(6, seed=2)
+    localizer = HandLocalizer()
+    found = 0
+    for frame in source:
+        assert frame.depth.dtype == np.uint16 and frame.depth.shape == (480, 640)
+        u, v = frame.joints_uvd[0, :2]
+        assert frame.joints_uvd.shape == (21, 3)
+        result = localizer.locate(frame)
+        if result.found:
+            found += 1
+            assert np.linalg.norm(result.hands[0].centre_xyz_mm - palm_centre_mm(frame.joints_xyz_mm)) < 80
+    assert found >= 5
+
+
+def test_validation_set_is_fixed():
+    a, b = validation_sampler(), validation_sampler()
+    np.testing.assert_array_equal(a.sample(0).crop, b.sample(0).crop)
+    assert a.augment is None and a.localise

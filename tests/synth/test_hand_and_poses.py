@@ -1,0 +1,57 @@
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch", reason="the kinematic hand uses PyTorch")
+
+from handtrack.pose import FINGERS, Joint, finger_joint_indices  # noqa: E402
+from handtrack.synth.hand import LIMITS, forward_kinematics, sample_shapes  # noqa: E402
+from handtrack.synth.poses import GESTURES, random_pose, sample_pose  # noqa: E402
+
+
+def _bone_lengths(joints: torch.Tensor) -> torch.Tensor:
+    lengths = []
+    for finger in FINGERS:
+        idx = finger_joint_indices(finger)
+        lengths += [(joints[:, idx[k + 1]] - joints[:, idx[k]]).norm(dim=-1) for k in range(3)]
+    return torch.stack(lengths, dim=-1)
+
+
+def test_bone_lengths_do_not_depend_on_the_pose():
+    g = torch.Generator().manual_seed(0)
+    shape = sample_shapes(64, g)
+    rng = np.random.default_rng(0)
+    flat = forward_kinematics(torch.zeros(64, 20), shape)
+    posed = forward_kinematics(torch.tensor(np.stack([random_pose(rng) for _ in range(64)]), dtype=torch.float32),
+                               shape)
+    torch.testing.assert_close(_bone_lengths(flat), _bone_lengths(posed), atol=1e-3, rtol=0)
+    torch.testing.assert_close(_bone_lengths(flat), shape.phalanx.reshape(64, 15), atol=1e-3, rtol=0)
+
+
+def test_hand_sizes_and_flat_hand_layout():
+    shape = sample_shapes(500, torch.Generator().manual_seed(1))
+    joints = forward_kinematics(torch.zeros(500, 20), shape)
+    length = (joints[:, Joint.MIDDLE_TIP] - joints[:, Joint.WRIST]).norm(dim=-1)
+    assert 155 < length.min() and length.max() < 215  # adult hands, 165-205 mm +- finger proportions
+    assert torch.all(joints[:, Joint.THUMB_TIP, 0] > joints[:, Joint.LITTLE_TIP, 0])  # thumb on +x
+    assert torch.all(joints[..., 2].abs() < 40)  # a flat hand stays near its palm plane
+
+
+def test_flexion_curls_towards_the_palm():
+    shape = sample_shapes(1, torch.Generator().manual_seed(2))
+    angles = torch.zeros(1, 20)
+    angles[0, 4:8] = torch.tensor([1.2, 0.0, 1.5, 1.0])  # index finger curled
+    joints = forward_kinematics(angles, shape)[0]
+    assert joints[Joint.INDEX_TIP, 2] > 20  # +z is the palm side
+    assert joints[Joint.INDEX_TIP, 1] < joints[Joint.INDEX_PIP, 1]  # the tip comes back down
+
+
+def test_pose_prior_stays_inside_the_limits():
+    rng = np.random.default_rng(3)
+    lo = np.array([[LIMITS[f][k][0] for k in range(4)] for f in FINGERS]).reshape(20)
+    hi = np.array([[LIMITS[f][k][1] for k in range(4)] for f in FINGERS]).reshape(20)
+    sources = set()
+    for _ in range(400):
+        angles, source = sample_pose(rng)
+        sources.add(source)
+        assert np.all(angles >= lo - 1e-9) and np.all(angles <= hi + 1e-9)
+    assert "random" in sources and len(sources & set(GESTURES)) >= 6
