@@ -11,7 +11,7 @@ import sys
 
 import typer
 
-from handtrack.cli import bench, doctor, export, info, record, replay
+from handtrack.cli import bench, doctor, eval, export, info, record, replay
 from handtrack.cli.common import STATE, error_console
 from handtrack.errors import HandtrackError
 
@@ -37,6 +37,7 @@ app.command("record")(record.record)
 app.command("replay")(replay.replay)
 app.command("export")(export.export)
 app.command("bench")(bench.bench)
+app.command("eval")(eval.eval_command)
 
 
 def main() -> None:

@@ -1,0 +1,85 @@
+"""``handtrack eval``: score a results file against ground truth, or run a model on the fixed synthetic
+validation set and score it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import numpy as np
+import typer
+from rich.table import Table
+
+from handtrack.cli.common import console, frame_progress
+from handtrack.errors import HandtrackError
+from handtrack.eval.metrics import DATASET_JOINTS, Evaluation, evaluate, load_uvd_file, write_uvd_file
+from handtrack.eval.plots import per_joint_png, success_curve_png
+from handtrack.pose import JOINT_NAMES
+
+
+def _run_validation(model: Path, count: int, out_dir: Path) -> tuple[Path, Path]:
+    from handtrack.engines import load_engine
+    from handtrack.geometry import project_points_to_pixels
+    from handtrack.preprocess import crop_to_image_uvd
+    from handtrack.synth.generator import validation_sampler
+
+    engine = load_engine(model)
+    sampler = validation_sampler()
+    pred, gt = [], []
+    with frame_progress() as progress:
+        task = progress.add_task("validation set", total=count, rate="")
+        for start in range(0, count, 32):
+            samples = [sampler.sample(i) for i in range(start, min(start + 32, count))]
+            joints, _ = engine.infer(np.stack([s.crop for s in samples])[:, None])
+            for s, j in zip(samples, joints):
+                pred.append(crop_to_image_uvd(j, s.transform))
+                uv = project_points_to_pixels(s.joints_xyz_mm.astype(np.float64), sampler.profile.intrinsics)
+                gt.append(np.column_stack([uv, s.joints_xyz_mm[:, 2]]))
+            progress.update(task, advance=len(samples))
+    out_dir.mkdir(parents=True, exist_ok=True)
+    write_uvd_file(out_dir / "results.txt", np.stack(pred))
+    write_uvd_file(out_dir / "ground_truth.txt", np.stack(gt))
+    return out_dir / "ground_truth.txt", out_dir / "results.txt"
+
+
+def _report(result: Evaluation, dataset: str, out_dir: Path | None) -> None:
+    console.print(f"mean 3D joint error: {result.mean_mm:.3f} mm over {len(result.errors_mm)} frames ({dataset})")
+    names = list(JOINT_NAMES) if result.errors_mm.shape[1] == 21 and dataset == "synthetic" else [
+        f"joint {j}" for j in range(result.errors_mm.shape[1])]
+    table = Table(title="per-joint mean error (mm)")
+    table.add_column("joint")
+    table.add_column("mm")
+    for name, value in zip(names, result.per_joint_mm):
+        table.add_row(name, f"{value:.3f}")
+    console.print(table)
+    for t in (10, 20, 30, 40, 50, 80):
+        console.print(f"frames with every joint within {t} mm: {100 * result.success[t]:.1f} %")
+    if out_dir is not None:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        success_curve_png(result, out_dir / "success_curve.png", dataset)
+        per_joint_png(result, out_dir / "per_joint_error.png", names, dataset)
+        console.print(f"plots: {out_dir / 'success_curve.png'}, {out_dir / 'per_joint_error.png'}")
+
+
+def eval_command(
+    dataset: str = typer.Option("synthetic", "--dataset", help=f"Layout: {', '.join(DATASET_JOINTS)}."),
+    gt: Optional[Path] = typer.Option(None, "--gt", help="Ground-truth file (one line per frame, J x u v d)."),
+    pred: Optional[Path] = typer.Option(None, "--pred", help="Results file in the same layout."),
+    model: Optional[Path] = typer.Option(None, "--model", help="Run this model on the fixed synthetic validation "
+                                         "set (writes results.txt and ground_truth.txt to --out)."),
+    count: int = typer.Option(2000, "--count", min=1, help="Validation samples to use (the set has 2,000)."),
+    out: Optional[Path] = typer.Option(None, "--out", help="Folder for plots (and files written by --model)."),
+) -> None:
+    """Mean 3D error (3 decimals), per-joint error and the success curve (table and PNG plots)."""
+    if dataset not in DATASET_JOINTS:
+        raise HandtrackError(f"unknown dataset layout {dataset!r}; known: {', '.join(DATASET_JOINTS)}")
+    if model is not None:
+        if dataset != "synthetic":
+            raise HandtrackError("--model runs the synthetic validation set; use --dataset synthetic")
+        gt, pred = _run_validation(model, count, out or Path("handtrack-eval"))
+        out = out or Path("handtrack-eval")
+    if gt is None or pred is None:
+        raise HandtrackError("give --gt and --pred (results files), or --model to run the validation set")
+    joints = DATASET_JOINTS[dataset]
+    result = evaluate(load_uvd_file(pred, joints), load_uvd_file(gt, joints), dataset)
+    _report(result, dataset, out)
