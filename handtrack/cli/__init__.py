@@ -11,7 +11,7 @@ import sys
 
 import typer
 
-from handtrack.cli import bench, doctor, eval, export, info, record, replay
+from handtrack.cli import bench, doctor, eval, export, info, record, replay, train
 from handtrack.cli.common import STATE, error_console
 from handtrack.errors import HandtrackError
 
@@ -38,6 +38,7 @@ app.command("replay")(replay.replay)
 app.command("export")(export.export)
 app.command("bench")(bench.bench)
 app.command("eval")(eval.eval_command)
+app.command("train")(train.train_command)
 
 
 def main() -> None:

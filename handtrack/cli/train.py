@@ -1,0 +1,44 @@
+"""``handtrack train``: train a registry model on synthetic hands, within a time budget, resumable."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from handtrack.cli.common import console
+from handtrack.errors import HandtrackError
+
+
+def train_command(
+    model: str = typer.Option("pwr-lite", "--model", help="Registry name (pwr, pwr-lite, pwr-direct, ...)."),
+    data: str = typer.Option("synthetic", "--data", help="Training data; only 'synthetic' so far."),
+    out: Path = typer.Option(Path("runs/pwr-lite"), "--out", help="Run folder: checkpoint.pt, log.jsonl."),
+    time_budget: float = typer.Option(60.0, "--time-budget", min=0.1, help="Minutes to train, then checkpoint."),
+    resume: bool = typer.Option(False, "--resume", help="Continue the run in --out exactly where it stopped."),
+    batch: int = typer.Option(32, "--batch", min=1, help="Batch size (paper: 32)."),
+    lr: float = typer.Option(2e-4, "--lr", help="Adam learning rate (paper: 2e-4)."),
+    workers: int = typer.Option(1, "--workers", min=0, help="Processes rendering data ahead of the trainer."),
+    threads: int = typer.Option(1, "--threads", min=1, help="PyTorch threads of the trainer."),
+    max_steps: int = typer.Option(0, "--max-steps", min=0, help="Stop after this many steps (0: budget only)."),
+    checkpoint_every: float = typer.Option(10.0, "--checkpoint-every", min=0.1, help="Minutes between checkpoints."),
+) -> None:
+    """Train with the paper's losses and Adam; writes a checkpoint at least every 10 minutes and at the end."""
+    if data != "synthetic":
+        raise HandtrackError(f"training data {data!r} is not supported yet; use 'synthetic'")
+    try:
+        from handtrack.models import registry_entry
+        from handtrack.training.loop import TrainConfig, train
+    except ImportError as exc:
+        raise HandtrackError("training needs PyTorch: pip install torch==2.13.0 'handtrack[train]'") from exc
+    try:
+        registry_entry(model)
+    except KeyError as exc:
+        raise HandtrackError(str(exc.args[0])) from exc
+    if resume and not (out / "checkpoint.pt").is_file():
+        raise HandtrackError(f"--resume: no checkpoint in {out}")
+    config = TrainConfig(model=model, batch_size=batch, lr=lr, time_budget_min=time_budget, workers=workers,
+                         threads=threads, max_steps=max_steps, checkpoint_every_min=checkpoint_every)
+    result = train(config, out, resume=resume)
+    console.print(f"stopped at step {result['step']} ({result['samples']} samples); validation mean error "
+                  f"{result['val_mean_mm']:.2f} mm on the first validation samples; checkpoint {out / 'checkpoint.pt'}")

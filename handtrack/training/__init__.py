@@ -1,0 +1,1 @@
+"""Training the PWR network on synthetic hands (needs the ``train`` extra)."""

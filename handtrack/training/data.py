@@ -1,0 +1,42 @@
+"""Training batches from the synthetic crop sampler, rendered ahead of the trainer by worker processes."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+from torch.utils.data import Dataset
+
+from handtrack.synth.generator import CropSampler
+
+
+class SyntheticCrops(Dataset):
+    """Item i is CropSampler(seed).sample(i): (crop (1, S, S), joints (21, 3)) tensors; deterministic, so a
+    resumed run sees exactly the samples it would have seen."""
+
+    def __init__(self, seed: int, size: int = 10**9) -> None:
+        self.seed = seed
+        self.size = size
+        self._sampler: CropSampler | None = None
+
+    def __len__(self) -> int:
+        return self.size
+
+    def __getitem__(self, index: int) -> tuple[torch.Tensor, torch.Tensor]:
+        if self._sampler is None:  # built lazily inside each worker process
+            torch.set_num_threads(1)
+            self._sampler = CropSampler(self.seed)
+        sample = self._sampler.sample(int(index))
+        return torch.from_numpy(sample.crop[None]), torch.from_numpy(sample.joints_crop.astype(np.float32))
+
+
+class RangeSampler(torch.utils.data.Sampler[int]):
+    """Indices start, start + 1, ...: the data order is the sample counter, which resumption restores."""
+
+    def __init__(self, start: int, count: int) -> None:
+        self.start, self.count = start, count
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        return iter(range(self.start, self.start + self.count))
+
+    def __len__(self) -> int:
+        return self.count

@@ -1,0 +1,136 @@
+"""The training loop: time budget, periodic checkpoints, exact resumption, JSONL log, validation."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from torch.utils.data import DataLoader
+
+from handtrack.models import build_network, registry_entry
+from handtrack.models.checkpoint import load_checkpoint, save_checkpoint
+from handtrack.models.losses import make_targets, pwr_loss
+from handtrack.models.pwr import representation
+from handtrack.preprocess.params import CropParams
+from handtrack.training.data import RangeSampler, SyntheticCrops
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class TrainConfig:
+    model: str = "pwr-lite"
+    data_seed: int = 1
+    batch_size: int = 32
+    lr: float = 2e-4  # the paper's Adam learning rate
+    lr_decay_every: int = 20_000  # steps; x0.5 each time
+    time_budget_min: float = 60.0
+    checkpoint_every_min: float = 10.0
+    validate_every: int = 500  # steps
+    validation_samples: int = 128  # the first N of the fixed validation set
+    workers: int = 1
+    threads: int = 1
+    max_steps: int = 0  # 0 = no limit (the time budget ends the run)
+
+
+def learning_rate(config: TrainConfig, step: int) -> float:
+    """The paper's Adam rate, halved every ``lr_decay_every`` steps: a pure function of the step, so a resumed
+    run follows the same schedule exactly."""
+    return config.lr * 0.5 ** (step // config.lr_decay_every)
+
+
+def _validate(network: torch.nn.Module, samples: list[tuple[np.ndarray, np.ndarray, Any]]) -> float:
+    """Mean 3D joint error (mm) on validation samples (crop, true xyz, transform)."""
+    from handtrack.preprocess import crop_to_xyz_mm
+    from handtrack.synth.generator import validation_sampler
+
+    intr = validation_sampler().profile.intrinsics
+    network.eval()
+    with torch.inference_mode():
+        crops = torch.from_numpy(np.stack([s[0] for s in samples])[:, None])
+        joints = network(crops)[-1].uvd.numpy()
+    network.train()
+    errors = [np.linalg.norm(crop_to_xyz_mm(j, t, intr) - xyz, axis=-1).mean() for j, (_, xyz, t) in
+              zip(joints, samples)]
+    return float(np.mean(errors))
+
+
+def train(config: TrainConfig, out_dir: Path, resume: bool = False) -> dict[str, Any]:
+    """Train until the time budget is spent; checkpoint to out_dir/checkpoint.pt; log to out_dir/log.jsonl."""
+    from handtrack.synth.generator import validation_sampler
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    ckpt_path, log_path = out_dir / "checkpoint.pt", out_dir / "log.jsonl"
+    torch.set_num_threads(config.threads)
+    entry = registry_entry(config.model)
+    step, samples_seen, elapsed_before = 0, 0, 0.0
+    if resume and ckpt_path.is_file():
+        network, metadata, state = load_checkpoint(ckpt_path)
+        # The saved run decides everything but how long this session may train.
+        keep = ("time_budget_min", "max_steps", "workers", "threads")
+        config = TrainConfig(**{**state["config"], **{k: getattr(config, k) for k in keep}})
+        step, samples_seen, elapsed_before = state["step"], state["samples_seen"], state["elapsed_s"]
+        optimizer = torch.optim.Adam(network.parameters(), lr=config.lr)
+        optimizer.load_state_dict(state["optimizer"])
+        torch.set_rng_state(state["torch_rng"])
+    else:
+        torch.manual_seed(config.data_seed)
+        network = build_network(entry.model)
+        optimizer = torch.optim.Adam(network.parameters(), lr=config.lr)
+    val = validation_sampler()
+    val_samples = [(s.crop, s.joints_xyz_mm, s.transform) for s in
+                   (val.sample(i) for i in range(config.validation_samples))]
+    budget_s = config.time_budget_min * 60.0
+    loader = DataLoader(SyntheticCrops(config.data_seed), batch_size=config.batch_size,
+                        sampler=RangeSampler(samples_seen, 10**9), num_workers=config.workers,
+                        persistent_workers=config.workers > 0, prefetch_factor=4 if config.workers > 0 else None)
+    start = last_ckpt = time.monotonic()
+    network.train()
+
+    def checkpoint() -> None:
+        state = {"config": asdict(config), "step": step, "samples_seen": samples_seen,
+                 "elapsed_s": elapsed_before + time.monotonic() - start, "optimizer": optimizer.state_dict(),
+                 "torch_rng": torch.get_rng_state()}
+        training = {"data": f"synthetic hands, CropSampler seed {config.data_seed}", "steps": step,
+                    "samples": samples_seen, "cpu_seconds_wall": round(state["elapsed_s"], 1),
+                    "loss": entry.loss.to_dict(), "optimizer": f"Adam lr {config.lr}, x0.5 every "
+                    f"{config.lr_decay_every} steps, batch {config.batch_size}"}
+        save_checkpoint(ckpt_path, config.model, network, entry.model, CropParams(), training, state)
+
+    with log_path.open("a", encoding="utf-8") as log_file:
+        for crops, joints in loader:
+            for group in optimizer.param_groups:
+                group["lr"] = learning_rate(config, step)
+            image, mask = representation(crops, 1.0)
+            targets = make_targets(joints, image, mask, entry.loss)
+            terms = pwr_loss(network(crops), targets, entry.loss)
+            optimizer.zero_grad()
+            terms["total"].backward()
+            optimizer.step()
+            step += 1
+            samples_seen += len(crops)
+            record: dict[str, Any] = {"step": step, "samples": samples_seen,
+                                      "elapsed_s": round(elapsed_before + time.monotonic() - start, 1),
+                                      **{k: round(float(v.detach()), 6) for k, v in terms.items()}}
+            if step % config.validate_every == 0:
+                record["val_mean_mm"] = round(_validate(network, val_samples), 3)
+                log.info("step %d: validation %.2f mm", step, record["val_mean_mm"])
+            log_file.write(json.dumps(record) + "\n")
+            log_file.flush()
+            now = time.monotonic()
+            if now - last_ckpt > config.checkpoint_every_min * 60:
+                checkpoint()
+                last_ckpt = now
+            if now - start > budget_s or (config.max_steps and step >= config.max_steps):
+                break
+    checkpoint()
+    result = {"step": step, "samples": samples_seen, "val_mean_mm": _validate(network, val_samples)}
+    with log_path.open("a", encoding="utf-8") as log_file:
+        log_file.write(json.dumps({"step": step, "final_val_mean_mm": round(result["val_mean_mm"], 3)}) + "\n")
+    return result

@@ -1,0 +1,38 @@
+"""Training runs, checkpoints, and resumes exactly where it stopped."""
+
+import json
+
+import pytest
+
+torch = pytest.importorskip("torch", reason="training needs PyTorch (the train extra)")
+
+from handtrack.models.checkpoint import load_checkpoint  # noqa: E402
+from handtrack.training.loop import TrainConfig, learning_rate, train  # noqa: E402
+
+
+def _config(steps: int) -> TrainConfig:
+    return TrainConfig(model="pwr-one-stage", batch_size=2, lr=1e-3, workers=0, threads=1, max_steps=steps,
+                       validate_every=2, validation_samples=2, time_budget_min=30.0)
+
+
+def test_resume_continues_bit_for_bit(tmp_path):
+    train(_config(4), tmp_path / "straight")
+    train(_config(2), tmp_path / "split")
+    train(_config(4), tmp_path / "split", resume=True)
+    a, _, state_a = load_checkpoint(tmp_path / "straight" / "checkpoint.pt")
+    b, _, state_b = load_checkpoint(tmp_path / "split" / "checkpoint.pt")
+    assert state_a["step"] == state_b["step"] == 4 and state_a["samples_seen"] == state_b["samples_seen"] == 8
+    for (name, x), y in zip(a.state_dict().items(), b.state_dict().values()):
+        assert torch.equal(x, y), name
+    steps = [json.loads(line) for line in (tmp_path / "split" / "log.jsonl").read_text().splitlines()]
+    losses_split = [r["total"] for r in steps if "total" in r]
+    losses_straight = [json.loads(l)["total"] for l in (tmp_path / "straight" / "log.jsonl").read_text().splitlines()
+                       if "total" in json.loads(l)]
+    assert losses_split == losses_straight
+    assert any("val_mean_mm" in r for r in steps)
+
+
+def test_learning_rate_schedule_is_a_function_of_the_step():
+    config = TrainConfig(lr=1e-3, lr_decay_every=100)
+    assert learning_rate(config, 0) == 1e-3 and learning_rate(config, 99) == 1e-3
+    assert learning_rate(config, 100) == 5e-4 and learning_rate(config, 250) == 2.5e-4
