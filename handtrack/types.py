@@ -124,3 +124,15 @@ class Frame:
     def depth_mm(self) -> np.ndarray:
         """(H, W) float32 depth in millimetres, 0 where there is no measurement."""
         return self.depth.astype(np.float32) * np.float32(self.depth_unit_mm)
+
+
+@dataclass
+class LabelledFrame(Frame):
+    """A Frame with ground truth (synthetic frames, dataset readers).
+
+    joints_uvd: (J, 3) pixels, pixels, mm; joints_xyz_mm: (J, 3) camera space mm; J and the joint order are
+    those of the source (21 in this project's order for synthetic frames; the dataset's own layout otherwise).
+    """
+
+    joints_uvd: np.ndarray = field(default_factory=lambda: np.zeros((0, 3), np.float32))
+    joints_xyz_mm: np.ndarray = field(default_factory=lambda: np.zeros((0, 3), np.float32))

@@ -1,7 +1,7 @@
 """Synthetic depth frames and training crops.
 
 - :func:`render_frame`: a scene ray-cast at a camera's resolution, through the camera family's sensor model.
-- :class:`SyntheticSource`: a depth source like a camera, whose frames also carry ground-truth joints.
+- :class:`SyntheticSource`: a depth source like a camera, whose frames (LabelledFrame) carry ground truth.
 - :class:`CropSampler`: training samples (normalised crop + crop-space joints), produced by the real
   localisation and crop code: the localiser runs on a quarter-resolution render of the frame, and the crop
   window's pixels are then ray-cast at full resolution, exactly the pixels ``crop_depth`` would sample, with
@@ -11,7 +11,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -24,7 +24,7 @@ from handtrack.sources.base import DepthSource
 from handtrack.synth.raster import render_capsules_culled, render_plane_np
 from handtrack.synth.scene import Scene, sample_scene
 from handtrack.synth.sensor import SensorModel, apply_sensor
-from handtrack.types import Frame, Intrinsics
+from handtrack.types import Frame, Intrinsics, LabelledFrame
 
 #: The fixed, seeded validation set every accuracy figure of the project uses.
 VALIDATION_SEED = 20261125
@@ -52,14 +52,6 @@ def render_frame(scene: Scene, intrinsics: Intrinsics, depth_unit_mm: float, sen
     rays = _rays3(pixel_rays(intrinsics))
     depth = render_depth_mm(scene, rays, lambda p: project_points_to_pixels(p, intrinsics))
     return apply_sensor(depth, sensor, depth_unit_mm, abs(intrinsics.fx), rng)
-
-
-@dataclass
-class SyntheticFrame(Frame):
-    """A Frame with its ground truth: joints_xyz_mm (21, 3) camera space, joints_uvd (21, 3) px, px, mm."""
-
-    joints_xyz_mm: np.ndarray = field(default_factory=lambda: np.zeros((21, 3)))
-    joints_uvd: np.ndarray = field(default_factory=lambda: np.zeros((21, 3)))
 
 
 def _profile(profile: str | CameraProfile) -> CameraProfile:
@@ -91,15 +83,15 @@ class SyntheticSource(DepthSource):
     def nominal_fps(self) -> float:
         return self._fps
 
-    def frame(self, index: int) -> SyntheticFrame:
+    def frame(self, index: int) -> LabelledFrame:
         rng = np.random.default_rng([self.seed, index])
         intr = self.intrinsics
         scene = sample_scene(rng, _fov_tan(intr))
         raw = render_frame(scene, intr, self.depth_unit_mm, self.sensor, rng)
         uv = project_points_to_pixels(scene.joints_mm, intr)
         uvd = np.column_stack([uv, scene.joints_mm[:, 2]]).astype(np.float32)
-        return SyntheticFrame(raw, self.depth_unit_mm, intr, index * 1000.0 / self._fps, index, self.description,
-                              {"pose": scene.pose_source}, scene.joints_mm.astype(np.float32), uvd)
+        return LabelledFrame(raw, self.depth_unit_mm, intr, index * 1000.0 / self._fps, index, self.description,
+                             {"pose": scene.pose_source}, uvd, scene.joints_mm.astype(np.float32))
 
     def __iter__(self) -> Iterator[Frame]:
         for index in range(self.count):
