@@ -54,12 +54,13 @@ N_ANGLES = 20
 @dataclass
 class HandShape:
     """Per-hand geometry, batched: mcp (B, 5, 3) mm, phalanx (B, 5, 3) mm, radius (B, 5, 3) mm,
-    palm_thickness (B,) mm."""
+    palm_thickness (B,) mm, scale (B,) = hand length / the reference 188 mm."""
 
     mcp: torch.Tensor
     phalanx: torch.Tensor
     radius: torch.Tensor
     palm_thickness: torch.Tensor
+    scale: torch.Tensor
 
 
 def _table(values: dict[str, tuple[float, ...]]) -> torch.Tensor:
@@ -76,7 +77,7 @@ def sample_shapes(n: int, generator: torch.Generator, length_mm: tuple[float, fl
     phalanx = _table(PHALANX_MM)[None] * scale[:, None, None] * finger_var
     radius = _table(RADIUS_MM)[None] * scale[:, None, None] * thick_var
     palm_thickness = 28.0 * scale * thick_var[:, 0, 0]
-    return HandShape(mcp, phalanx, radius, palm_thickness)
+    return HandShape(mcp, phalanx, radius, palm_thickness, scale)
 
 
 def _axis_angle(axis: torch.Tensor, angle: torch.Tensor) -> torch.Tensor:

@@ -59,13 +59,10 @@ def gesture_pose(name: str, rng: np.random.Generator, noise_deg: float = 10.0) -
     return clamp_to_limits(GESTURES[name] + rng.normal(0.0, noise_deg * _D, 20))
 
 
-def sample_pose(rng: np.random.Generator, bank: np.ndarray | None = None) -> tuple[np.ndarray, str]:
-    """(angles (20,), where it came from): half named gestures with noise, half random; a bank of real poses
-    (N, 20), when given, takes half of the draws."""
-    draw = rng.random()
-    if bank is not None and len(bank) and draw < 0.5:
-        return clamp_to_limits(bank[rng.integers(len(bank))] + rng.normal(0.0, 4 * _D, 20)), "bank"
-    if draw < (0.75 if bank is not None else 0.5):
+def sample_pose(rng: np.random.Generator) -> tuple[np.ndarray, str]:
+    """(angles (20,), where it came from): half named gestures with noise, half random poses.
+    (Real captured poses come from a pose bank, see :mod:`handtrack.synth.posebank` and ``sample_scene``.)"""
+    if rng.random() < 0.5:
         name = list(GESTURES)[rng.integers(len(GESTURES))]
         return gesture_pose(name, rng), name
     return random_pose(rng), "random"

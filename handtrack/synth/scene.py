@@ -9,8 +9,12 @@ import numpy as np
 import torch
 
 from handtrack.pose import FINGERS, Joint, finger_joint_indices
-from handtrack.synth.hand import HandShape, forward_kinematics, sample_shapes
+from handtrack.synth.hand import REFERENCE_HAND_LENGTH_MM, HandShape, forward_kinematics, sample_shapes
 from handtrack.synth.poses import sample_pose
+
+
+#: wrist to middle fingertip of the flat hand of the pose bank's rig
+BANK_HAND_LENGTH_MM = 183.6
 
 
 @dataclass
@@ -79,11 +83,19 @@ def sample_scene(rng: np.random.Generator, fov_tan: tuple[float, float] = (0.62,
     """One random scene: hand shape, pose, orientation, position (palm centre inside the view), background.
 
     fov_tan: half field of view as tangents (x, y); the palm centre stays within 80 % of it.
+    bank: (N, 21, 3) real poses in the hand frame (:func:`handtrack.synth.posebank.load_pose_bank`); when
+    given, half of the poses come from it.
     """
     seed = int(rng.integers(2**31))
     shape = sample_shapes(1, torch.Generator().manual_seed(seed))
-    angles, source = sample_pose(rng, bank)
-    local = forward_kinematics(torch.tensor(angles[None], dtype=torch.float32), shape)[0].numpy().astype(np.float64)
+    if bank is not None and len(bank) and rng.random() < 0.5:
+        # A real captured pose, scaled to this hand's size.
+        local = bank[rng.integers(len(bank))] * float(shape.scale[0]) * (REFERENCE_HAND_LENGTH_MM / BANK_HAND_LENGTH_MM)
+        source = "bank"
+    else:
+        angles, source = sample_pose(rng)
+        local = forward_kinematics(torch.tensor(angles[None], dtype=torch.float32), shape)[0].numpy()
+    local = local.astype(np.float64)
     a, b, r = hand_capsules(local, shape, 0, forearm_mm=float(rng.uniform(180, 320)))
     rot = random_rotation(rng)
     from handtrack.preprocess.refine import palm_centre_mm

@@ -13,9 +13,10 @@ class SyntheticCrops(Dataset):
     """Item i is CropSampler(seed).sample(i): (crop (1, S, S), joints (21, 3)) tensors; deterministic, so a
     resumed run sees exactly the samples it would have seen."""
 
-    def __init__(self, seed: int, size: int = 10**9) -> None:
+    def __init__(self, seed: int, size: int = 10**9, pose_bank: str = "") -> None:
         self.seed = seed
         self.size = size
+        self.pose_bank = pose_bank
         self._sampler: CropSampler | None = None
 
     def __len__(self) -> int:
@@ -24,7 +25,12 @@ class SyntheticCrops(Dataset):
     def __getitem__(self, index: int) -> tuple[torch.Tensor, torch.Tensor]:
         if self._sampler is None:  # built lazily inside each worker process
             torch.set_num_threads(1)
-            self._sampler = CropSampler(self.seed)
+            bank = None
+            if self.pose_bank:
+                from handtrack.synth.posebank import load_pose_bank
+
+                bank = load_pose_bank(self.pose_bank)
+            self._sampler = CropSampler(self.seed, bank=bank)
         sample = self._sampler.sample(int(index))
         return torch.from_numpy(sample.crop[None]), torch.from_numpy(sample.joints_crop.astype(np.float32))
 

@@ -37,6 +37,7 @@ class TrainConfig:
     workers: int = 1
     threads: int = 1
     max_steps: int = 0  # 0 = no limit (the time budget ends the run)
+    pose_bank: str = ""  # folder with animbank.pose + model_hand.json: half the poses are real captured ones
 
 
 def learning_rate(config: TrainConfig, step: int) -> float:
@@ -87,7 +88,7 @@ def train(config: TrainConfig, out_dir: Path, resume: bool = False) -> dict[str,
     val_samples = [(s.crop, s.joints_xyz_mm, s.transform) for s in
                    (val.sample(i) for i in range(config.validation_samples))]
     budget_s = config.time_budget_min * 60.0
-    loader = DataLoader(SyntheticCrops(config.data_seed), batch_size=config.batch_size,
+    loader = DataLoader(SyntheticCrops(config.data_seed, pose_bank=config.pose_bank), batch_size=config.batch_size,
                         sampler=RangeSampler(samples_seen, 10**9), num_workers=config.workers,
                         persistent_workers=config.workers > 0, prefetch_factor=4 if config.workers > 0 else None)
     start = last_ckpt = time.monotonic()
@@ -97,7 +98,10 @@ def train(config: TrainConfig, out_dir: Path, resume: bool = False) -> dict[str,
         state = {"config": asdict(config), "step": step, "samples_seen": samples_seen,
                  "elapsed_s": elapsed_before + time.monotonic() - start, "optimizer": optimizer.state_dict(),
                  "torch_rng": torch.get_rng_state()}
-        training = {"data": f"synthetic hands, CropSampler seed {config.data_seed}", "steps": step,
+        data = f"synthetic hands, CropSampler seed {config.data_seed}"
+        if config.pose_bank:
+            data += ", half the poses from the Intel hand-tracking pose bank"
+        training = {"data": data, "steps": step,
                     "samples": samples_seen, "cpu_seconds_wall": round(state["elapsed_s"], 1),
                     "loss": entry.loss.to_dict(), "optimizer": f"Adam lr {config.lr}, x0.5 every "
                     f"{config.lr_decay_every} steps, batch {config.batch_size}"}
