@@ -50,16 +50,12 @@ class DatasetSource(DepthSource):
         if not self.root.exists():
             raise DatasetError(f"dataset folder not found: {self.root}")
         self.profile = load_profile(self.profile_name)
+        self._intrinsics, self._depth_unit_mm = self.profile.intrinsics, 1.0  # the datasets store millimetres
         self.items: list[tuple[Path, np.ndarray]] = []
         self.description = f"{self.profile_name} dataset {self.root}"
 
-    @property
-    def intrinsics(self) -> Intrinsics:
-        return self.profile.intrinsics
 
-    @property
-    def depth_unit_mm(self) -> float:
-        return 1.0
+
 
     @property
     def frame_count(self) -> int:

@@ -19,31 +19,37 @@ class DepthSource(abc.ABC):
 
     #: Short human-readable description ("RealSense recording x.bag", "PNG folder ./frames").
     description: str = ""
+    # Subclasses set these in __init__ (or override the properties).
+    _intrinsics: Intrinsics
+    _depth_unit_mm: float
+    _fps: float | None = None
+    _frame_count: int | None = None
+    _device_info: dict[str, str] = {}
 
     @property
-    @abc.abstractmethod
     def intrinsics(self) -> Intrinsics:
         """The depth stream's intrinsics."""
+        return self._intrinsics
 
     @property
-    @abc.abstractmethod
     def depth_unit_mm(self) -> float:
         """Millimetres per raw depth unit."""
+        return self._depth_unit_mm
 
     @property
     def frame_count(self) -> int | None:
         """Number of frames if known up front (files), None for live cameras and recordings."""
-        return None
+        return self._frame_count
 
     @property
     def nominal_fps(self) -> float | None:
         """Frame rate the source was captured at, if known."""
-        return None
+        return self._fps
 
     @property
     def device_info(self) -> dict[str, str]:
         """Camera identity (name, serial, firmware) where the source knows it."""
-        return {}
+        return dict(self._device_info)
 
     @abc.abstractmethod
     def __iter__(self) -> Iterator[Frame]:

@@ -16,7 +16,7 @@ import pyrealsense2 as rs
 from handtrack.errors import CameraNotFoundError, SourceError
 from handtrack.sources.base import DepthSource
 from handtrack.sources.rs_convert import depth_unit_mm_from_scale, device_info, intrinsics_from_rs
-from handtrack.types import Frame, Intrinsics
+from handtrack.types import Frame
 
 log = logging.getLogger(__name__)
 
@@ -75,21 +75,9 @@ class RealSenseCamera(DepthSource):
         log.info("started %s: %dx%d@%d, depth unit %.4f mm", self.description, width, height, fps,
                  self._depth_unit_mm)
 
-    @property
-    def intrinsics(self) -> Intrinsics:
-        return self._intrinsics
 
-    @property
-    def depth_unit_mm(self) -> float:
-        return self._depth_unit_mm
 
-    @property
-    def nominal_fps(self) -> float:
-        return self._fps
 
-    @property
-    def device_info(self) -> dict[str, str]:
-        return dict(self._device_info)
 
     def __iter__(self) -> Iterator[Frame]:
         index = 0

@@ -58,24 +58,13 @@ class PngFolderSource(DepthSource):
         self._intrinsics = intrinsics
         self._depth_unit_mm = float(depth_unit_mm)
         self._fps = fps
+        self._frame_count = len(self.files)
         self.description = f"PNG folder {self.folder}"
         self.read(0)  # fail now, not mid-run, when the folder holds the wrong kind of image
 
-    @property
-    def intrinsics(self) -> Intrinsics:
-        return self._intrinsics
 
-    @property
-    def depth_unit_mm(self) -> float:
-        return self._depth_unit_mm
 
-    @property
-    def frame_count(self) -> int:
-        return len(self.files)
 
-    @property
-    def nominal_fps(self) -> float:
-        return self._fps
 
     def read(self, index: int) -> Frame:
         """Load frame ``index`` (validated: 16-bit, one channel, the camera's size)."""
@@ -134,23 +123,12 @@ class ArrayStackSource(DepthSource):
         self._intrinsics = intrinsics
         self._depth_unit_mm = float(depth_unit_mm)
         self._fps = fps
+        self._frame_count = len(stack)
         self.description = f"array stack {self.path}"
 
-    @property
-    def intrinsics(self) -> Intrinsics:
-        return self._intrinsics
 
-    @property
-    def depth_unit_mm(self) -> float:
-        return self._depth_unit_mm
 
-    @property
-    def frame_count(self) -> int:
-        return len(self.stack)
 
-    @property
-    def nominal_fps(self) -> float:
-        return self._fps
 
     def __iter__(self) -> Iterator[Frame]:
         for index in range(len(self.stack)):

@@ -151,25 +151,13 @@ class RealSenseRecording(DepthSource):
         self._stop_playback: Callable[[], None] | None = None
         self.description = f"RealSense recording {self.path.name}"
 
-    @property
-    def intrinsics(self) -> Intrinsics:
-        return self._intrinsics
 
-    @property
-    def depth_unit_mm(self) -> float:
-        return self._depth_unit_mm
 
-    @property
-    def nominal_fps(self) -> float:
-        return self._fps
 
     @property
     def duration_s(self) -> float:
         return self._duration_s
 
-    @property
-    def device_info(self) -> dict[str, str]:
-        return dict(self._device_info)
 
     def __iter__(self) -> Iterator[Frame]:
         """Play the file from the start; frames reach the consumer through a small blocking queue, so the

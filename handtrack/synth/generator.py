@@ -63,25 +63,14 @@ class SyntheticSource(DepthSource):
 
     def __init__(self, count: int, seed: int = 0, profile: str | CameraProfile = "sr305", fps: float = 30.0) -> None:
         self.profile = _profile(profile)
-        self.count, self.seed, self._fps = count, seed, fps
+        self.count, self.seed, self._fps, self._frame_count = count, seed, fps, count
+        self._intrinsics, self._depth_unit_mm = self.profile.intrinsics, self.profile.depth_unit_mm
         self.sensor = SensorModel.for_family(self.profile.noise_family, self.profile.noise_sigma_mm_at_1m)
         self.description = f"synthetic hands ({self.profile.name}, seed {seed})"
 
-    @property
-    def intrinsics(self) -> Intrinsics:
-        return self.profile.intrinsics
 
-    @property
-    def depth_unit_mm(self) -> float:
-        return self.profile.depth_unit_mm
 
-    @property
-    def frame_count(self) -> int:
-        return self.count
 
-    @property
-    def nominal_fps(self) -> float:
-        return self._fps
 
     def frame(self, index: int) -> LabelledFrame:
         rng = np.random.default_rng([self.seed, index])
