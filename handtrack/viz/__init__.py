@@ -1,0 +1,1 @@
+"""Drawing (the tracker computes, viewers only draw): depth colouring, skeletons, overlays."""

@@ -1,0 +1,60 @@
+"""Pure drawing functions on BGR images (OpenCV): depth colouring, hand skeletons, labels, timing overlays."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from handtrack.pose import FINGERS, HandPose, Joint, finger_joint_indices
+
+#: one BGR colour per finger, thumb to little
+FINGER_COLOURS = ((0, 0, 230), (0, 200, 255), (0, 200, 0), (230, 160, 0), (200, 0, 200))
+
+
+def colourise_depth(depth_raw: np.ndarray, depth_unit_mm: float, near_mm: float = 200.0,
+                    far_mm: float = 1500.0) -> np.ndarray:
+    """(H, W) raw depth -> (H, W, 3) BGR image: near is warm, far is cold, missing depth is black."""
+    mm = depth_raw.astype(np.float32) * np.float32(depth_unit_mm)
+    scaled = np.clip((mm - near_mm) / (far_mm - near_mm), 0.0, 1.0)
+    image = cv2.applyColorMap((255 * (1.0 - scaled)).astype(np.uint8), cv2.COLORMAP_JET)
+    image[depth_raw == 0] = 0
+    return image
+
+
+def draw_hand(image: np.ndarray, pose: HandPose, label: bool = True) -> np.ndarray:
+    """Draw a pose's skeleton (one colour per finger), joints and crop box onto ``image`` (in place) and
+    return it. Joints are drawn from ``pose.joints_uvd`` (image pixels)."""
+    uv = np.round(pose.joints_uvd[:, :2]).astype(int)
+    left, top, right, bottom = (int(round(v)) for v in pose.crop_box_px)
+    cv2.rectangle(image, (left, top), (right, bottom), (255, 255, 255), 1, cv2.LINE_AA)
+    wrist = tuple(uv[Joint.WRIST])
+    for finger, colour in zip(FINGERS, FINGER_COLOURS):
+        chain = [wrist] + [tuple(uv[i]) for i in finger_joint_indices(finger)]
+        for a, b in zip(chain, chain[1:]):
+            cv2.line(image, a, b, colour, 2, cv2.LINE_AA)
+        for i in finger_joint_indices(finger):
+            radius = 2 + int(round(2 * float(pose.confidence[i])))
+            cv2.circle(image, tuple(uv[i]), radius, colour, -1, cv2.LINE_AA)
+    cv2.circle(image, wrist, 4, (255, 255, 255), -1, cv2.LINE_AA)
+    if label:
+        text = f"{pose.handedness.value} {pose.score:.2f}"
+        cv2.putText(image, text, (left, max(top - 6, 12)), cv2.FONT_HERSHEY_SIMPLEX, 0.5, (255, 255, 255), 1,
+                    cv2.LINE_AA)
+    return image
+
+
+def draw_status(image: np.ndarray, lines: list[str]) -> np.ndarray:
+    """Text lines (FPS, per-stage latency, "no hand: reason") at the top left, on a dark band."""
+    for k, line in enumerate(lines):
+        y = 18 + 18 * k
+        cv2.putText(image, line, (8, y), cv2.FONT_HERSHEY_SIMPLEX, 0.5, (0, 0, 0), 3, cv2.LINE_AA)
+        cv2.putText(image, line, (8, y), cv2.FONT_HERSHEY_SIMPLEX, 0.5, (255, 255, 255), 1, cv2.LINE_AA)
+    return image
+
+
+def annotate_frame(depth_raw: np.ndarray, depth_unit_mm: float, hands: list[HandPose], status: list[str]) -> np.ndarray:
+    """The 2D viewer's picture of one frame: coloured depth, every hand, status lines."""
+    image = colourise_depth(depth_raw, depth_unit_mm)
+    for hand in hands:
+        draw_hand(image, hand)
+    return draw_status(image, status)
