@@ -6,6 +6,7 @@ import time
 from pathlib import Path
 from typing import Optional
 
+import cv2
 import numpy as np
 import typer
 from rich.table import Table
@@ -13,12 +14,25 @@ from rich.table import Table
 from handtrack.cli.common import console, frame_progress
 from handtrack.io.poses import PoseWriter, header_record
 from handtrack.sources import open_source
+from handtrack.errors import HandtrackError
 from handtrack.tracker import HandTracker
+from handtrack.viz.draw import annotate_frame
+
+
+def _open_video(path: Path, width: int, height: int, fps: float) -> cv2.VideoWriter:
+    codecs = {".mp4": "mp4v", ".avi": "MJPG"}
+    if path.suffix.lower() not in codecs:
+        raise HandtrackError(f"{path}: videos are written as .mp4 or .avi")
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*codecs[path.suffix.lower()]), fps, (width, height))
+    if not writer.isOpened():
+        raise HandtrackError(f"{path}: OpenCV cannot write this video here")
+    return writer
 
 
 def replay(
     recording: Path = typer.Argument(..., help="A .bag/.db3 recording, a PNG folder or a .npy/.npz stack."),
     out: Optional[Path] = typer.Option(None, "--out", help="Write poses as JSONL (docs/poses-jsonl.md)."),
+    video: Optional[Path] = typer.Option(None, "--video", help="Write an annotated video (.mp4 or .avi)."),
     model: Optional[Path] = typer.Option(None, "--model", help="Model file (.onnx/.pt); default: the bundled one."),
     hands: int = typer.Option(1, "--hands", min=1, max=2, help="Hands per frame."),
     refine: bool = typer.Option(True, "--refine/--no-refine", help="Second pass around the predicted palm."),
@@ -33,7 +47,10 @@ def replay(
     with open_source(recording, camera_profile=camera_profile, depth_unit_mm=depth_unit, realtime=realtime) as source:
         tracker = HandTracker(model, max_hands=hands, refine=refine, provider=provider)
         start = time.perf_counter()
-        writer = None
+        writer, video_writer = None, None
+        if video is not None:
+            video_writer = _open_video(video, source.intrinsics.width, source.intrinsics.height,
+                                       source.nominal_fps or 30.0)
         if out is not None:
             writer = PoseWriter(out, header_record(source.intrinsics, source.depth_unit_mm, source.description,
                                                    tracker.engine.metadata))
@@ -47,10 +64,16 @@ def replay(
                         stage_ms.setdefault(name, []).append(value)
                     if writer is not None:
                         writer.write(frame, poses, tracker.last_reason)
+                    if video_writer is not None:
+                        status = [f"frame {frame.index}", f"{poses[0].timings_ms['total']:.1f} ms" if poses
+                                  else f"no hand: {tracker.last_reason}"[:90]]
+                        video_writer.write(annotate_frame(frame.depth, frame.depth_unit_mm, poses, status))
                     progress.update(task, advance=1, rate=f"{frames / (time.perf_counter() - start):.0f} fps")
         finally:
             if writer is not None:
                 writer.close()
+            if video_writer is not None:
+                video_writer.release()
         elapsed = time.perf_counter() - start
         table = Table(title=f"replay of {source.description} with {tracker.model_name} ({tracker.engine.provider})",
                       show_header=False)
@@ -63,4 +86,6 @@ def replay(
             table.add_row(f"{name} ms", f"median {np.median(values):.2f}, p95 {np.percentile(values, 95):.2f}")
         if out is not None:
             table.add_row("poses", str(out))
+        if video is not None:
+            table.add_row("video", str(video))
     console.print(table)

@@ -206,3 +206,20 @@ def test_model_errors_are_one_line(tmp_path, sr305_dir):
     assert_user_error(run_cli("replay", sr305_dir, "--camera-profile", "sr305", "--model", tmp_path / "none.onnx"),
                       "model file not found")
     assert_user_error(run_cli("export", tmp_path / "missing.pt"), "checkpoint not found")
+
+
+def test_replay_writes_an_annotated_video(untrained_onnx, sr305_dir, tmp_path):
+    video = tmp_path / "replay.mp4"
+    proc = run_cli("replay", sr305_dir, "--camera-profile", "sr305", "--model", untrained_onnx, "--video", video)
+    assert proc.returncode == 0, proc.stderr
+    capture = cv2.VideoCapture(str(video))
+    frames = []
+    while True:
+        ok, image = capture.read()
+        if not ok:
+            break
+        frames.append(image)
+    assert len(frames) == 19 and frames[0].shape == (480, 640, 3)
+    assert frames[0].std() > 10  # coloured depth and drawing, not a blank picture
+    assert_user_error(run_cli("replay", sr305_dir, "--camera-profile", "sr305", "--model", untrained_onnx,
+                              "--video", tmp_path / "x.gif"), "videos are written as .mp4 or .avi")
