@@ -20,6 +20,7 @@ from handtrack.preprocess import HandLocalizer, LocalizerConfig, crop_depth, cro
 from handtrack.preprocess.crop import CropTransform
 from handtrack.preprocess.refine import palm_centre_mm
 from handtrack.geometry import deproject_pixels_to_points
+from handtrack.smoothing import OneEuroConfig, PoseSmoother
 from handtrack.sources.base import DepthSource
 from handtrack.types import Frame
 
@@ -41,17 +42,20 @@ class HandTracker:
 
     model: a model file (.onnx / .pt), an already loaded Engine, or None for the bundled model.
     refine: run a second pass around the first pass's palm (DESIGN.md section 4).
+    smoothing: One Euro filter settings for the joints over time (None: off, as for replay and evaluation;
+    live use turns it on).
     """
 
     def __init__(self, model: str | Path | Engine | None = None, max_hands: int = 1, refine: bool = True,
                  provider: str | None = None, threads: int | None = None,
-                 localizer: LocalizerConfig | None = None) -> None:
+                 localizer: LocalizerConfig | None = None, smoothing: OneEuroConfig | None = None) -> None:
         self.engine = model if isinstance(model, Engine) else load_engine(
             model if model is not None else default_model_path(), provider=provider, threads=threads)
         self.params = self.engine.metadata.contract
         config = localizer or LocalizerConfig(cube_half_mm=self.params.cube_half_mm, max_hands=max_hands)
         self.localizer = HandLocalizer(config)
         self.refine = refine
+        self.smoother = PoseSmoother(smoothing) if smoothing is not None else None
         self.last_reason = ""
 
     @property
@@ -75,6 +79,8 @@ class HandTracker:
         timings = {"localise": (time.perf_counter() - t0) * 1e3}
         if not found.found:
             self.last_reason = found.reason
+            if self.smoother is not None:
+                self.smoother([], frame.timestamp_ms, frame.intrinsics)  # a lost hand starts afresh
             return []
         self.last_reason = ""
         centres = [h.centre_xyz_mm for h in found.hands]
@@ -98,6 +104,8 @@ class HandTracker:
             poses.append(HandPose(uvd, xyz, c, score=float(np.mean(c)), crop_box_px=t.box_px()))
         timings["uncrop"] = timings.get("uncrop", 0.0) + (time.perf_counter() - t_uncrop) * 1e3
         timings["total"] = (time.perf_counter() - t0) * 1e3
+        if self.smoother is not None:
+            self.smoother(poses, frame.timestamp_ms, frame.intrinsics)
         for pose in poses:
             pose.timings_ms = dict(timings)
         return poses
