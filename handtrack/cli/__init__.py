@@ -11,7 +11,7 @@ import sys
 
 import typer
 
-from handtrack.cli import bench, doctor, eval, export, info, record, replay, train
+from handtrack.cli import bench, demo, doctor, eval, export, info, record, replay, train
 from handtrack.cli.common import STATE, error_console
 from handtrack.errors import HandtrackError
 
@@ -31,6 +31,7 @@ def _global_options(
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
 
 
+app.command("demo")(demo.demo)
 app.command("doctor")(doctor.doctor)
 app.command("info")(info.info)
 app.command("record")(record.record)

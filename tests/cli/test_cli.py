@@ -223,3 +223,16 @@ def test_replay_writes_an_annotated_video(untrained_onnx, sr305_dir, tmp_path):
     assert frames[0].std() > 10  # coloured depth and drawing, not a blank picture
     assert_user_error(run_cli("replay", sr305_dir, "--camera-profile", "sr305", "--model", untrained_onnx,
                               "--video", tmp_path / "x.gif"), "videos are written as .mp4 or .avi")
+
+
+def test_demo_headless_writes_video_poses_and_screenshot(untrained_onnx, tmp_path):
+    out = tmp_path / "demo"
+    proc = run_cli("demo", "--model", untrained_onnx, "--out", out, "--no-window")
+    assert proc.returncode == 0, proc.stderr
+    assert "no display: wrote" in proc.stdout
+    lines = (out / "poses.jsonl").read_text().splitlines()
+    assert len(lines) == 1 + 140
+    assert sum(bool(json.loads(line)["hands"]) for line in lines[1:]) >= 130  # the hand is found in the frames
+    assert (out / "demo.mp4").stat().st_size > 100_000
+    shot = cv2.imread(str(out / "screenshot.png"))
+    assert shot.shape == (480, 640, 3) and shot.std() > 5

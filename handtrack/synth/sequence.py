@@ -1,0 +1,92 @@
+"""A smooth sequence of one hand moving through gestures: the project's own demo recording.
+
+The hand faces the camera about 520 mm away, drifts along a slow Lissajous path, turns a little, and moves
+through open -> fist -> point -> victory -> OK -> pinch -> thumbs-up -> open, with the SR305's sensor model.
+``python -m handtrack.synth.sequence OUT.db3`` writes it as a RealSense recording (handtrack/_data/demo.db3).
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from handtrack.calibration import load_profile
+from handtrack.synth.hand import forward_kinematics, sample_shapes
+from handtrack.synth.poses import GESTURES
+from handtrack.synth.scene import Scene, hand_capsules
+from handtrack.synth.sensor import SensorModel
+from handtrack.types import LabelledFrame
+
+DEMO_GESTURES = ("open", "fist", "point", "victory", "ok", "pinch", "thumbs_up", "open")
+FRAMES_PER_GESTURE = 20
+FPS = 30.0
+
+
+def _rotation(yaw: float, pitch: float, roll: float) -> np.ndarray:
+    """Palm towards the camera, fingers up, then small yaw/pitch/roll (radians)."""
+    facing = np.diag([1.0, -1.0, -1.0])  # hand x -> camera x, fingers up, palm towards the camera
+    cy, sy, cp, sp, cr, sr = math.cos(yaw), math.sin(yaw), math.cos(pitch), math.sin(pitch), math.cos(roll), math.sin(roll)
+    ry = np.array([[cy, 0, sy], [0, 1, 0], [-sy, 0, cy]])
+    rx = np.array([[1, 0, 0], [0, cp, -sp], [0, sp, cp]])
+    rz = np.array([[cr, -sr, 0], [sr, cr, 0], [0, 0, 1]])
+    return rz @ rx @ ry @ facing
+
+
+def gesture_scenes(seed: int = 0) -> list[Scene]:
+    """One Scene per frame, smooth in pose and position."""
+    shape = sample_shapes(1, torch.Generator().manual_seed(seed), length_mm=(185.0, 185.0))
+    keys = [GESTURES[name] for name in DEMO_GESTURES]
+    scenes = []
+    n = FRAMES_PER_GESTURE * (len(keys) - 1)
+    for k in range(n):
+        segment, phase = divmod(k, FRAMES_PER_GESTURE)
+        s = 0.5 - 0.5 * math.cos(math.pi * min(1.0, phase / (FRAMES_PER_GESTURE * 0.7)))  # ease, then hold
+        angles = keys[segment] * (1 - s) + keys[segment + 1] * s
+        local = forward_kinematics(torch.tensor(angles[None], dtype=torch.float32), shape)[0].numpy().astype(float)
+        a, b, r = hand_capsules(local, shape, 0, forearm_mm=260.0)
+        t = k / FPS
+        rot = _rotation(0.35 * math.sin(2 * math.pi * t / 4.5), 0.45 + 0.15 * math.sin(2 * math.pi * t / 3.7),
+                        0.25 * math.sin(2 * math.pi * t / 5.3))
+        offset = np.array([60 * math.sin(2 * math.pi * t / 4.0), -30 + 40 * math.sin(2 * math.pi * t / 3.0),
+                           520 + 40 * math.sin(2 * math.pi * t / 5.0)])
+        scenes.append(Scene(local @ rot.T + offset, a @ rot.T + offset, b @ rot.T + offset, r, None, DEMO_GESTURES[segment]))
+    return scenes
+
+
+def demo_frames(seed: int = 0) -> list[LabelledFrame]:
+    """The sequence rendered with the SR305 profile and its sensor model."""
+    from handtrack.geometry import project_points_to_pixels
+    from handtrack.synth.generator import render_frame
+
+    profile = load_profile("sr305")
+    sensor = SensorModel.for_family(profile.noise_family, profile.noise_sigma_mm_at_1m)
+    rng = np.random.default_rng(seed)
+    frames = []
+    for index, scene in enumerate(gesture_scenes(seed)):
+        raw = render_frame(scene, profile.intrinsics, profile.depth_unit_mm, sensor, rng)
+        uv = project_points_to_pixels(scene.joints_mm, profile.intrinsics)
+        frames.append(LabelledFrame(raw, profile.depth_unit_mm, profile.intrinsics, index * 1000.0 / FPS, index,
+                                    "handtrack demo", {"gesture": scene.pose_source},
+                                    np.column_stack([uv, scene.joints_mm[:, 2]]).astype(np.float32),
+                                    scene.joints_mm.astype(np.float32)))
+    return frames
+
+
+def write_demo_recording(path: str | Path, seed: int = 0) -> int:
+    """Render the sequence and record it (.db3); returns the number of frames."""
+    from handtrack.io.recorder import RecordingWriter
+
+    frames = demo_frames(seed)
+    with RecordingWriter(path, frames[0].intrinsics, frames[0].depth_unit_mm, fps=int(FPS),
+                         device_info={"name": "handtrack synthetic SR305 (demo)"}) as writer:
+        for frame in frames:
+            writer.write(frame)
+    return len(frames)
+
+
+if __name__ == "__main__":
+    print(write_demo_recording(sys.argv[1]), "frames")
