@@ -11,7 +11,7 @@ import sys
 
 import typer
 
-from handtrack.cli import bench, demo, doctor, eval, export, info, record, replay, train
+from handtrack.cli import bench, demo, doctor, eval, export, info, live, record, replay, train
 from handtrack.cli.common import STATE, error_console
 from handtrack.errors import HandtrackError
 
@@ -34,6 +34,7 @@ def _global_options(
 app.command("demo")(demo.demo)
 app.command("doctor")(doctor.doctor)
 app.command("info")(info.info)
+app.command("live")(live.live)
 app.command("record")(record.record)
 app.command("replay")(replay.replay)
 app.command("export")(export.export)

@@ -1,6 +1,7 @@
 """The CLI as users run it: a subprocess, its output and its exit code."""
 
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -236,3 +237,23 @@ def test_demo_headless_writes_video_poses_and_screenshot(untrained_onnx, tmp_pat
     assert (out / "demo.mp4").stat().st_size > 100_000
     shot = cv2.imread(str(out / "screenshot.png"))
     assert shot.shape == (480, 640, 3) and shot.std() > 5
+
+
+def test_live_from_a_recording_drops_old_frames_and_reports(untrained_onnx):
+    demo = REPO / "handtrack" / "_data" / "demo-sr305.db3"
+    proc = run_cli("live", "--camera", demo, "--viewer", "none", "--model", untrained_onnx, "--max-frames", "40")
+    assert proc.returncode == 0, proc.stderr
+    assert "40 frames tracked" in proc.stdout and "dropped by the capture thread" in proc.stdout
+
+
+def test_live_errors_are_one_line(untrained_onnx):
+    import pyrealsense2 as rs
+
+    if len(rs.context().query_devices()) == 0:
+        assert_user_error(run_cli("live", "--viewer", "none", "--model", untrained_onnx),
+                          "no RealSense camera connected")
+    proc = subprocess.run([sys.executable, "-m", "handtrack", "live", "--model", str(untrained_onnx)],
+                          capture_output=True, text=True, cwd=REPO, timeout=120,
+                          env={k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")})
+    assert_user_error(proc, "no display for the 2D viewer")
+    assert_user_error(run_cli("live", "--viewer", "3d", "--model", untrained_onnx), "3D viewer is not built yet")

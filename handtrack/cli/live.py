@@ -1,0 +1,79 @@
+"""``handtrack live``: camera -> capture thread (newest frame only) -> tracker (smoothed) -> viewer."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from handtrack.cli.common import console, parse_resolution
+from handtrack.errors import HandtrackError
+from handtrack.io.recorder import RecordingWriter
+from handtrack.smoothing import OneEuroConfig
+from handtrack.sources import LatestFrameCapture, open_source
+from handtrack.tracker import HandTracker
+from handtrack.viz.draw import annotate_frame
+from handtrack.viz.viewer2d import Viewer2D, has_display
+
+
+def live(
+    camera: str = typer.Option("realsense", "--camera", help="'realsense', or a recording played at its own pace."),
+    serial: Optional[str] = typer.Option(None, "--serial", help="Camera serial (default: the first camera)."),
+    resolution: str = typer.Option("640x480", "--resolution", help="Depth resolution WIDTHxHEIGHT."),
+    fps: int = typer.Option(30, "--fps", help="Camera frame rate."),
+    model: Optional[Path] = typer.Option(None, "--model", help="Model file; default: the bundled one."),
+    hands: int = typer.Option(1, "--hands", min=1, max=2, help="Hands per frame."),
+    viewer: str = typer.Option("2d", "--viewer", help="2d, or none (status lines on the terminal)."),
+    record: Optional[Path] = typer.Option(None, "--record", help="Also record the depth stream (.db3)."),
+    smoothing: bool = typer.Option(True, "--smoothing/--no-smoothing", help="One Euro filter on the joints."),
+    max_frames: Optional[int] = typer.Option(None, "--max-frames", min=1, help="Stop after this many frames."),
+) -> None:
+    """Track hands live. Keys in the window: q quit, space pause, s screenshot, r start/stop recording."""
+    if viewer not in ("2d", "none"):
+        raise HandtrackError(f"--viewer {viewer!r}: the 3D viewer is not built yet; use 2d or none")
+    if viewer == "2d" and not has_display():
+        raise HandtrackError("no display for the 2D viewer: use --viewer none (or 'handtrack demo' for files)")
+    width, height = parse_resolution(resolution)
+    spec = camera if camera != "realsense" else ("realsense:" + serial if serial else "realsense")
+    source = open_source(spec, width=width, height=height, fps=fps, realtime=camera != "realsense")
+    tracker = HandTracker(model, max_hands=hands, smoothing=OneEuroConfig() if smoothing else None)
+    window = Viewer2D() if viewer == "2d" else None
+    recorder = RecordingWriter(record, source.intrinsics, source.depth_unit_mm, fps) if record else None
+    frames, start, last_print = 0, time.perf_counter(), 0.0
+    try:
+        with LatestFrameCapture(source) as capture:
+            for frame in capture:
+                poses = tracker.track(frame)
+                frames += 1
+                if recorder is not None:
+                    recorder.write(frame)
+                rate = frames / max(time.perf_counter() - start, 1e-9)
+                status = [f"{rate:.0f} fps, dropped {capture.dropped}",
+                          " ".join(f"{k} {v:.1f}" for k, v in poses[0].timings_ms.items()) if poses
+                          else f"no hand: {tracker.last_reason}"]
+                if window is not None:
+                    action = window.show(annotate_frame(frame.depth, frame.depth_unit_mm, poses, status))
+                    if action == "quit":
+                        break
+                    if action == "record":
+                        if recorder is None:
+                            recorder = RecordingWriter(Path(f"handtrack-{time.strftime('%Y%m%d-%H%M%S')}.db3"),
+                                                       source.intrinsics, source.depth_unit_mm, fps)
+                        else:
+                            recorder.close()
+                            recorder = None
+                elif time.perf_counter() - last_print > 1.0:
+                    last_print = time.perf_counter()
+                    console.print(" | ".join(status))
+                if max_frames is not None and frames >= max_frames:
+                    break
+    except KeyboardInterrupt:
+        pass
+    finally:
+        if recorder is not None:
+            recorder.close()
+        if window is not None:
+            window.close()
+    console.print(f"{frames} frames tracked, {capture.dropped} dropped by the capture thread")
