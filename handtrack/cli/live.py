@@ -10,7 +10,9 @@ import typer
 
 from handtrack.cli.common import console, parse_resolution
 from handtrack.errors import HandtrackError
+from handtrack.io.poses import frame_record, header_record
 from handtrack.io.recorder import RecordingWriter
+from handtrack.io.stream import PoseStreamer
 from handtrack.smoothing import OneEuroConfig
 from handtrack.sources import LatestFrameCapture, open_source
 from handtrack.tracker import HandTracker
@@ -29,6 +31,8 @@ def live(
     record: Optional[Path] = typer.Option(None, "--record", help="Also record the depth stream (.db3)."),
     smoothing: bool = typer.Option(True, "--smoothing/--no-smoothing", help="One Euro filter on the joints."),
     max_frames: Optional[int] = typer.Option(None, "--max-frames", min=1, help="Stop after this many frames."),
+    serve: Optional[str] = typer.Option(None, "--serve", help="Stream poses to WebSocket clients (ws://HOST:PORT)."),
+    udp: Optional[str] = typer.Option(None, "--udp", help="Stream poses as UDP datagrams to HOST:PORT."),
 ) -> None:
     """Track hands live. Keys in the window: q quit, space pause, s screenshot, r start/stop recording."""
     if viewer not in ("2d", "none"):
@@ -41,6 +45,10 @@ def live(
     tracker = HandTracker(model, max_hands=hands, smoothing=OneEuroConfig() if smoothing else None)
     window = Viewer2D() if viewer == "2d" else None
     recorder = RecordingWriter(record, source.intrinsics, source.depth_unit_mm, fps) if record else None
+    streamer = PoseStreamer(serve, udp) if (serve or udp) else None
+    if streamer is not None:
+        streamer.send_header(header_record(source.intrinsics, source.depth_unit_mm, source.description,
+                                           tracker.engine.metadata))
     frames, start, last_print = 0, time.perf_counter(), 0.0
     try:
         with LatestFrameCapture(source) as capture:
@@ -49,6 +57,8 @@ def live(
                 frames += 1
                 if recorder is not None:
                     recorder.write(frame)
+                if streamer is not None:
+                    streamer.send(frame_record(frame, poses, tracker.last_reason))
                 rate = frames / max(time.perf_counter() - start, 1e-9)
                 status = [f"{rate:.0f} fps, dropped {capture.dropped}",
                           " ".join(f"{k} {v:.1f}" for k, v in poses[0].timings_ms.items()) if poses
@@ -72,6 +82,8 @@ def live(
     except KeyboardInterrupt:
         pass
     finally:
+        if streamer is not None:
+            streamer.close()
         if recorder is not None:
             recorder.close()
         if window is not None:

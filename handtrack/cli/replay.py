@@ -12,7 +12,8 @@ import typer
 from rich.table import Table
 
 from handtrack.cli.common import console, frame_progress
-from handtrack.io.poses import PoseWriter, header_record
+from handtrack.io.poses import PoseWriter, frame_record, header_record
+from handtrack.io.stream import PoseStreamer
 from handtrack.sources import open_source
 from handtrack.errors import HandtrackError
 from handtrack.tracker import HandTracker
@@ -33,6 +34,10 @@ def replay(
     recording: Path = typer.Argument(..., help="A .bag/.db3 recording, a PNG folder or a .npy/.npz stack."),
     out: Optional[Path] = typer.Option(None, "--out", help="Write poses as JSONL (docs/poses-jsonl.md)."),
     video: Optional[Path] = typer.Option(None, "--video", help="Write an annotated video (.mp4 or .avi)."),
+    serve: Optional[str] = typer.Option(None, "--serve", help="Stream poses to WebSocket clients (ws://HOST:PORT)."),
+    udp: Optional[str] = typer.Option(None, "--udp", help="Stream poses as UDP datagrams to HOST:PORT."),
+    serve_wait: float = typer.Option(0.0, "--serve-wait", min=0.0, help="Seconds to wait for a WebSocket client "
+                                     "before replaying."),
     model: Optional[Path] = typer.Option(None, "--model", help="Model file (.onnx/.pt); default: the bundled one."),
     hands: int = typer.Option(1, "--hands", min=1, max=2, help="Hands per frame."),
     refine: bool = typer.Option(True, "--refine/--no-refine", help="Second pass around the predicted palm."),
@@ -48,12 +53,17 @@ def replay(
         tracker = HandTracker(model, max_hands=hands, refine=refine, provider=provider)
         start = time.perf_counter()
         writer, video_writer = None, None
+        header = header_record(source.intrinsics, source.depth_unit_mm, source.description, tracker.engine.metadata)
+        streamer = PoseStreamer(serve, udp) if (serve or udp) else None
+        if streamer is not None:
+            streamer.send_header(header)
+            if serve and serve_wait > 0 and not streamer.wait_for_client(serve_wait):
+                console.print(f"no WebSocket client within {serve_wait:g} s; replaying anyway")
         if video is not None:
             video_writer = _open_video(video, source.intrinsics.width, source.intrinsics.height,
                                        source.nominal_fps or 30.0)
         if out is not None:
-            writer = PoseWriter(out, header_record(source.intrinsics, source.depth_unit_mm, source.description,
-                                                   tracker.engine.metadata))
+            writer = PoseWriter(out, header)
         try:
             with frame_progress() as progress:
                 task = progress.add_task(f"replaying {Path(recording).name}", total=source.frame_count, rate="")
@@ -64,6 +74,8 @@ def replay(
                         stage_ms.setdefault(name, []).append(value)
                     if writer is not None:
                         writer.write(frame, poses, tracker.last_reason)
+                    if streamer is not None:
+                        streamer.send(frame_record(frame, poses, tracker.last_reason))
                     if video_writer is not None:
                         status = [f"frame {frame.index}", f"{poses[0].timings_ms['total']:.1f} ms" if poses
                                   else f"no hand: {tracker.last_reason}"[:90]]
@@ -74,6 +86,8 @@ def replay(
                 writer.close()
             if video_writer is not None:
                 video_writer.release()
+            if streamer is not None:
+                streamer.close()
         elapsed = time.perf_counter() - start
         table = Table(title=f"replay of {source.description} with {tracker.model_name} ({tracker.engine.provider})",
                       show_header=False)
@@ -88,4 +102,7 @@ def replay(
             table.add_row("poses", str(out))
         if video is not None:
             table.add_row("video", str(video))
+        if streamer is not None:
+            table.add_row("streaming", f"{streamer.messages} messages, {streamer.send_ms / max(streamer.messages, 1):.3f} "
+                          "ms added per frame")
     console.print(table)
