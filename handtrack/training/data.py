@@ -36,13 +36,19 @@ class SyntheticCrops(Dataset):
 
 
 class RangeSampler(torch.utils.data.Sampler[int]):
-    """Indices start, start + 1, ...: the data order is the sample counter, which resumption restores."""
+    """The data order is the global sample counter, which resumption restores.
 
-    def __init__(self, start: int, count: int) -> None:
-        self.start, self.count = start, count
+    With ``world`` processes (DistributedDataParallel), step s of rank r takes the batch starting at
+    start + (s * world + r) * batch, so the ranks together see exactly the samples one process would.
+    """
+
+    def __init__(self, start: int, count: int, batch: int = 1, rank: int = 0, world: int = 1) -> None:
+        self.start, self.count, self.batch, self.rank, self.world = start, count, batch, rank, world
 
     def __iter__(self):  # type: ignore[no-untyped-def]
-        return iter(range(self.start, self.start + self.count))
+        for step in range(self.count // (self.batch * self.world)):
+            first = self.start + (step * self.world + self.rank) * self.batch
+            yield from range(first, first + self.batch)
 
     def __len__(self) -> int:
-        return self.count
+        return self.count // self.world

@@ -1,9 +1,15 @@
-"""The training loop: time budget, periodic checkpoints, exact resumption, JSONL log, validation."""
+"""The training loop: time budget, periodic checkpoints, exact resumption, JSONL log, validation.
+
+Multi-process (several GPUs or machines): launch with ``torchrun --nproc_per_node N -m handtrack train ...``;
+each rank trains on its share of every global batch through DistributedDataParallel (gloo on CPU, nccl on
+GPUs) and rank 0 writes the log and checkpoints.
+"""
 
 from __future__ import annotations
 
 import json
 import logging
+import os
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -66,6 +72,8 @@ def train(config: TrainConfig, out_dir: Path, resume: bool = False) -> dict[str,
     """Train until the time budget is spent; checkpoint to out_dir/checkpoint.pt; log to out_dir/log.jsonl."""
     from handtrack.synth.generator import validation_sampler
 
+    rank, world = _distributed_setup()
+    is_main = rank == 0
     out_dir.mkdir(parents=True, exist_ok=True)
     ckpt_path, log_path = out_dir / "checkpoint.pt", out_dir / "log.jsonl"
     torch.set_num_threads(config.threads)
@@ -86,15 +94,23 @@ def train(config: TrainConfig, out_dir: Path, resume: bool = False) -> dict[str,
         optimizer = torch.optim.Adam(network.parameters(), lr=config.lr)
     val = validation_sampler()
     val_samples = [(s.crop, s.joints_xyz_mm, s.transform) for s in
-                   (val.sample(i) for i in range(config.validation_samples))]
+                   (val.sample(i) for i in range(config.validation_samples))] if is_main else []
     budget_s = config.time_budget_min * 60.0
     loader = DataLoader(SyntheticCrops(config.data_seed, pose_bank=config.pose_bank), batch_size=config.batch_size,
-                        sampler=RangeSampler(samples_seen, 10**9), num_workers=config.workers,
-                        persistent_workers=config.workers > 0, prefetch_factor=4 if config.workers > 0 else None)
+                        sampler=RangeSampler(samples_seen, 10**12, config.batch_size, rank, world),
+                        num_workers=config.workers, persistent_workers=config.workers > 0,
+                        prefetch_factor=4 if config.workers > 0 else None)
     start = last_ckpt = time.monotonic()
+    model = network
+    if world > 1:
+        from torch.nn.parallel import DistributedDataParallel
+
+        model = DistributedDataParallel(network)
     network.train()
 
     def checkpoint() -> None:
+        if not is_main:
+            return
         state = {"config": asdict(config), "step": step, "samples_seen": samples_seen,
                  "elapsed_s": elapsed_before + time.monotonic() - start, "optimizer": optimizer.state_dict(),
                  "torch_rng": torch.get_rng_state()}
@@ -107,22 +123,26 @@ def train(config: TrainConfig, out_dir: Path, resume: bool = False) -> dict[str,
                     f"{config.lr_decay_every} steps, batch {config.batch_size}"}
         save_checkpoint(ckpt_path, config.model, network, entry.model, CropParams(), training, state)
 
-    with log_path.open("a", encoding="utf-8") as log_file:
+    with log_path.open("a", encoding="utf-8") if is_main else open(os.devnull, "w") as log_file:
         for crops, joints in loader:
             for group in optimizer.param_groups:
                 group["lr"] = learning_rate(config, step)
             image, mask = representation(crops, 1.0)
             targets = make_targets(joints, image, mask, entry.loss)
-            terms = pwr_loss(network(crops), targets, entry.loss)
+            terms = pwr_loss(model(crops), targets, entry.loss)
             optimizer.zero_grad()
             terms["total"].backward()
             optimizer.step()
             step += 1
-            samples_seen += len(crops)
+            samples_seen += len(crops) * world
+            values = torch.stack([v.detach() for v in terms.values()])
+            if world > 1:  # log the loss of the whole global batch, not just this rank's share
+                torch.distributed.all_reduce(values)
+                values /= world
             record: dict[str, Any] = {"step": step, "samples": samples_seen,
                                       "elapsed_s": round(elapsed_before + time.monotonic() - start, 1),
-                                      **{k: round(float(v.detach()), 6) for k, v in terms.items()}}
-            if step % config.validate_every == 0:
+                                      **{k: round(float(v), 6) for k, v in zip(terms, values)}}
+            if is_main and step % config.validate_every == 0:
                 record["val_mean_mm"] = round(_validate(network, val_samples), 3)
                 log.info("step %d: validation %.2f mm", step, record["val_mean_mm"])
             log_file.write(json.dumps(record) + "\n")
@@ -131,10 +151,36 @@ def train(config: TrainConfig, out_dir: Path, resume: bool = False) -> dict[str,
             if now - last_ckpt > config.checkpoint_every_min * 60:
                 checkpoint()
                 last_ckpt = now
-            if now - start > budget_s or (config.max_steps and step >= config.max_steps):
+            stop = now - start > budget_s or bool(config.max_steps and step >= config.max_steps)
+            if _agree(stop, world):  # every rank stops at the same step: rank 0's clock decides
                 break
     checkpoint()
-    result = {"step": step, "samples": samples_seen, "val_mean_mm": _validate(network, val_samples)}
-    with log_path.open("a", encoding="utf-8") as log_file:
-        log_file.write(json.dumps({"step": step, "final_val_mean_mm": round(result["val_mean_mm"], 3)}) + "\n")
+    result = {"step": step, "samples": samples_seen}
+    if is_main:
+        result["val_mean_mm"] = _validate(network, val_samples)
+        with log_path.open("a", encoding="utf-8") as log_file:
+            log_file.write(json.dumps({"step": step, "final_val_mean_mm": round(result["val_mean_mm"], 3)}) + "\n")
+    if world > 1:
+        torch.distributed.barrier()
+        torch.distributed.destroy_process_group()
     return result
+
+
+def _distributed_setup() -> tuple[int, int]:
+    """(rank, world size): from torchrun's environment (RANK, WORLD_SIZE); gloo on CPU, nccl on GPUs."""
+    world = int(os.environ.get("WORLD_SIZE", "1"))
+    if world <= 1:
+        return 0, 1
+    if not torch.distributed.is_initialized():
+        backend = "nccl" if torch.cuda.is_available() else "gloo"
+        torch.distributed.init_process_group(backend)
+    return torch.distributed.get_rank(), world
+
+
+def _agree(stop: bool, world: int) -> bool:
+    """Rank 0's decision, broadcast to every rank."""
+    if world <= 1:
+        return stop
+    flag = torch.tensor([1 if stop else 0])
+    torch.distributed.broadcast(flag, src=0)
+    return bool(flag.item())

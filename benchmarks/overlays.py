@@ -1,0 +1,53 @@
+"""Predicted skeletons on the real frames in ../shared/data, for people to look at (and for docs/).
+
+Usage: python benchmarks/overlays.py MODEL OUT.png
+Tiles: the 19 SR305 frames, then the 21 close-range D400-class frames (fx assumed 610, see shared/data README).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from handtrack import HandTracker
+from handtrack.sources import open_source
+from handtrack.types import Frame, Intrinsics
+from handtrack.viz.draw import annotate_frame
+
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
+
+
+def real_frames() -> list[Frame]:
+    with open_source(SHARED / "sr305-lada", camera_profile="sr305") as source:
+        frames = list(source)
+    awr = Intrinsics(640, 480, 610.0, 610.0, 319.5, 239.5)
+    for path in sorted((SHARED / "d4xx-close-awr").glob("*/*.png")):
+        frames.append(Frame(cv2.imread(str(path), cv2.IMREAD_UNCHANGED), 1.0, awr, 0.0, len(frames)))
+    return frames
+
+
+def main() -> None:
+    tracker = HandTracker(sys.argv[1])
+    tiles = []
+    for frame in real_frames():
+        tracker.localizer.reset()
+        hands = tracker.track(frame)
+        image = annotate_frame(frame.depth, frame.depth_unit_mm, hands, [] if hands else ["no hand"])
+        if hands:  # zoom on the hand: the crop box, squared, with a margin
+            left, top, right, bottom = hands[0].crop_box_px
+            cx, cy, half = (left + right) / 2, (top + bottom) / 2, max(right - left, bottom - top) * 0.6
+            x0, y0 = int(max(cx - half, 0)), int(max(cy - half, 0))
+            x1, y1 = int(min(cx + half, image.shape[1])), int(min(cy + half, image.shape[0]))
+            image = image[y0:y1, x0:x1]
+        tiles.append(cv2.resize(image, (240, 240)))
+    tiles += [np.zeros_like(tiles[0])] * (-len(tiles) % 8)
+    grid = np.vstack([np.hstack(tiles[i: i + 8]) for i in range(0, len(tiles), 8)])
+    cv2.imwrite(sys.argv[2], grid)
+    print(f"wrote {sys.argv[2]}")
+
+
+if __name__ == "__main__":
+    main()
