@@ -1,18 +1,23 @@
 """Hand localisation: where in the frame is the hand, and its 3D centre (DESIGN.md section 4).
 
-Baseline method, on a depth image subsampled to about 160 px wide (fast; the crop itself uses full
+On a subsampled image (about ``mm_per_px`` between samples at the nearest depth; the crop itself uses full
 resolution):
 
 1. keep depth within ``[near_mm, far_mm]``;
-2. seed: the nearest surface patch large enough not to be a speckle;
+2. seed: the largest surface patch in the nearest ``seed_band_mm`` depth band (specks are skipped);
 3. grow the seed's surface with a flood fill that stops at depth jumps (a hand in front of the body is cut
-   off from the torso behind it);
-4. centre: 3D centre of mass of the grown points inside the cube, re-centred a few times;
-5. forearm: where the grown surface leaves the cube is the arm; points further than a hand length from the
-   far (finger) end along that direction are dropped, and the centre is re-computed;
-6. the result is a hand if its visible area fits a hand at that distance, otherwise "no hand" with the reason.
+   off from the torso behind it), keep the part less than ``hand_band_mm`` behind its front and within
+   ``reach_mm`` of the seed;
+4. centre: 3D centre of mass of those points inside the cube, re-centred until it settles;
+5. forearm: where the surface leaves the cube is the arm; points further than a hand length from the far
+   (finger) end along that direction are dropped, and the centre is re-computed;
+6. a hand if its area fits a hand (``min/max_hand_area_mm2``) and it crosses the cube's rim at most once and
+   over at most ``max_boundary_coverage`` of it; otherwise "no hand" with the reason (the next candidate is
+   tried, never one behind a rejected wall);
+7. the centre is moved ``surface_to_centre_mm`` behind the visible surface.
 
-Tracking seeds step 4 with the previous frame's centre and falls back to a fresh search when that fails.
+Tracking (``track``) looks for the nearest surface inside the previous hand's cube (grown by
+``track_margin``) first and falls back to a fresh search.
 """
 
 from __future__ import annotations
@@ -39,8 +44,8 @@ class LocalizerConfig:
     hand_band_mm: float = 130.0  # the hand lies less than this behind its nearest surface
     reach_mm: float = 220.0  # the hand lies within this distance of the seed patch (stops drift along the arm)
     max_candidates: int = 4  # seeds tried, nearest first, before giving up
-    track_margin: float = 1.5
-    surface_to_centre_mm: float = 15.0  # the hand's middle lies this far behind its visible surface  # tracking searches the previous cube grown by this factor
+    track_margin: float = 1.5  # tracking searches the previous cube grown by this factor
+    surface_to_centre_mm: float = 15.0  # the hand's middle lies this far behind its visible surface
     depth_jump_mm: float = 25.0  # neighbouring pixels further apart than this belong to different surfaces
     min_hand_area_mm2: float = 4000.0  # smaller: a fingertip-sized blob, noise, a hand mostly out of view
     max_hand_area_mm2: float = 40000.0  # larger: a wall, a torso, a desk
