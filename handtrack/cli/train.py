@@ -22,6 +22,7 @@ def train_command(
     threads: int = typer.Option(1, "--threads", min=1, help="PyTorch threads of the trainer."),
     max_steps: int = typer.Option(0, "--max-steps", min=0, help="Stop after this many steps (0: budget only)."),
     checkpoint_every: float = typer.Option(10.0, "--checkpoint-every", min=0.1, help="Minutes between checkpoints."),
+    device: str = typer.Option("auto", "--device", help="auto (CUDA when available), cpu or cuda."),
     pose_bank: str = typer.Option("", "--pose-bank", help="Folder with animbank.pose and model_hand.json (real "
                                   "captured poses for half the samples)."),
 ) -> None:
@@ -43,7 +44,7 @@ def train_command(
         raise HandtrackError(f"--resume: no checkpoint in {out}")
     config = TrainConfig(model=model, batch_size=batch, lr=lr, time_budget_min=time_budget, workers=workers,
                          threads=threads, max_steps=max_steps, checkpoint_every_min=checkpoint_every,
-                         pose_bank=pose_bank)
+                         pose_bank=pose_bank, device=device)
     result = train(config, out, resume=resume)
     console.print(f"stopped at step {result['step']} ({result['samples']} samples); validation mean error "
                   f"{result['val_mean_mm']:.2f} mm on the first validation samples; checkpoint {out / 'checkpoint.pt'}")

@@ -44,6 +44,7 @@ class TrainConfig:
     threads: int = 1
     max_steps: int = 0  # 0 = no limit (the time budget ends the run)
     pose_bank: str = ""  # folder with animbank.pose + model_hand.json: half the poses are real captured ones
+    device: str = "auto"  # auto: CUDA when available, else CPU
 
 
 def learning_rate(config: TrainConfig, step: int) -> float:
@@ -59,9 +60,10 @@ def _validate(network: torch.nn.Module, samples: list[tuple[np.ndarray, np.ndarr
 
     intr = validation_sampler().profile.intrinsics
     network.eval()
+    device = next(network.parameters()).device
     with torch.inference_mode():
-        crops = torch.from_numpy(np.stack([s[0] for s in samples])[:, None])
-        joints = network(crops)[-1].uvd.numpy()
+        crops = torch.from_numpy(np.stack([s[0] for s in samples])[:, None]).to(device)
+        joints = network(crops)[-1].uvd.float().cpu().numpy()
     network.train()
     errors = [np.linalg.norm(crop_to_xyz_mm(j, t, intr) - xyz, axis=-1).mean() for j, (_, xyz, t) in
               zip(joints, samples)]
@@ -82,7 +84,7 @@ def train(config: TrainConfig, out_dir: Path, resume: bool = False) -> dict[str,
     if resume and ckpt_path.is_file():
         network, metadata, state = load_checkpoint(ckpt_path)
         # The saved run decides everything but how long this session may train.
-        keep = ("time_budget_min", "max_steps", "workers", "threads")
+        keep = ("time_budget_min", "max_steps", "workers", "threads", "device")
         config = TrainConfig(**{**state["config"], **{k: getattr(config, k) for k in keep}})
         step, samples_seen, elapsed_before = state["step"], state["samples_seen"], state["elapsed_s"]
         optimizer = torch.optim.Adam(network.parameters(), lr=config.lr)
@@ -101,6 +103,9 @@ def train(config: TrainConfig, out_dir: Path, resume: bool = False) -> dict[str,
                         num_workers=config.workers, persistent_workers=config.workers > 0,
                         prefetch_factor=4 if config.workers > 0 else None)
     start = last_ckpt = time.monotonic()
+    device = _device(config.device, rank)
+    network.to(device)
+    _optimizer_to(optimizer, device)
     model = network
     if world > 1:
         from torch.nn.parallel import DistributedDataParallel
@@ -125,6 +130,7 @@ def train(config: TrainConfig, out_dir: Path, resume: bool = False) -> dict[str,
 
     with log_path.open("a", encoding="utf-8") if is_main else open(os.devnull, "w") as log_file:
         for crops, joints in loader:
+            crops, joints = crops.to(device, non_blocking=True), joints.to(device, non_blocking=True)
             for group in optimizer.param_groups:
                 group["lr"] = learning_rate(config, step)
             image, mask = representation(crops, 1.0)
@@ -164,6 +170,22 @@ def train(config: TrainConfig, out_dir: Path, resume: bool = False) -> dict[str,
         torch.distributed.barrier()
         torch.distributed.destroy_process_group()
     return result
+
+
+def _device(name: str, rank: int) -> torch.device:
+    if name == "auto":
+        name = "cuda" if torch.cuda.is_available() else "cpu"
+    if name == "cuda":
+        return torch.device("cuda", rank % max(torch.cuda.device_count(), 1))
+    return torch.device(name)
+
+
+def _optimizer_to(optimizer: torch.optim.Optimizer, device: torch.device) -> None:
+    """Move a (resumed) optimiser's state to the parameters' device."""
+    for state in optimizer.state.values():
+        for key, value in state.items():
+            if isinstance(value, torch.Tensor) and key != "step":
+                state[key] = value.to(device)
 
 
 def _distributed_setup() -> tuple[int, int]:
