@@ -14,7 +14,7 @@ from handtrack.io.poses import PoseWriter, header_record
 from handtrack.smoothing import OneEuroConfig
 from handtrack.sources import open_source
 from handtrack.tracker import HandTracker
-from handtrack.viz.draw import annotate_frame
+from handtrack.viz.draw import annotate_frame, status_lines
 from handtrack.viz.viewer2d import Viewer2D, has_display
 
 DEMO_RECORDING = Path(__file__).resolve().parents[1] / "_data" / "demo-sr305.db3"
@@ -45,8 +45,7 @@ def demo(
                 frames += 1
                 found += bool(hands)
                 writer.write(frame, hands, tracker.last_reason)
-                status = [f"handtrack demo  frame {frame.index}",
-                          f"{hands[0].timings_ms['total']:.1f} ms" if hands else f"no hand: {tracker.last_reason}"]
+                status = status_lines(frame.index, hands, tracker.last_reason, "handtrack demo")
                 image = annotate_frame(frame.depth, frame.depth_unit_mm, hands, status)
                 video.write(image)
                 if frame.index == 50:
@@ -64,8 +63,7 @@ def _demo_window(tracker: HandTracker, source) -> None:  # type: ignore[no-untyp
         while True:
             tracker.localizer.reset()
             for frame, hands in tracker.run(source):
-                status = [f"frame {frame.index}", f"{hands[0].timings_ms['total']:.1f} ms" if hands
-                          else f"no hand: {tracker.last_reason}"]
+                status = status_lines(frame.index, hands, tracker.last_reason)
                 action = viewer.show(annotate_frame(frame.depth, frame.depth_unit_mm, hands, status), wait_ms=30)
                 while action == "pause":
                     action = viewer.show(viewer.last_image, wait_ms=100)  # type: ignore[arg-type]

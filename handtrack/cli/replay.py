@@ -17,7 +17,7 @@ from handtrack.io.stream import PoseStreamer
 from handtrack.sources import open_source
 from handtrack.errors import HandtrackError
 from handtrack.tracker import HandTracker
-from handtrack.viz.draw import annotate_frame
+from handtrack.viz.draw import annotate_frame, status_lines
 
 
 def _open_video(path: Path, width: int, height: int, fps: float) -> cv2.VideoWriter:
@@ -77,8 +77,7 @@ def replay(
                     if streamer is not None:
                         streamer.send(frame_record(frame, poses, tracker.last_reason))
                     if video_writer is not None:
-                        status = [f"frame {frame.index}", f"{poses[0].timings_ms['total']:.1f} ms" if poses
-                                  else f"no hand: {tracker.last_reason}"[:90]]
+                        status = status_lines(frame.index, poses, tracker.last_reason)
                         video_writer.write(annotate_frame(frame.depth, frame.depth_unit_mm, poses, status))
                     progress.update(task, advance=1, rate=f"{frames / (time.perf_counter() - start):.0f} fps")
         finally:

@@ -52,6 +52,13 @@ def draw_status(image: np.ndarray, lines: list[str]) -> np.ndarray:
     return image
 
 
+def status_lines(frame_index: int, hands: list[HandPose], reason: str, title: str = "") -> list[str]:
+    """The viewer's status text for a frame: which frame, and the tracking time or why no hand was found."""
+    first = f"{title}  frame {frame_index}" if title else f"frame {frame_index}"
+    second = f"{hands[0].timings_ms.get('total', 0.0):.1f} ms" if hands else f"no hand: {reason}"[:90]
+    return [first, second]
+
+
 def annotate_frame(depth_raw: np.ndarray, depth_unit_mm: float, hands: list[HandPose], status: list[str]) -> np.ndarray:
     """The 2D viewer's picture of one frame: coloured depth, every hand, status lines."""
     image = colourise_depth(depth_raw, depth_unit_mm)
