@@ -103,13 +103,14 @@ def _open_playback_device(path: Path) -> "rs.device":
         raise RecordingError(f"{path}: corrupt or truncated recording ({exc})") from exc
 
 
-def _depth_profile(device: "rs.device", path: Path) -> tuple["rs.video_stream_profile", float]:
+def _depth_stream(device: "rs.device", path: Path) -> tuple["rs.sensor", "rs.video_stream_profile", float]:
+    """The recording's depth sensor, its depth stream profile and its depth scale (m per unit)."""
     for sensor in device.query_sensors():
         for profile in sensor.get_stream_profiles():
             if profile.stream_type() == rs.stream.depth and profile.is_video_stream_profile():
                 if not sensor.is_depth_sensor():
                     raise RecordingError(f"{path}: the depth stream's sensor reports no depth unit")
-                return profile.as_video_stream_profile(), sensor.as_depth_sensor().get_depth_scale()
+                return sensor, profile.as_video_stream_profile(), sensor.as_depth_sensor().get_depth_scale()
     raise RecordingError(f"{path}: the recording holds no depth stream")
 
 
@@ -129,7 +130,7 @@ def inspect_recording(path: str | Path) -> RecordingInfo:
                 width, height = vsp.width(), vsp.height()
             streams.append(StreamInfo(profile.stream_type().name, profile.format().name, width, height,
                                       profile.fps(), intr))
-    depth_profile, scale = _depth_profile(device, path)
+    _, depth_profile, scale = _depth_stream(device, path)
     duration = device.as_playback().get_duration().total_seconds()
     return RecordingInfo(path, device_info(device), streams, intrinsics_from_rs(depth_profile.get_intrinsics()),
                          depth_unit_mm_from_scale(scale), duration)
@@ -142,7 +143,7 @@ class RealSenseRecording(DepthSource):
         self.path = Path(path)
         check_recording_path(self.path)
         device = _open_playback_device(self.path)
-        profile, scale = _depth_profile(device, self.path)
+        _, profile, scale = _depth_stream(device, self.path)
         self._intrinsics = intrinsics_from_rs(profile.get_intrinsics())
         self._depth_unit_mm = depth_unit_mm_from_scale(scale)
         self._fps = float(profile.fps())
@@ -166,8 +167,7 @@ class RealSenseRecording(DepthSource):
         device = _open_playback_device(self.path)
         playback = device.as_playback()
         playback.set_real_time(False)  # before any sensor starts: no frame is played in real time
-        sensor = next(s for s in device.query_sensors() if s.is_depth_sensor())
-        profile = next(p for p in sensor.get_stream_profiles() if p.stream_type() == rs.stream.depth)
+        sensor, profile, _ = _depth_stream(device, self.path)
         frames: queue.Queue[tuple[np.ndarray, float, int]] = queue.Queue(maxsize=4)
         stopping = threading.Event()
 
