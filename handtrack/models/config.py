@@ -17,6 +17,8 @@ class ModelConfig:
     Both predict the same 64 x 64 heatmaps and offset maps.
     features / levels: hourglass width and depth. stages: 1 or 2 (stage 2 sees stage 1's maps).
     norm: "instance" (paper), "batch" or "none".
+    block: the residual block: "basic" (two 3 x 3 convolutions, the paper's) or "separable" (each 3 x 3 split
+    into depthwise + pointwise, for CPU training speed).
     """
 
     kind: str = "pwr"
@@ -25,6 +27,7 @@ class ModelConfig:
     levels: int = 4
     stages: int = 2
     norm: str = "instance"
+    block: str = "basic"
     joints: int = 21
     input_size: int = 128
     representation_size: int = 64
@@ -37,6 +40,8 @@ class ModelConfig:
             raise ValueError(f"unknown stem {self.stem!r}")
         if self.norm not in ("instance", "batch", "none"):
             raise ValueError(f"unknown norm {self.norm!r}")
+        if self.block not in ("basic", "separable"):
+            raise ValueError(f"unknown block {self.block!r}")
         if self.stages not in (1, 2):
             raise ValueError("stages must be 1 or 2")
         if self.input_size != 2 * self.representation_size:

@@ -14,7 +14,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from handtrack.models.blocks import ConvNormReLU, Hourglass, Residual
+from handtrack.models.blocks import ConvNormReLU, Hourglass, residual_block
 from handtrack.models.config import ModelConfig
 from handtrack.models.decoders import (
     depth_regression_decode, heatmap_confidence, normalise_heatmaps, plane_regression_decode,
@@ -34,13 +34,26 @@ class Stem(nn.Module):
     def __init__(self, config: ModelConfig) -> None:
         super().__init__()
         f, norm = config.features, config.norm
-        if config.stem == "reference":  # 128 -> 64
-            self.body = nn.Sequential(ConvNormReLU(1, f // 2, 3, 1, norm), Residual(f // 2, f, norm, stride=2))
-        else:  # lite: 128 -> 64 -> 32
-            self.body = nn.Sequential(ConvNormReLU(1, f // 2, 3, 2, norm), Residual(f // 2, f, norm, stride=2))
+        stride = 1 if config.stem == "reference" else 2  # reference: 128 -> 64; lite: 128 -> 64 -> 32
+        self.body = nn.Sequential(ConvNormReLU(1, f // 2, 3, stride, norm),
+                                  residual_block(config.block, f // 2, f, norm, stride=2))
 
     def forward(self, crop: torch.Tensor) -> torch.Tensor:
         return self.body(crop)
+
+
+def pixel_shuffle(maps: torch.Tensor, r: int) -> torch.Tensor:
+    """(B, C r^2, h, w) -> (B, C, h r, w r), as F.pixel_shuffle, written as view + permute: same values, and its
+    backward pass is a plain copy (F.pixel_shuffle's took 1.6x as long as the 1 x 1 convolution before it)."""
+    b, c, h, w = maps.shape
+    return maps.view(b, c // (r * r), r, r, h, w).permute(0, 1, 4, 2, 5, 3).reshape(b, c // (r * r), h * r, w * r)
+
+
+def block_mean(maps: torch.Tensor, r: int) -> torch.Tensor:
+    """(B, C, h, w) -> (B, C, h / r, w / r): the mean of each r x r block (= F.avg_pool2d(maps, r), whose
+    backward pass on a CPU was 7x slower than this reshape's)."""
+    b, c, h, w = maps.shape
+    return maps.view(b, c, h // r, r, w // r, r).mean(dim=(3, 5))
 
 
 class PRDRHead(nn.Module):
@@ -63,9 +76,9 @@ class PRDRHead(nn.Module):
     def forward(self, features: torch.Tensor, image: torch.Tensor, mask: torch.Tensor) -> StageOutput:
         maps = self.maps(features)
         if self.shuffle > 1:
-            maps = F.pixel_shuffle(maps, self.shuffle)
-        heatmaps = normalise_heatmaps(maps[:, : self.joints], self.temperature)
-        offsets = maps[:, self.joints :]
+            maps = pixel_shuffle(maps, self.shuffle)
+        logits, offsets = maps.split(self.joints, dim=1)  # split, not slicing: its backward is one cat
+        heatmaps = normalise_heatmaps(logits, self.temperature)
         uv = plane_regression_decode(heatmaps)
         d = depth_regression_decode(heatmaps, offsets, image, mask)
         return StageOutput(torch.cat([uv, d[..., None]], dim=-1), heatmaps.to(maps.dtype), offsets)
@@ -81,7 +94,7 @@ class PixelwiseRegression(nn.Module):
         self.config = config
         f, j, norm = config.features, config.joints, config.norm
         self.stem = Stem(config)
-        self.hourglasses = nn.ModuleList([Hourglass(config.levels, f, norm) for _ in range(config.stages)])
+        self.hourglasses = nn.ModuleList([Hourglass(config.levels, f, norm, config.block) for _ in range(config.stages)])
         self.heads = nn.ModuleList([PRDRHead(config) for _ in range(config.stages)])
         # Stage 2 input: shared features + [heatmaps, offsets, I] brought to the feature resolution.
         self.merges = nn.ModuleList([ConvNormReLU(f + 2 * j + 1, f, 1, 1, norm) for _ in range(config.stages - 1)])
@@ -96,7 +109,7 @@ class PixelwiseRegression(nn.Module):
                 n = self.config.representation_size
                 maps = torch.cat([prev.heatmaps * (n * n), prev.offsets, image], dim=1)
                 if maps.shape[-1] != features.shape[-1]:
-                    maps = F.avg_pool2d(maps, maps.shape[-1] // features.shape[-1])
+                    maps = block_mean(maps, maps.shape[-1] // features.shape[-1])
                 features = self.merges[stage - 1](torch.cat([features, maps], dim=1))
             features = hourglass(features)
             outputs.append(head(features, image, mask))
@@ -111,7 +124,7 @@ class DirectRegression(nn.Module):
         super().__init__()
         self.config = config
         self.stem = Stem(config)
-        self.hourglass = Hourglass(config.levels, config.features, config.norm)
+        self.hourglass = Hourglass(config.levels, config.features, config.norm, config.block)
         self.fc = nn.Linear(config.features, 3 * config.joints)
 
     def forward(self, crop: torch.Tensor) -> list[StageOutput]:

@@ -14,29 +14,37 @@ def gaussian_kernel(size: int, sigma: float, dtype: torch.dtype = torch.float32)
     return k / k.sum()
 
 
+def _axis_profile(p: torch.Tensor, n: int, kernel: torch.Tensor) -> torch.Tensor:
+    """(...,) continuous pixel coordinates in [0, n-1] -> (..., n): the two-neighbour linear split of unit
+    mass along one axis, blurred by the 1D kernel (zero padding: mass past the border is lost)."""
+    p0 = p.floor().clamp(max=n - 2)
+    frac = p - p0
+    idx = torch.arange(n, device=p.device, dtype=p.dtype)
+    offset = idx - p0[..., None]  # 0 at the left neighbour, 1 at the right one
+    split = (1 - frac)[..., None] * (offset == 0) + frac[..., None] * (offset == 1)
+    k = kernel.numel()
+    blurred = torch.nn.functional.conv1d(split.reshape(-1, 1, n), kernel.view(1, 1, k), padding=k // 2)
+    return blurred.view(*p.shape, n)
+
+
 def heatmap_target(uv: torch.Tensor, n: int, kernel: int = 7, sigma: float = 1.5) -> torch.Tensor:
     """(B, J, 2) crop-normalised (u, v) -> (B, J, n, n) probability maps whose centre of mass is (u, v).
 
     The joint's mass goes to its four neighbouring pixels with bilinear weights (the middle of the feasible
     set, as the paper picks), then is spread by a k x k Gaussian. Joints beyond the representation are
     clamped to its border pixels. Maps are renormalised to sum to 1 (mass the Gaussian pushes past the border
-    is lost there).
+    is lost there). The bilinear split and the Gaussian are both separable, so the map is the outer product of
+    two blurred 1D profiles, built without any n x n convolution.
     """
-    b, j, _ = uv.shape
     p = ((uv + 0.5) * n - 0.5).clamp(0.0, n - 1.0)  # continuous pixel coordinates
-    x0 = p[..., 0].floor().clamp(max=n - 2)
-    y0 = p[..., 1].floor().clamp(max=n - 2)
-    fx, fy = p[..., 0] - x0, p[..., 1] - y0
-    maps = torch.zeros(b * j, n * n, dtype=uv.dtype, device=uv.device)
-    rows = torch.arange(b * j, device=uv.device)
-    x0i, y0i = x0.long().reshape(-1), y0.long().reshape(-1)
-    fx, fy = fx.reshape(-1), fy.reshape(-1)
-    for dy, dx, w in ((0, 0, (1 - fx) * (1 - fy)), (0, 1, fx * (1 - fy)), (1, 0, (1 - fx) * fy), (1, 1, fx * fy)):
-        maps.index_put_((rows, (y0i + dy) * n + x0i + dx), w, accumulate=True)
-    k = gaussian_kernel(kernel, sigma, uv.dtype).to(uv.device)
-    blurred = F.conv2d(maps.view(b * j, 1, n, n), k[None, None], padding=kernel // 2)
-    blurred = blurred / blurred.sum(dim=(-2, -1), keepdim=True).clamp_min(1e-12)
-    return blurred.view(b, j, n, n)
+    x = torch.arange(kernel, dtype=uv.dtype, device=uv.device) - (kernel - 1) / 2
+    g = torch.exp(-(x * x) / (2 * sigma * sigma))
+    g = g / g.sum()
+    px = _axis_profile(p[..., 0], n, g)
+    py = _axis_profile(p[..., 1], n, g)
+    px = px / px.sum(-1, keepdim=True).clamp_min(1e-12)
+    py = py / py.sum(-1, keepdim=True).clamp_min(1e-12)
+    return py[..., :, None] * px[..., None, :]
 
 
 def offset_target(d: torch.Tensor, heatmaps: torch.Tensor, image: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
