@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import torch
 from torch import nn
-from torch.nn import functional as F
 
 from handtrack.models.blocks import ConvNormReLU, Hourglass, residual_block
 from handtrack.models.config import ModelConfig
