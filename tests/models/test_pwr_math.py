@@ -89,3 +89,47 @@ def test_confidence_is_high_for_a_sharp_heatmap_and_low_for_a_flat_one():
     flat = torch.full((1, 1, 64, 64), 1.0 / 4096)
     assert heatmap_confidence(sharp, uv).item() > 0.9
     assert heatmap_confidence(flat, uv).item() < 0.02
+
+
+def _four_neighbour_then_gaussian(uv: torch.Tensor, n: int) -> torch.Tensor:
+    """The paper's encoder written out directly: bilinear split to four pixels, a 7 x 7 Gaussian, renormalise."""
+    p = ((uv + 0.5) * n - 0.5).clamp(0.0, n - 1.0)
+    out = torch.zeros(*uv.shape[:-1], n, n, dtype=uv.dtype)
+    for idx in torch.cartesian_prod(*[torch.arange(s) for s in uv.shape[:-1]]):
+        b, j = idx.tolist()
+        x, y = p[b, j].tolist()
+        x0, y0 = min(int(x), n - 2), min(int(y), n - 2)
+        fx, fy = x - x0, y - y0
+        out[b, j, y0, x0] += (1 - fx) * (1 - fy)
+        out[b, j, y0, x0 + 1] += fx * (1 - fy)
+        out[b, j, y0 + 1, x0] += (1 - fx) * fy
+        out[b, j, y0 + 1, x0 + 1] += fx * fy
+    k = gaussian_kernel(7, 1.5, uv.dtype)
+    blurred = torch.nn.functional.conv2d(out.view(-1, 1, n, n), k[None, None], padding=3).view(out.shape)
+    return blurred / blurred.sum(dim=(-2, -1), keepdim=True)
+
+
+def test_separable_heatmap_target_equals_the_direct_construction():
+    g = torch.Generator().manual_seed(3)
+    uv = torch.rand(3, 5, 2, generator=g, dtype=torch.float64) * 1.4 - 0.7  # some beyond the border
+    uv[0, 0] = torch.tensor([0.5 - 0.5 / 64, -0.5 + 0.5 / 64], dtype=torch.float64)  # exactly on border pixels
+    torch.testing.assert_close(heatmap_target(uv, 64), _four_neighbour_then_gaussian(uv, 64), atol=1e-12, rtol=0)
+
+
+def test_fast_layers_equal_their_torch_counterparts():
+    from handtrack.models.pwr import block_mean, pixel_shuffle
+
+    x = torch.randn(2, 12, 8, 8)
+    torch.testing.assert_close(pixel_shuffle(x, 2), torch.nn.functional.pixel_shuffle(x, 2), atol=0, rtol=0)
+    torch.testing.assert_close(block_mean(x, 2), torch.nn.functional.avg_pool2d(x, 2))
+
+
+def test_separable_block_network_runs_and_unknown_block_is_refused():
+    from handtrack.models import build_network
+    from handtrack.models.config import ModelConfig
+
+    net = build_network(ModelConfig(stem="lite", features=16, levels=2, block="separable"))
+    out = net(torch.rand(2, 1, 128, 128))
+    assert out[-1].uvd.shape == (2, 21, 3) and out[-1].heatmaps.shape == (2, 21, 64, 64)
+    with pytest.raises(ValueError, match="block"):
+        ModelConfig(block="fancy")
