@@ -9,15 +9,13 @@ from typing import Optional
 import typer
 
 from handtrack.cli.common import console, parse_resolution
-from handtrack.errors import HandtrackError
 from handtrack.io.poses import frame_record, header_record
 from handtrack.io.recorder import RecordingWriter
 from handtrack.io.stream import PoseStreamer
 from handtrack.smoothing import OneEuroConfig
 from handtrack.sources import LatestFrameCapture, open_source
 from handtrack.tracker import HandTracker
-from handtrack.viz.draw import annotate_frame
-from handtrack.viz.viewer2d import Viewer2D, has_display
+from handtrack.viz.windows import check_viewer, open_window, show_frame
 
 
 def live(
@@ -27,7 +25,7 @@ def live(
     fps: int = typer.Option(30, "--fps", help="Camera frame rate."),
     model: Optional[Path] = typer.Option(None, "--model", help="Model file; default: the bundled one."),
     hands: int = typer.Option(1, "--hands", min=1, max=2, help="Hands per frame."),
-    viewer: str = typer.Option("2d", "--viewer", help="2d, or none (status lines on the terminal)."),
+    viewer: str = typer.Option("2d", "--viewer", help="2d (OpenCV), 3d (Open3D point cloud and skeleton), or none (status lines on the terminal)."),
     record: Optional[Path] = typer.Option(None, "--record", help="Also record the depth stream (.db3)."),
     smoothing: bool = typer.Option(True, "--smoothing/--no-smoothing", help="One Euro filter on the joints."),
     max_frames: Optional[int] = typer.Option(None, "--max-frames", min=1, help="Stop after this many frames."),
@@ -35,15 +33,12 @@ def live(
     udp: Optional[str] = typer.Option(None, "--udp", help="Stream poses as UDP datagrams to HOST:PORT."),
 ) -> None:
     """Track hands live. Keys in the window: q quit, space pause, s screenshot, r start/stop recording."""
-    if viewer not in ("2d", "none"):
-        raise HandtrackError(f"--viewer {viewer!r}: the 3D viewer is not built yet; use 2d or none")
-    if viewer == "2d" and not has_display():
-        raise HandtrackError("no display for the 2D viewer: use --viewer none (or 'handtrack demo' for files)")
+    check_viewer(viewer)
     width, height = parse_resolution(resolution)
     spec = camera if camera != "realsense" else ("realsense:" + serial if serial else "realsense")
     source = open_source(spec, width=width, height=height, fps=fps, realtime=camera != "realsense")
     tracker = HandTracker(model, max_hands=hands, smoothing=OneEuroConfig() if smoothing else None)
-    window = Viewer2D() if viewer == "2d" else None
+    window = open_window(viewer, source.intrinsics)
     recorder = RecordingWriter(record, source.intrinsics, source.depth_unit_mm, fps) if record else None
     streamer = PoseStreamer(serve, udp) if (serve or udp) else None
     if streamer is not None:
@@ -64,7 +59,7 @@ def live(
                           " ".join(f"{k} {v:.1f}" for k, v in poses[0].timings_ms.items()) if poses
                           else f"no hand: {tracker.last_reason}"]
                 if window is not None:
-                    action = window.show(annotate_frame(frame.depth, frame.depth_unit_mm, poses, status))
+                    action = show_frame(window, frame, poses, status)
                     if action == "quit":
                         break
                     if action == "record":

@@ -14,10 +14,11 @@ from rich.table import Table
 from handtrack.cli.common import console, frame_progress
 from handtrack.io.poses import PoseWriter, frame_record, header_record
 from handtrack.io.stream import PoseStreamer
-from handtrack.sources import open_source
 from handtrack.errors import HandtrackError
+from handtrack.sources import open_source
 from handtrack.tracker import HandTracker
 from handtrack.viz.draw import annotate_frame, status_lines
+from handtrack.viz.windows import check_viewer, open_window, show_frame
 
 
 def _open_video(path: Path, width: int, height: int, fps: float) -> cv2.VideoWriter:
@@ -44,15 +45,18 @@ def replay(
     provider: Optional[str] = typer.Option(None, "--provider", help="Force an onnxruntime provider (cpu, cuda)."),
     camera_profile: Optional[str] = typer.Option(None, "--camera-profile", help="Camera of a PNG folder or array."),
     depth_unit: Optional[float] = typer.Option(None, "--depth-unit", help="Millimetres per raw unit (PNG/arrays)."),
+    viewer: str = typer.Option("none", "--viewer", help="Show the tracking: 2d, 3d or none."),
     realtime: bool = typer.Option(False, "--realtime", help="Pace at the recorded speed (drops frames when behind)."),
 ) -> None:
     """Track hands in every frame of a recording and summarise (optionally write the poses as JSONL)."""
+    check_viewer(viewer)
     frames = found = 0
     stage_ms: dict[str, list[float]] = {}
     with open_source(recording, camera_profile=camera_profile, depth_unit_mm=depth_unit, realtime=realtime) as source:
         tracker = HandTracker(model, max_hands=hands, refine=refine, provider=provider)
         start = time.perf_counter()
         writer, video_writer = None, None
+        window = open_window(viewer, source.intrinsics, f"handtrack replay {Path(recording).name}")
         header = header_record(source.intrinsics, source.depth_unit_mm, source.description, tracker.engine.metadata)
         streamer = PoseStreamer(serve, udp) if (serve or udp) else None
         if streamer is not None:
@@ -76,11 +80,16 @@ def replay(
                         writer.write(frame, poses, tracker.last_reason)
                     if streamer is not None:
                         streamer.send(frame_record(frame, poses, tracker.last_reason))
+                    status = status_lines(frame.index, poses, tracker.last_reason)
                     if video_writer is not None:
-                        status = status_lines(frame.index, poses, tracker.last_reason)
                         video_writer.write(annotate_frame(frame.depth, frame.depth_unit_mm, poses, status))
+                    if window is not None:
+                        if show_frame(window, frame, poses, status) == "quit":
+                            break
                     progress.update(task, advance=1, rate=f"{frames / (time.perf_counter() - start):.0f} fps")
         finally:
+            if window is not None:
+                window.close()
             if writer is not None:
                 writer.close()
             if video_writer is not None:

@@ -77,3 +77,52 @@ def test_2d_viewer_shows_the_skeleton_where_joints_project(virtual_display, tmp_
             np.testing.assert_array_equal(window[v, u], shown[v, u])  # the joint's colour, on screen
     finally:
         viewer.kill()
+
+
+VIEWER3D_SCRIPT = """
+import sys, numpy as np, cv2
+sys.path.insert(0, {repo!r})
+from handtrack.geometry import project_points_to_pixels
+from handtrack.pose import HandPose
+from handtrack.synth.generator import SyntheticSource
+from handtrack.viz.viewer3d import Viewer3D, viewer_intrinsics
+frame = SyntheticSource(4, seed=3).frame(2)
+xyz = frame.joints_xyz_mm
+uv = project_points_to_pixels(xyz, frame.intrinsics)
+(u0, v0), (u1, v1) = uv.min(0) - 40, uv.max(0) + 40
+pose = HandPose(np.column_stack([uv, xyz[:, 2]]), xyz, np.full(21, 0.9), 0.9, crop_box_px=(u0, v0, u1, v1))
+viewer = Viewer3D(frame.intrinsics, "handtrack 3D test")
+for _ in range(3):
+    viewer.show(frame, [pose])
+cv2.imwrite({shot_path!r}, viewer.screenshot_rgb()[..., ::-1])
+np.save({joints_path!r}, project_points_to_pixels(xyz, viewer_intrinsics(frame.intrinsics)))
+viewer.close()
+"""
+
+
+def test_3d_viewer_draws_the_skeleton_where_the_joints_project(virtual_display, tmp_path):
+    pytest.importorskip("open3d", reason="the 3D viewer needs Open3D (the viewer3d extra)")
+    from handtrack.viz.viewer3d import FINGER_RGB
+
+    shot_path, joints_path = str(tmp_path / "shot3d.png"), str(tmp_path / "joints.npy")
+    env = {**os.environ, "DISPLAY": virtual_display}
+    script = VIEWER3D_SCRIPT.format(repo=str(REPO), shot_path=shot_path, joints_path=joints_path)
+    result = subprocess.run([sys.executable, "-c", script], env=env, cwd=REPO, capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode == 0, result.stderr[-2000:]
+    shot = cv2.imread(shot_path)[..., ::-1].astype(float) / 255.0  # RGB
+    if (REPO / "test-artifacts").is_dir():
+        cv2.imwrite(str(REPO / "test-artifacts" / "viewer3d_xvfb.png"), (shot[..., ::-1] * 255).astype(np.uint8))
+    joints_uv = np.load(joints_path)
+    expected = np.vstack([[1.0, 1.0, 1.0], np.repeat(np.asarray(FINGER_RGB), 4, axis=0)])  # wrist, then fingers
+    hits = []
+    for (u, v), rgb in zip(np.round(joints_uv).astype(int), expected):
+        patch = shot[max(v - 3, 0): v + 4, max(u - 3, 0): u + 4].reshape(-1, 3)
+        # the joint's ball is shaded by the light: compare colour directions, not brightness
+        cosine = (patch @ rgb) / (np.linalg.norm(patch, axis=1) * np.linalg.norm(rgb) + 1e-9)
+        hits.append(bool(((cosine > 0.97) & (patch.max(axis=1) > 0.3)).any()))
+    assert sum(hits) >= 19, f"joints drawn in their finger's colour: {hits}"
+    background = shot[0:40, 0:40].reshape(-1, 3)
+    assert np.ptp(background, axis=0).max() < 0.02  # empty space stays background: nothing drawn at random
+    grey = (np.ptp(shot, axis=2) < 0.03) & (shot.mean(axis=2) > 0.5)
+    assert grey.sum() > 500  # the hand's point cloud is drawn
