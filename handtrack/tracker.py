@@ -15,9 +15,10 @@ import numpy as np
 
 from handtrack.engines import Engine, load_engine
 from handtrack.errors import HandtrackError
-from handtrack.pose import HandPose
+from handtrack.pose import Handedness, HandPose
 from handtrack.preprocess import HandLocalizer, LocalizerConfig, crop_depth, crop_to_image_uvd, make_crop_transform
 from handtrack.preprocess.crop import CropTransform
+from handtrack.preprocess.mirror import HANDEDNESS_CHOICES, choose_side, mirror_crops, unmirror_joints
 from handtrack.preprocess.refine import palm_centre_mm
 from handtrack.geometry import deproject_pixels_to_points
 from handtrack.smoothing import OneEuroConfig, PoseSmoother
@@ -44,11 +45,18 @@ class HandTracker:
     refine: run a second pass around the first pass's palm (DESIGN.md section 4).
     smoothing: One Euro filter settings for the joints over time (None: off, as for replay and evaluation;
     live use turns it on).
+    handedness: "right" (the model's own side), "left" (every hand is mirrored through the right-hand model,
+    preprocess/mirror.py) or "auto" (both, in one engine call; the surer one is kept: see the model card for
+    how often it is right).
     """
 
     def __init__(self, model: str | Path | Engine | None = None, max_hands: int = 1, refine: bool = True,
                  provider: str | None = None, threads: int | None = None,
-                 localizer: LocalizerConfig | None = None, smoothing: OneEuroConfig | None = None) -> None:
+                 localizer: LocalizerConfig | None = None, smoothing: OneEuroConfig | None = None,
+                 handedness: str = "right") -> None:
+        if handedness not in HANDEDNESS_CHOICES:
+            raise HandtrackError(f"handedness {handedness!r}: choose one of {', '.join(HANDEDNESS_CHOICES)}")
+        self.handedness = handedness
         self.engine = model if isinstance(model, Engine) else load_engine(
             model if model is not None else default_model_path(), provider=provider, threads=threads)
         self.params = self.engine.metadata.contract
@@ -62,15 +70,32 @@ class HandTracker:
     def model_name(self) -> str:
         return self.engine.metadata.name
 
-    def _infer(self, frame: Frame, centres: list[np.ndarray]) -> tuple[list[CropTransform], np.ndarray, np.ndarray,
-                                                                         float, float]:
+    def _infer(self, frame: Frame, centres: list[np.ndarray], sides: list[Handedness] | None = None,
+               ) -> tuple[list[CropTransform], np.ndarray, np.ndarray, list[tuple[Handedness, float]], float, float]:
+        """Crop around each centre and run the engine once for all hands. ``sides``: each hand's known side;
+        None: decide per ``self.handedness`` (auto: both orientations in the same engine call)."""
         t0 = time.perf_counter()
         transforms = [make_crop_transform(c, frame.intrinsics, self.params) for c in centres]
-        crops = np.stack([crop_depth(frame.depth, frame.depth_unit_mm, t, self.params) for t in transforms])
+        crops = np.stack([crop_depth(frame.depth, frame.depth_unit_mm, t, self.params) for t in transforms])[:, None]
         t1 = time.perf_counter()
-        joints, confidence = self.engine.infer(crops[:, None])
+        if sides is None and self.handedness == "auto":
+            joints2, confidence2 = self.engine.infer(np.concatenate([crops, mirror_crops(crops)]))
+            n = len(crops)
+            chosen = [choose_side(confidence2[k], confidence2[n + k]) for k in range(n)]
+            left = np.array([side == Handedness.LEFT for side, _ in chosen])
+            joints = np.where(left[:, None, None], unmirror_joints(joints2[n:]), joints2[:n])
+            confidence = np.where(left[:, None], confidence2[n:], confidence2[:n])
+        else:
+            if sides is None:
+                fixed = Handedness.LEFT if self.handedness == "left" else Handedness.RIGHT
+                chosen = [(fixed, 1.0)] * len(crops)
+            else:
+                chosen = [(side, 1.0) for side in sides]
+            left = np.array([side == Handedness.LEFT for side, _ in chosen])
+            joints, confidence = self.engine.infer(np.where(left[:, None, None, None], mirror_crops(crops), crops))
+            joints = np.where(left[:, None, None], unmirror_joints(joints), joints)
         t2 = time.perf_counter()
-        return transforms, joints, confidence, (t1 - t0) * 1e3, (t2 - t1) * 1e3
+        return transforms, joints, confidence, chosen, (t1 - t0) * 1e3, (t2 - t1) * 1e3
 
     def track(self, frame: Frame) -> list[HandPose]:
         """Hands in this frame (empty when none; ``last_reason`` then says why)."""
@@ -84,7 +109,7 @@ class HandTracker:
             return []
         self.last_reason = ""
         centres = [h.centre_xyz_mm for h in found.hands]
-        transforms, joints, confidence, crop_ms, engine_ms = self._infer(frame, centres)
+        transforms, joints, confidence, chosen, crop_ms, engine_ms = self._infer(frame, centres)
         timings["crop"], timings["engine"] = crop_ms, engine_ms
         if self.refine:
             t_uncrop = time.perf_counter()
@@ -93,15 +118,17 @@ class HandTracker:
             palms = [self._plausible_palm(palm_centre_mm(self._to_xyz(frame, j, t)[1]), c)
                      for j, t, c in zip(joints, transforms, centres)]
             uncrop_ms = (time.perf_counter() - t_uncrop) * 1e3
-            transforms, joints, confidence, crop_ms, engine_ms = self._infer(frame, palms)
+            # The second pass keeps the side the first pass found (and its score).
+            transforms, joints, confidence, _, crop_ms, engine_ms = self._infer(frame, palms, [s for s, _ in chosen])
             timings["crop"] += crop_ms
             timings["engine"] += engine_ms
             timings["uncrop"] = uncrop_ms
         t_uncrop = time.perf_counter()
         poses = []
-        for j, c, t in zip(joints, confidence, transforms):
+        for j, c, t, (side, side_score) in zip(joints, confidence, transforms, chosen):
             uvd, xyz = self._to_xyz(frame, j, t)
-            poses.append(HandPose(uvd, xyz, c, score=float(np.mean(c)), crop_box_px=t.box_px()))
+            poses.append(HandPose(uvd, xyz, c, score=float(np.mean(c)), handedness=side,
+                                  handedness_score=side_score, crop_box_px=t.box_px()))
         timings["uncrop"] = timings.get("uncrop", 0.0) + (time.perf_counter() - t_uncrop) * 1e3
         timings["total"] = (time.perf_counter() - t0) * 1e3
         if self.smoother is not None:

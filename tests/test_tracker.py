@@ -52,3 +52,49 @@ def test_missing_bundled_model_is_a_clear_error(monkeypatch, tmp_path):
     monkeypatch.setattr(tracker_module, "MODELS_DIR", tmp_path)
     with pytest.raises(HandtrackError, match="no bundled model yet"):
         default_model_path()
+
+
+def _mirrored(frame: Frame) -> tuple[Frame, Frame]:
+    """(frame, its left-right mirror image): the same scene with x -> -x (a right hand becomes a left one)."""
+    import dataclasses
+
+    from handtrack.types import DistortionModel
+
+    plain = dataclasses.replace(frame.intrinsics, model=DistortionModel.NONE, coeffs=(0.0,) * 5)
+    mirror = dataclasses.replace(plain, ppx=plain.width - 1 - plain.ppx)
+    return (Frame(frame.depth, frame.depth_unit_mm, plain, 0.0, 0),
+            Frame(np.ascontiguousarray(frame.depth[:, ::-1]), frame.depth_unit_mm, mirror, 0.0, 0))
+
+
+def test_a_mirrored_hand_tracked_as_left_is_the_mirror_of_the_right_hand(sr305_dir):
+    from handtrack.pose import Handedness
+
+    with open_source(sr305_dir, camera_profile="sr305") as source:
+        frame, mirrored = _mirrored(next(iter(source)))
+    right, left = HandTracker(handedness="right"), HandTracker(handedness="left")
+    centre = right.localizer.locate(frame).hands[0].centre_xyz_mm
+    flip = np.array([-1.0, 1.0, 1.0])
+    t_r, j_r, c_r, side_r, *_ = right._infer(frame, [centre])
+    t_l, j_l, c_l, side_l, *_ = left._infer(mirrored, [centre * flip])
+    xyz_r = right._to_xyz(frame, j_r[0], t_r[0])[1]
+    xyz_l = left._to_xyz(mirrored, j_l[0], t_l[0])[1]
+    assert side_r[0][0] == Handedness.RIGHT and side_l[0][0] == Handedness.LEFT
+    np.testing.assert_allclose(xyz_l * flip, xyz_r, atol=1.0)  # mm
+    np.testing.assert_allclose(c_l, c_r, atol=1e-3)
+    # Tracked as a right hand, the mirror image gives another, wrong pose: the mirroring is what makes it agree.
+    t_w, j_w, *_ = right._infer(mirrored, [centre * flip])
+    assert np.abs(right._to_xyz(mirrored, j_w[0], t_w[0])[1] * flip - xyz_r).max() > 5.0
+
+
+def test_auto_handedness_runs_both_sides_in_one_engine_call(sr305_dir):
+    tracker = HandTracker(handedness="auto")
+    calls = []
+    original = tracker.engine.infer
+    tracker.engine.infer = lambda crops: calls.append(len(crops)) or original(crops)
+    with open_source(sr305_dir, camera_profile="sr305") as source:
+        frame = next(iter(source))
+    poses = tracker.track(frame)
+    assert calls == [2, 1]  # first pass: the crop and its mirror; second pass: the side it chose
+    assert poses[0].handedness.value in ("left", "right") and 0.5 <= poses[0].handedness_score <= 1.0
+    with pytest.raises(HandtrackError, match="handedness"):
+        HandTracker(handedness="both")

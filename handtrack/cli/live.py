@@ -25,6 +25,8 @@ def live(
     fps: int = typer.Option(30, "--fps", help="Camera frame rate."),
     model: Optional[Path] = typer.Option(None, "--model", help="Model file; default: the bundled one."),
     hands: int = typer.Option(1, "--hands", min=1, max=2, help="Hands per frame."),
+    hand: str = typer.Option("right", "--hand", help="right, left (mirrored through the right-hand model), or auto "
+                             "(both tried, the surer kept)."),
     viewer: str = typer.Option("2d", "--viewer", help="2d (OpenCV), 3d (Open3D point cloud and skeleton), or none (status lines on the terminal)."),
     record: Optional[Path] = typer.Option(None, "--record", help="Also record the depth stream (.db3)."),
     smoothing: bool = typer.Option(True, "--smoothing/--no-smoothing", help="One Euro filter on the joints."),
@@ -37,7 +39,7 @@ def live(
     width, height = parse_resolution(resolution)
     spec = camera if camera != "realsense" else ("realsense:" + serial if serial else "realsense")
     source = open_source(spec, width=width, height=height, fps=fps, realtime=camera != "realsense")
-    tracker = HandTracker(model, max_hands=hands, smoothing=OneEuroConfig() if smoothing else None)
+    tracker = HandTracker(model, max_hands=hands, handedness=hand, smoothing=OneEuroConfig() if smoothing else None)
     window = open_window(viewer, source.intrinsics)
     recorder = RecordingWriter(record, source.intrinsics, source.depth_unit_mm, fps) if record else None
     streamer = PoseStreamer(serve, udp) if (serve or udp) else None

@@ -41,6 +41,8 @@ def replay(
                                      "before replaying."),
     model: Optional[Path] = typer.Option(None, "--model", help="Model file (.onnx/.pt); default: the bundled one."),
     hands: int = typer.Option(1, "--hands", min=1, max=2, help="Hands per frame."),
+    hand: str = typer.Option("right", "--hand", help="right, left (mirrored through the right-hand model), or auto "
+                             "(both tried, the surer kept)."),
     refine: bool = typer.Option(True, "--refine/--no-refine", help="Second pass around the predicted palm."),
     provider: Optional[str] = typer.Option(None, "--provider", help="Force an onnxruntime provider (cpu, cuda)."),
     camera_profile: Optional[str] = typer.Option(None, "--camera-profile", help="Camera of a PNG folder or array."),
@@ -53,7 +55,7 @@ def replay(
     frames = found = 0
     stage_ms: dict[str, list[float]] = {}
     with open_source(recording, camera_profile=camera_profile, depth_unit_mm=depth_unit, realtime=realtime) as source:
-        tracker = HandTracker(model, max_hands=hands, refine=refine, provider=provider)
+        tracker = HandTracker(model, max_hands=hands, handedness=hand, refine=refine, provider=provider)
         start = time.perf_counter()
         writer, video_writer = None, None
         window = open_window(viewer, source.intrinsics, f"handtrack replay {Path(recording).name}")

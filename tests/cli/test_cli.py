@@ -182,6 +182,13 @@ def test_replay_writes_jsonl_that_validates_against_the_schema(untrained_onnx, s
         if not expect_hands:
             assert all("wall or a body" in f["reason"] for f in frames)
     assert len(frames) == 2  # the D435 recording's two depth frames
+    proc = run_cli("replay", sr305_dir, "--camera-profile", "sr305", "--model", untrained_onnx, "--hand", "left",
+                   "--out", out)
+    assert proc.returncode == 0, proc.stderr
+    hands = [h for line in out.read_text().splitlines()[1:] for h in json.loads(line)["hands"]]
+    assert hands and all(h["handedness"] == "left" and h["handedness_score"] == 1.0 for h in hands)
+    assert_user_error(run_cli("replay", sr305_dir, "--camera-profile", "sr305", "--model", untrained_onnx,
+                              "--hand", "both"), "choose one of right, left, auto")
 
 
 def test_schema_rejects_a_broken_record():
