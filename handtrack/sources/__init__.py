@@ -17,11 +17,10 @@ from pathlib import Path
 
 from handtrack.calibration import load_profile
 from handtrack.errors import SourceError
-from handtrack.sources.base import DepthSource
+from handtrack.sources.base import RECORDING_SUFFIXES, DepthSource
 from handtrack.sources.capture import LatestFrameCapture
 from handtrack.sources.files import ArrayStackSource, PngFolderSource
 from handtrack.sources.pacing import PacedSource
-from handtrack.sources.recording import RECORDING_SUFFIXES, RealSenseRecording
 
 __all__ = ["DepthSource", "LatestFrameCapture", "PacedSource", "open_source"]
 
@@ -51,6 +50,8 @@ def open_source(
 def _open_offline(path: Path, suffix: str, camera_profile: str | None, depth_unit_mm: float | None,
                   fps: int) -> DepthSource:
     if suffix in RECORDING_SUFFIXES:
+        from handtrack.sources.recording import RealSenseRecording  # pyrealsense2 only when a recording is read
+
         return RealSenseRecording(path)
     if not path.exists():
         raise SourceError(f"not found: {path}")

@@ -8,6 +8,9 @@ from types import TracebackType
 
 from handtrack.types import Frame, Intrinsics
 
+#: file suffixes of RealSense recordings (ROS1 bag, rosbag2 sqlite)
+RECORDING_SUFFIXES = (".bag", ".db3")
+
 
 class DepthSource(abc.ABC):
     """An iterable of :class:`~handtrack.types.Frame` that knows its camera.

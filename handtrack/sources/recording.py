@@ -22,7 +22,7 @@ import numpy as np
 import pyrealsense2 as rs
 
 from handtrack.errors import RecordingError
-from handtrack.sources.base import DepthSource
+from handtrack.sources.base import RECORDING_SUFFIXES, DepthSource
 from handtrack.sources.rs_convert import (
     call_with_timeout, depth_unit_mm_from_scale, device_info, intrinsics_from_rs,
 )
@@ -30,7 +30,6 @@ from handtrack.types import Frame, Intrinsics
 
 log = logging.getLogger(__name__)
 
-RECORDING_SUFFIXES = (".bag", ".db3")
 _OPEN_TIMEOUT_S = 15.0
 _POLL_MS = 200
 _STALL_LIMIT_S = 20.0

@@ -36,3 +36,18 @@ def test_learning_rate_schedule_is_a_function_of_the_step():
     config = TrainConfig(lr=1e-3, lr_decay_every=100)
     assert learning_rate(config, 0) == 1e-3 and learning_rate(config, 99) == 1e-3
     assert learning_rate(config, 100) == 5e-4 and learning_rate(config, 250) == 2.5e-4
+
+
+def test_training_imports_without_the_camera_and_cli_packages():
+    """The lent GPU machines have torch, onnx, onnxruntime and opencv only: scripts/device_train.py must import
+    there (pyrealsense2, typer and rich blocked here)."""
+    import subprocess
+    import sys
+
+    from tests.conftest import REPO
+
+    code = ("import sys\nfor m in ('pyrealsense2', 'typer', 'rich', 'websockets', 'scipy'): sys.modules[m] = None\n"
+            "import runpy; runpy.run_path('scripts/device_train.py')\n"
+            "import handtrack.training.loop, handtrack.models.export, handtrack.synth.generator\n")
+    proc = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-2000:]
