@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from handtrack.engines import Engine, load_engine
+from handtrack.engines.handedness import HandednessClassifier
 from handtrack.errors import HandtrackError
 from handtrack.pose import Handedness, HandPose
 from handtrack.preprocess import HandLocalizer, LocalizerConfig, crop_depth, crop_to_image_uvd, make_crop_transform
@@ -27,6 +28,7 @@ from handtrack.types import Frame
 
 MODELS_DIR = Path(__file__).resolve().parent / "_models"
 DEFAULT_MODEL = "pwr-lite.onnx"
+HANDEDNESS_MODEL = "handedness.onnx"
 
 
 def default_model_path() -> Path:
@@ -46,17 +48,23 @@ class HandTracker:
     smoothing: One Euro filter settings for the joints over time (None: off, as for replay and evaluation;
     live use turns it on).
     handedness: "right" (the model's own side), "left" (every hand is mirrored through the right-hand model,
-    preprocess/mirror.py) or "auto" (both, in one engine call; the surer one is kept: see the model card for
-    how often it is right).
+    preprocess/mirror.py) or "auto": the handedness classifier (``handedness_model``, default the bundled
+    models/handedness.onnx) decides per hand and left hands are mirrored; without a classifier file, both
+    orientations run in one engine call and the one the pose network is surer of is kept (a weak cue).
     """
 
     def __init__(self, model: str | Path | Engine | None = None, max_hands: int = 1, refine: bool = True,
                  provider: str | None = None, threads: int | None = None,
                  localizer: LocalizerConfig | None = None, smoothing: OneEuroConfig | None = None,
-                 handedness: str = "right") -> None:
+                 handedness: str = "right", handedness_model: str | Path | None = None) -> None:
         if handedness not in HANDEDNESS_CHOICES:
             raise HandtrackError(f"handedness {handedness!r}: choose one of {', '.join(HANDEDNESS_CHOICES)}")
         self.handedness = handedness
+        self.classifier: HandednessClassifier | None = None
+        if handedness == "auto":
+            path = Path(handedness_model) if handedness_model is not None else MODELS_DIR / HANDEDNESS_MODEL
+            if handedness_model is not None or path.is_file():
+                self.classifier = HandednessClassifier(path, threads=threads)
         self.engine = model if isinstance(model, Engine) else load_engine(
             model if model is not None else default_model_path(), provider=provider, threads=threads)
         self.params = self.engine.metadata.contract
@@ -70,27 +78,35 @@ class HandTracker:
     def model_name(self) -> str:
         return self.engine.metadata.name
 
+    def _sides(self, crops: np.ndarray, known: list[Handedness] | None) -> list[tuple[Handedness, float]] | None:
+        """(side, score) per crop: the ``known`` sides, the fixed one, or the classifier's decision; None when
+        the pose network's confidence must decide (auto without a classifier)."""
+        if known is not None:
+            return [(side, 1.0) for side in known]
+        if self.handedness != "auto":
+            return [(Handedness.LEFT if self.handedness == "left" else Handedness.RIGHT, 1.0)] * len(crops)
+        if self.classifier is None:
+            return None
+        return [(Handedness.LEFT, float(p)) if p > 0.5 else (Handedness.RIGHT, float(1.0 - p))
+                for p in self.classifier.p_left(crops)]
+
     def _infer(self, frame: Frame, centres: list[np.ndarray], sides: list[Handedness] | None = None,
                ) -> tuple[list[CropTransform], np.ndarray, np.ndarray, list[tuple[Handedness, float]], float, float]:
         """Crop around each centre and run the engine once for all hands. ``sides``: each hand's known side;
-        None: decide per ``self.handedness`` (auto: both orientations in the same engine call)."""
+        None: decide per ``self.handedness`` (see :meth:`_sides`)."""
         t0 = time.perf_counter()
         transforms = [make_crop_transform(c, frame.intrinsics, self.params) for c in centres]
         crops = np.stack([crop_depth(frame.depth, frame.depth_unit_mm, t, self.params) for t in transforms])[:, None]
         t1 = time.perf_counter()
-        if sides is None and self.handedness == "auto":
-            joints2, confidence2 = self.engine.infer(np.concatenate([crops, mirror_crops(crops)]))
+        chosen = self._sides(crops, sides)
+        if chosen is None:  # auto without a classifier: both orientations in one call, the surer one kept
+            both_joints, both_confidence = self.engine.infer(np.concatenate([crops, mirror_crops(crops)]))
             n = len(crops)
-            chosen = [choose_side(confidence2[k], confidence2[n + k]) for k in range(n)]
+            chosen = [choose_side(both_confidence[k], both_confidence[n + k]) for k in range(n)]
             left = np.array([side == Handedness.LEFT for side, _ in chosen])
-            joints = np.where(left[:, None, None], unmirror_joints(joints2[n:]), joints2[:n])
-            confidence = np.where(left[:, None], confidence2[n:], confidence2[:n])
-        else:
-            if sides is None:
-                fixed = Handedness.LEFT if self.handedness == "left" else Handedness.RIGHT
-                chosen = [(fixed, 1.0)] * len(crops)
-            else:
-                chosen = [(side, 1.0) for side in sides]
+            joints = np.where(left[:, None, None], unmirror_joints(both_joints[n:]), both_joints[:n])
+            confidence = np.where(left[:, None], both_confidence[n:], both_confidence[:n])
+        else:  # left hands go through the right-hand model mirrored
             left = np.array([side == Handedness.LEFT for side, _ in chosen])
             joints, confidence = self.engine.infer(np.where(left[:, None, None, None], mirror_crops(crops), crops))
             joints = np.where(left[:, None, None], unmirror_joints(joints), joints)

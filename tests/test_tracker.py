@@ -86,8 +86,9 @@ def test_a_mirrored_hand_tracked_as_left_is_the_mirror_of_the_right_hand(sr305_d
     assert np.abs(right._to_xyz(mirrored, j_w[0], t_w[0])[1] * flip - xyz_r).max() > 5.0
 
 
-def test_auto_handedness_runs_both_sides_in_one_engine_call(sr305_dir):
+def test_auto_handedness_without_a_classifier_runs_both_sides_in_one_engine_call(sr305_dir):
     tracker = HandTracker(handedness="auto")
+    tracker.classifier = None  # as when no handedness model file exists
     calls = []
     original = tracker.engine.infer
     tracker.engine.infer = lambda crops: calls.append(len(crops)) or original(crops)

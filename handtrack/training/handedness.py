@@ -1,0 +1,197 @@
+"""Training the handedness classifier on mirrored synthetic hands.
+
+Every synthetic hand is a right hand; its crop mirrored left-right is the same hand as a left one. So each
+rendered crop gives one sample of each class, and the classifier can only tell them apart by the hand's
+chirality (which side the thumb and the finger flexion lie on, seen in depth), never by anything else that
+differs between the classes. Crops are rendered once into a cache (``render_cache``), then trained on for
+several epochs with label-preserving augmentation (rotations by multiples of 90 degrees: a rotation is no
+mirror). Held out: the project's fixed validation set and its mirror images.
+
+    python -m handtrack.training.handedness render --out runs/handedness/cache --minutes 20
+    python -m handtrack.training.handedness train --cache runs/handedness/cache --run runs/handedness --minutes 10
+    python -m handtrack.training.handedness export --run runs/handedness --model-out models/handedness.onnx
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import time
+from pathlib import Path
+
+import numpy as np
+
+log = logging.getLogger(__name__)
+
+CACHE_SEED = 4242  # training crops; the validation set has its own seed (synth.generator.VALIDATION_SEED)
+
+
+def render_cache(out_dir: Path, minutes: float, chunk: int = 1000, pose_bank: str = "") -> int:
+    """Render training crops (CropSampler, seed CACHE_SEED, augmentation on) into ``out_dir/crops-K.npy``
+    files of ``chunk`` float16 crops each, continuing after the chunks already there, until ``minutes``
+    pass. Returns the number of crops in the cache."""
+    from handtrack.synth.generator import CropSampler
+    from handtrack.synth.posebank import load_pose_bank
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    sampler = CropSampler(CACHE_SEED, bank=load_pose_bank(pose_bank) if pose_bank else None)
+    deadline = time.monotonic() + minutes * 60.0
+    k = len(list(out_dir.glob("crops-*.npy")))
+    while time.monotonic() < deadline:
+        crops = np.stack([sampler.sample(k * chunk + i).crop for i in range(chunk)]).astype(np.float16)
+        tmp = out_dir / f"crops-{k:04d}.tmp.npy"
+        np.save(tmp, crops)
+        tmp.rename(out_dir / f"crops-{k:04d}.npy")  # whole chunks only: a stopped render leaves no half file
+        log.info("cache chunk %d written", k)
+        k += 1
+    return k * chunk
+
+
+def load_cache(cache_dir: Path) -> np.ndarray:
+    """(N, S, S) float32 crops of every complete chunk in the cache."""
+    files = sorted(cache_dir.glob("crops-[0-9][0-9][0-9][0-9].npy"))
+    if not files:
+        raise FileNotFoundError(f"no crops-*.npy in {cache_dir}")
+    return np.concatenate([np.load(f) for f in files]).astype(np.float32)
+
+
+def validation_crops(count: int) -> np.ndarray:
+    """(count, S, S) crops of the fixed validation set (right hands)."""
+    from handtrack.synth.generator import validation_sampler
+
+    sampler = validation_sampler()
+    return np.stack([sampler.sample(i).crop for i in range(count)]).astype(np.float32)
+
+
+def _batch(crops: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Each crop as seen (right, label 0) and mirrored (left, label 1), each rotated by a random multiple of 90
+    degrees. Returns (2B, 1, S, S) crops and (2B,) labels."""
+    both = np.concatenate([crops, crops[..., ::-1]])
+    labels = np.concatenate([np.zeros(len(crops)), np.ones(len(crops))]).astype(np.float32)
+    turns = rng.integers(0, 4, len(both))
+    rotated = np.stack([np.rot90(c, t, axes=(-2, -1)) for c, t in zip(both, turns)])
+    return np.ascontiguousarray(rotated[:, None]), labels
+
+
+def accuracy(network, crops: np.ndarray) -> float:  # type: ignore[no-untyped-def]
+    """Share of crops and their mirror images classified right (right: logit < 0, left: logit > 0)."""
+    import torch
+
+    network.eval()
+    with torch.inference_mode():
+        right = network(torch.from_numpy(np.ascontiguousarray(crops[:, None]))).numpy()
+        left = network(torch.from_numpy(np.ascontiguousarray(crops[:, None, :, ::-1]))).numpy()
+    network.train()
+    return float((np.sum(right < 0) + np.sum(left > 0)) / (2 * len(crops)))
+
+
+def train_classifier(cache_dir: Path, run_dir: Path, minutes: float, batch: int = 64, lr: float = 1e-3,
+                     validation_count: int = 1000, threads: int = 1) -> dict:
+    """Train (or continue) the classifier in ``run_dir`` for ``minutes``; returns the held-out accuracy."""
+    import torch
+
+    from handtrack.models.handedness import HandednessNet
+
+    torch.set_num_threads(threads)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    crops = load_cache(cache_dir)
+    val = validation_crops(validation_count)
+    network = HandednessNet()
+    optimizer = torch.optim.Adam(network.parameters(), lr=lr)
+    step = 0
+    ckpt = run_dir / "checkpoint.pt"
+    if ckpt.is_file():
+        state = torch.load(ckpt, map_location="cpu", weights_only=False)
+        network.load_state_dict(state["network"])
+        optimizer.load_state_dict(state["optimizer"])
+        step = state["step"]
+    rng = np.random.default_rng(step)
+    loss_fn = torch.nn.BCEWithLogitsLoss()
+    deadline = time.monotonic() + minutes * 60.0
+    with (run_dir / "log.jsonl").open("a", encoding="utf-8") as log_file:
+        while time.monotonic() < deadline:
+            x, y = _batch(crops[rng.integers(0, len(crops), batch // 2)], rng)
+            loss = loss_fn(network(torch.from_numpy(x)), torch.from_numpy(y))
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            step += 1
+            record = {"step": step, "loss": round(float(loss), 5)}
+            if step % 500 == 0:
+                record["val_accuracy"] = round(accuracy(network, val[:300]), 4)
+                log.info("step %d: loss %.4f, accuracy on 300 held-out crops x 2: %.3f", step, float(loss),
+                         record["val_accuracy"])
+            log_file.write(json.dumps(record) + "\n")
+    torch.save({"network": network.state_dict(), "optimizer": optimizer.state_dict(), "step": step,
+                "cache_crops": len(crops)}, ckpt)
+    result = {"step": step, "cache_crops": len(crops), "val_accuracy": accuracy(network, val),
+              "val_crops": 2 * len(val)}
+    with (run_dir / "log.jsonl").open("a", encoding="utf-8") as log_file:
+        log_file.write(json.dumps({"final": result}) + "\n")
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="handedness classifier: render a crop cache, or train")
+    parser.add_argument("action", choices=("render", "train", "export"))
+    parser.add_argument("--out", type=Path, default=Path("runs/handedness/cache"))
+    parser.add_argument("--cache", type=Path, default=Path("runs/handedness/cache"))
+    parser.add_argument("--run", type=Path, default=Path("runs/handedness"))
+    parser.add_argument("--minutes", type=float, default=10.0)
+    parser.add_argument("--pose-bank", default="")
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--model-out", type=Path, default=Path("models/handedness.onnx"))
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+    if args.action == "render":
+        print(render_cache(args.out, args.minutes, pose_bank=args.pose_bank), "crops in the cache")
+    elif args.action == "train":
+        print(json.dumps(train_classifier(args.cache, args.run, args.minutes, threads=args.threads)))
+    else:
+        final = [json.loads(line)["final"] for line in (args.run / "log.jsonl").read_text().splitlines()
+                 if '"final"' in line][-1]
+        difference = export_classifier(args.run, args.model_out, validation_crops(16), final)
+        print(f"wrote {args.model_out} (ONNX vs PyTorch: {difference:.1e}); held out: {json.dumps(final)}")
+
+
+if __name__ == "__main__":
+    main()
+
+
+def export_classifier(run_dir: Path, out: Path, check_crops: np.ndarray, result: dict) -> float:
+    """Write the trained classifier as ONNX (input "crop" (B, 1, 128, 128), output "p_left" (B,)) with the crop
+    contract and training facts in its metadata; returns the largest difference to PyTorch on ``check_crops``
+    (raises above 1e-4)."""
+    import onnx
+    import torch
+
+    from handtrack.engines.handedness import HandednessClassifier
+    from handtrack.engines.metadata import ModelMetadata
+    from handtrack.models.handedness import HandednessNet
+    from handtrack.preprocess.params import CropParams
+
+    state = torch.load(run_dir / "checkpoint.pt", map_location="cpu", weights_only=False)
+    network = HandednessNet()
+    network.load_state_dict(state["network"])
+    network.eval()
+    model = torch.nn.Sequential(network, torch.nn.Sigmoid()).eval()
+    torch.onnx.export(model, (torch.zeros(1, 1, 128, 128),), str(out), dynamo=False, opset_version=17,
+                      input_names=["crop"], output_names=["p_left"],
+                      dynamic_axes={"crop": {0: "batch"}, "p_left": {0: "batch"}})
+    proto = onnx.load(str(out))
+    metadata = ModelMetadata("handedness", {"kind": "handedness", "width": 16}, CropParams(),
+                             {"data": "synthetic right hands and their mirror images (CropSampler seed "
+                                      f"{CACHE_SEED}, {state['cache_crops']} crops)", "steps": state["step"],
+                              "held_out": result})
+    for key, value in metadata.to_props().items():
+        entry = proto.metadata_props.add()
+        entry.key, entry.value = key, value
+    onnx.save(proto, str(out))
+    x = np.ascontiguousarray(check_crops[:, None], dtype=np.float32)
+    with torch.inference_mode():
+        expected = model(torch.from_numpy(x)).numpy()
+    difference = float(np.abs(HandednessClassifier(out).p_left(x) - expected).max())
+    if difference > 1e-4:
+        raise RuntimeError(f"{out}: ONNX differs from PyTorch by {difference:.2e}")
+    return difference
