@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Optional
 
 import typer
 
@@ -17,7 +18,10 @@ def train_command(
     time_budget: float = typer.Option(60.0, "--time-budget", min=0.1, help="Minutes to train, then checkpoint."),
     resume: bool = typer.Option(False, "--resume", help="Continue the run in --out exactly where it stopped."),
     batch: int = typer.Option(32, "--batch", min=1, help="Batch size (paper: 32)."),
-    lr: float = typer.Option(2e-4, "--lr", help="Adam learning rate (paper: 2e-4)."),
+    lr: Optional[float] = typer.Option(None, "--lr", help="Adam learning rate (default 2e-4, the paper's; a resumed "
+                                       "run keeps its own unless this is given)."),
+    lr_decay_every: Optional[int] = typer.Option(None, "--lr-decay-every", min=1, help="Steps between halvings "
+                                                 "of the rate (default 20000; on --resume, changes the run's)."),
     workers: int = typer.Option(1, "--workers", min=0, help="Processes rendering data ahead of the trainer."),
     threads: int = typer.Option(1, "--threads", min=1, help="PyTorch threads of the trainer."),
     max_steps: int = typer.Option(0, "--max-steps", min=0, help="Stop after this many steps (0: budget only)."),
@@ -42,9 +46,10 @@ def train_command(
         raise HandtrackError(f"--pose-bank: no animbank.pose in {pose_bank}")
     if resume and not (out / "checkpoint.pt").is_file():
         raise HandtrackError(f"--resume: no checkpoint in {out}")
-    config = TrainConfig(model=model, batch_size=batch, lr=lr, time_budget_min=time_budget, workers=workers,
+    schedule = {k: v for k, v in (("lr", lr), ("lr_decay_every", lr_decay_every)) if v is not None}
+    config = TrainConfig(model=model, batch_size=batch, time_budget_min=time_budget, workers=workers, **schedule,
                          threads=threads, max_steps=max_steps, checkpoint_every_min=checkpoint_every,
                          pose_bank=pose_bank, device=device)
-    result = train(config, out, resume=resume)
+    result = train(config, out, resume=resume, schedule=schedule)
     console.print(f"stopped at step {result['step']} ({result['samples']} samples); validation mean error "
                   f"{result['val_mean_mm']:.2f} mm on the first validation samples; checkpoint {out / 'checkpoint.pt'}")

@@ -70,8 +70,17 @@ def _validate(network: torch.nn.Module, samples: list[tuple[np.ndarray, np.ndarr
     return float(np.mean(errors))
 
 
-def train(config: TrainConfig, out_dir: Path, resume: bool = False) -> dict[str, Any]:
-    """Train until the time budget is spent; checkpoint to out_dir/checkpoint.pt; log to out_dir/log.jsonl."""
+#: settings a resumed run may change (its learning-rate schedule); everything else is the run's own
+SCHEDULE_KEYS = ("lr", "lr_decay_every")
+
+
+def train(config: TrainConfig, out_dir: Path, resume: bool = False,
+          schedule: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Train until the time budget is spent; checkpoint to out_dir/checkpoint.pt; log to out_dir/log.jsonl.
+
+    schedule: on resume, new values for :data:`SCHEDULE_KEYS` (e.g. a lower rate once the error plateaus);
+    the change is logged with the step it starts at, and the schedule stays a pure function of the step.
+    """
     from handtrack.synth.generator import validation_sampler
 
     rank, world = _distributed_setup()
@@ -86,6 +95,9 @@ def train(config: TrainConfig, out_dir: Path, resume: bool = False) -> dict[str,
         # The saved run decides everything but how long this session may train.
         keep = ("time_budget_min", "max_steps", "workers", "threads", "device")
         config = TrainConfig(**{**state["config"], **{k: getattr(config, k) for k in keep}})
+        changes = {k: v for k, v in (schedule or {}).items() if k in SCHEDULE_KEYS and v != getattr(config, k)}
+        if changes:
+            config = TrainConfig(**{**asdict(config), **changes})
         step, samples_seen, elapsed_before = state["step"], state["samples_seen"], state["elapsed_s"]
         optimizer = torch.optim.Adam(network.parameters(), lr=config.lr)
         optimizer.load_state_dict(state["optimizer"])
@@ -129,6 +141,8 @@ def train(config: TrainConfig, out_dir: Path, resume: bool = False) -> dict[str,
         save_checkpoint(ckpt_path, config.model, network, entry.model, CropParams(), training, state)
 
     with log_path.open("a", encoding="utf-8") if is_main else open(os.devnull, "w") as log_file:
+        if resume and schedule and is_main:
+            log_file.write(json.dumps({"step": step, "schedule": {k: getattr(config, k) for k in SCHEDULE_KEYS}}) + "\n")
         for crops, joints in loader:
             crops, joints = crops.to(device, non_blocking=True), joints.to(device, non_blocking=True)
             for group in optimizer.param_groups:

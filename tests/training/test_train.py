@@ -38,6 +38,16 @@ def test_learning_rate_schedule_is_a_function_of_the_step():
     assert learning_rate(config, 100) == 5e-4 and learning_rate(config, 250) == 2.5e-4
 
 
+def test_a_resumed_run_can_lower_its_learning_rate_and_logs_it(tmp_path):
+    train(_config(2), tmp_path / "run")
+    train(_config(3), tmp_path / "run", resume=True, schedule={"lr": 2e-4, "lr_decay_every": 1000, "batch_size": 9})
+    _, _, state = load_checkpoint(tmp_path / "run" / "checkpoint.pt")
+    assert state["config"]["lr"] == 2e-4 and state["config"]["lr_decay_every"] == 1000
+    assert state["config"]["batch_size"] == 2  # only the schedule may change
+    records = [json.loads(line) for line in (tmp_path / "run" / "log.jsonl").read_text().splitlines()]
+    assert {"step": 2, "schedule": {"lr": 2e-4, "lr_decay_every": 1000}} in records
+
+
 def test_training_imports_without_the_camera_and_cli_packages():
     """The lent GPU machines have torch, onnx, onnxruntime and opencv only: scripts/device_train.py must import
     there (pyrealsense2, typer and rich blocked here)."""
