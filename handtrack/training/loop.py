@@ -99,6 +99,8 @@ def train(config: TrainConfig, out_dir: Path, resume: bool = False,
         if changes:
             config = TrainConfig(**{**asdict(config), **changes})
         step, samples_seen, elapsed_before = state["step"], state["samples_seen"], state["elapsed_s"]
+        if is_main:
+            _truncate_log(log_path, step)
         optimizer = torch.optim.Adam(network.parameters(), lr=config.lr)
         optimizer.load_state_dict(state["optimizer"])
         torch.set_rng_state(state["torch_rng"])
@@ -184,6 +186,18 @@ def train(config: TrainConfig, out_dir: Path, resume: bool = False,
         torch.distributed.barrier()
         torch.distributed.destroy_process_group()
     return result
+
+
+def _truncate_log(log_path: Path, step: int) -> None:
+    """Drop log records after ``step``: a run stopped between two checkpoints (killed, machine lost) logged
+    steps that the resumed run does again."""
+    if not log_path.is_file():
+        return
+    lines = log_path.read_text(encoding="utf-8").splitlines()
+    kept = [line for line in lines if line.strip() and json.loads(line).get("step", 0) <= step]
+    if len(kept) != len(lines):
+        log.info("resume at step %d: dropping %d log records of steps after the checkpoint", step, len(lines) - len(kept))
+        log_path.write_text("".join(line + "\n" for line in kept), encoding="utf-8")
 
 
 def _device(name: str, rank: int) -> torch.device:

@@ -18,6 +18,8 @@ def _config(steps: int) -> TrainConfig:
 def test_resume_continues_bit_for_bit(tmp_path):
     train(_config(4), tmp_path / "straight")
     train(_config(2), tmp_path / "split")
+    with (tmp_path / "split" / "log.jsonl").open("a") as log_file:  # steps logged after the last checkpoint,
+        log_file.write(json.dumps({"step": 3, "total": -1.0}) + "\n")  # as when a run is killed
     train(_config(4), tmp_path / "split", resume=True)
     a, _, state_a = load_checkpoint(tmp_path / "straight" / "checkpoint.pt")
     b, _, state_b = load_checkpoint(tmp_path / "split" / "checkpoint.pt")
