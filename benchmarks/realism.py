@@ -1,24 +1,48 @@
-"""Realism of the synthetic hands, measured: the same statistics on the real SR305 frames and on synthetic
-SR305 frames at the same distances. Writes docs/images/realism.png (real crops above, synthetic below) and
-prints a Markdown table for docs/realism.md.
+"""Realism of the synthetic hands, measured: the same statistics on real frames and on synthetic frames of the
+same camera at the same distances. Writes docs/images/realism.png (SR305) or realism-d4xx.png (D400 class):
+real crops above, synthetic below; prints a Markdown table for docs/realism.md.
 
-Usage: python benchmarks/realism.py [--synthetic N]
+- ``--camera sr305``: the 19 frames of ../shared/data/sr305-lada against the sr305 profile;
+- ``--camera d4xx``: the 21 close-range frames of ../shared/data/d4xx-close-awr (registered to the colour
+  camera: fx = fy = 610 assumed, see the data README) against the d435 profile's stereo sensor model seen
+  through those intrinsics.
+
+Usage: python benchmarks/realism.py [--camera sr305|d4xx] [--synthetic N]
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 from pathlib import Path
 
 import cv2
 import numpy as np
 
+from handtrack.calibration import CameraProfile, load_profile
 from handtrack.preprocess import CropParams, HandLocalizer, crop_depth, hand_mask, make_crop_transform
 from handtrack.sources import open_source
 from handtrack.synth.generator import SyntheticSource
+from handtrack.types import Frame, Intrinsics
 
 REPO = Path(__file__).resolve().parents[1]
 SR305 = REPO.parent / "shared" / "data" / "sr305-lada"
+D4XX = REPO.parent / "shared" / "data" / "d4xx-close-awr"
+D4XX_INTRINSICS = Intrinsics(640, 480, 610.0, 610.0, 319.5, 239.5)  # assumed: colour-registered depth
+
+
+def real_frames(camera: str) -> list[Frame]:
+    if camera == "sr305":
+        with open_source(SR305, camera_profile="sr305") as source:
+            return list(source)
+    return [Frame(cv2.imread(str(p), cv2.IMREAD_UNCHANGED), 1.0, D4XX_INTRINSICS, 0.0, k)
+            for k, p in enumerate(sorted(D4XX.glob("*/*.png")))]
+
+
+def synthetic_profile(camera: str) -> CameraProfile:
+    if camera == "sr305":
+        return load_profile("sr305")
+    return dataclasses.replace(load_profile("d435"), intrinsics=D4XX_INTRINSICS)
 
 
 def crop_stats(frame, localizer: HandLocalizer, params: CropParams) -> tuple[dict[str, float], np.ndarray] | None:
@@ -50,24 +74,25 @@ def crop_stats(frame, localizer: HandLocalizer, params: CropParams) -> tuple[dic
 
 def main() -> None:
     parser = argparse.ArgumentParser()
+    parser.add_argument("--camera", choices=("sr305", "d4xx"), default="sr305")
     parser.add_argument("--synthetic", type=int, default=120)
     args = parser.parse_args()
     params, localizer = CropParams(), HandLocalizer()
     real, real_crops = [], []
-    with open_source(SR305, camera_profile="sr305") as source:
-        for frame in source:
-            result = crop_stats(frame, localizer, params)
-            if result:
-                real.append(result[0])
-                real_crops.append(result[1])
+    for frame in real_frames(args.camera):
+        result = crop_stats(frame, localizer, params)
+        if result:
+            real.append(result[0])
+            real_crops.append(result[1])
     lo, hi = min(s["distance_mm"] for s in real) - 30, max(s["distance_mm"] for s in real) + 30
     synth, synth_crops = [], []
-    for frame in SyntheticSource(args.synthetic, seed=3, profile="sr305"):
+    for frame in SyntheticSource(args.synthetic, seed=3, profile=synthetic_profile(args.camera)):
         result = crop_stats(frame, localizer, params)
         if result and lo <= result[0]["distance_mm"] <= hi:
             synth.append(result[0])
             synth_crops.append(result[1])
-    print(f"| statistic | real SR305 ({len(real)} frames) | synthetic SR305 ({len(synth)} frames, same distances) |")
+    name = {"sr305": "SR305", "d4xx": "D400 class"}[args.camera]
+    print(f"| statistic | real {name} ({len(real)} frames) | synthetic {name} ({len(synth)} frames, same distances) |")
     print("|---|---|---|")
     for key in real[0]:
         r = np.array([s[key] for s in real])
@@ -78,7 +103,7 @@ def main() -> None:
         tiles = [((1.0 - c) * 127).clip(0, 255).astype(np.uint8) for c in crops[:8]]
         tiles += [np.zeros((128, 128), np.uint8)] * (8 - len(tiles))
         return np.hstack(tiles)
-    out = REPO / "docs" / "images" / "realism.png"
+    out = REPO / "docs" / "images" / ("realism.png" if args.camera == "sr305" else "realism-d4xx.png")
     cv2.imwrite(str(out), np.vstack([row(real_crops), row(synth_crops)]))
     print(f"\nwrote {out}")
 
