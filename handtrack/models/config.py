@@ -17,8 +17,8 @@ class ModelConfig:
     Both predict the same 64 x 64 heatmaps and offset maps.
     features / levels: hourglass width and depth. stages: 1 or 2 (stage 2 sees stage 1's maps).
     norm: "instance" (paper), "batch" or "none".
-    block: the residual block: "basic" (two 3 x 3 convolutions, the paper's) or "separable" (each 3 x 3 split
-    into depthwise + pointwise, for CPU training speed).
+    block: the residual block: "basic" (two 3 x 3 convolutions), "bottleneck" (pre-activation 1 x 1 - 3 x 3 -
+    1 x 1 at half width, as in the authors' code) or "separable" (each 3 x 3 split into depthwise + pointwise).
     """
 
     kind: str = "pwr"
@@ -40,7 +40,7 @@ class ModelConfig:
             raise ValueError(f"unknown stem {self.stem!r}")
         if self.norm not in ("instance", "batch", "none"):
             raise ValueError(f"unknown norm {self.norm!r}")
-        if self.block not in ("basic", "separable"):
+        if self.block not in ("basic", "bottleneck", "separable"):
             raise ValueError(f"unknown block {self.block!r}")
         if self.stages not in (1, 2):
             raise ValueError("stages must be 1 or 2")

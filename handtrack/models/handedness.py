@@ -23,10 +23,11 @@ class HandednessNet(nn.Module):
         w = width
         self.features = nn.Sequential(_stage(1, w), _stage(w, 2 * w), _stage(2 * w, 4 * w),
                                       _stage(4 * w, 8 * w))  # 64 -> 4
-        self.head = nn.Linear(8 * w, 1)
+        # Flattened, not pooled: handedness is an arrangement (which side the thumb is on, which way the bent
+        # fingers point), and global pooling would throw the arrangement away.
+        self.head = nn.Sequential(nn.Flatten(), nn.Dropout(0.2), nn.Linear(8 * w * 4 * 4, 1))
 
     def forward(self, crop: torch.Tensor) -> torch.Tensor:
         # The representation-scale image (every second pixel, as the pose network's I): 64 x 64 is plenty for
         # which side the thumb and the bent fingers lie on, at a quarter of the cost.
-        x = self.features(crop[..., ::2, ::2])
-        return self.head(x.mean(dim=(-2, -1))).squeeze(-1)
+        return self.head(self.features(crop[..., ::2, ::2])).squeeze(-1)

@@ -17,8 +17,9 @@ class RegistryEntry:
 _LITE = ModelConfig(stem="lite", features=32, levels=3, stages=2)
 
 REGISTRY: dict[str, RegistryEntry] = {
-    "pwr": RegistryEntry(ModelConfig(), LossConfig(),
-                         "paper size: reference stem, 128 features, 4-level hourglass, 2 stages, instance norm"),
+    "pwr": RegistryEntry(ModelConfig(block="bottleneck"), LossConfig(),
+                         "paper size: reference stem, 128 features, 4-level hourglass of bottleneck blocks, 2 stages, "
+                         "instance norm"),
     "pwr-lite": RegistryEntry(_LITE, LossConfig(),
                               "CPU real-time: lite stem (hourglass at 32x32), 32 features, 3 levels, 2 stages"),
     "pwr-direct": RegistryEntry(ModelConfig(kind="direct", stem="lite", features=32, levels=3, stages=1),

@@ -64,14 +64,15 @@ def validation_crops(count: int) -> np.ndarray:
     return np.stack([sampler.sample(i).crop for i in range(count)]).astype(np.float32)
 
 
-def _batch(crops: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-    """Each crop as seen (right, label 0) and mirrored (left, label 1), each rotated by a random multiple of 90
-    degrees. Returns (2B, 1, S, S) crops and (2B,) labels."""
+def _batch(crops: np.ndarray, rng: np.random.Generator, rotate: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """Each crop as seen (right, label 0) and mirrored (left, label 1); with ``rotate``, each turned by a
+    random multiple of 90 degrees (a rotation keeps the side). Returns (2B, 1, S, S) crops and (2B,) labels."""
     both = np.concatenate([crops, crops[..., ::-1]])
     labels = np.concatenate([np.zeros(len(crops)), np.ones(len(crops))]).astype(np.float32)
-    turns = rng.integers(0, 4, len(both))
-    rotated = np.stack([np.rot90(c, t, axes=(-2, -1)) for c, t in zip(both, turns)])
-    return np.ascontiguousarray(rotated[:, None]), labels
+    if rotate:
+        turns = rng.integers(0, 4, len(both))
+        both = np.stack([np.rot90(c, t, axes=(-2, -1)) for c, t in zip(both, turns)])
+    return np.ascontiguousarray(both[:, None]), labels
 
 
 def accuracy(network, crops: np.ndarray) -> float:  # type: ignore[no-untyped-def]
@@ -86,7 +87,7 @@ def accuracy(network, crops: np.ndarray) -> float:  # type: ignore[no-untyped-de
     return float((np.sum(right < 0) + np.sum(left > 0)) / (2 * len(crops)))
 
 
-def train_classifier(cache_dir: Path, run_dir: Path, minutes: float, batch: int = 64, lr: float = 1e-3,
+def train_classifier(cache_dir: Path, run_dir: Path, minutes: float, batch: int = 128, lr: float = 1e-3,
                      validation_count: int = 1000, threads: int = 1) -> dict:
     """Train (or continue) the classifier in ``run_dir`` for ``minutes``; returns the held-out accuracy."""
     import torch
@@ -117,8 +118,8 @@ def train_classifier(cache_dir: Path, run_dir: Path, minutes: float, batch: int 
             loss.backward()
             optimizer.step()
             step += 1
-            record = {"step": step, "loss": round(float(loss), 5)}
-            if step % 500 == 0:
+            record = {"step": step, "loss": round(float(loss.detach()), 5)}
+            if step % 250 == 0:
                 record["val_accuracy"] = round(accuracy(network, val[:300]), 4)
                 log.info("step %d: loss %.4f, accuracy on 300 held-out crops x 2: %.3f", step, float(loss),
                          record["val_accuracy"])

@@ -11,7 +11,7 @@ from handtrack.training.handedness import _batch, export_classifier, train_class
 def test_batches_pair_every_crop_with_its_mirror_image():
     rng = np.random.default_rng(0)
     crops = rng.random((3, 8, 8)).astype(np.float32)
-    x, y = _batch(crops, np.random.default_rng(1))
+    x, y = _batch(crops, np.random.default_rng(1), rotate=True)
     assert x.shape == (6, 1, 8, 8) and list(y) == [0, 0, 0, 1, 1, 1]
     for k in range(3):
         # each sample is its source crop (right) or its mirror (left), turned by a multiple of 90 degrees only
