@@ -121,7 +121,7 @@ def train_classifier(cache_dir: Path, run_dir: Path, minutes: float, batch: int 
             record = {"step": step, "loss": round(float(loss.detach()), 5)}
             if step % 250 == 0:
                 record["val_accuracy"] = round(accuracy(network, val[:300]), 4)
-                log.info("step %d: loss %.4f, accuracy on 300 held-out crops x 2: %.3f", step, float(loss),
+                log.info("step %d: loss %.4f, accuracy on 300 held-out crops x 2: %.3f", step, loss.item(),
                          record["val_accuracy"])
             log_file.write(json.dumps(record) + "\n")
     torch.save({"network": network.state_dict(), "optimizer": optimizer.state_dict(), "step": step,
