@@ -1,8 +1,8 @@
 """Train on a lent GPU machine (``run`` tool), where only torch, onnx, onnxruntime, numpy and opencv exist.
 
 Trains a registry model for a few minutes (one device command may run 10 minutes at most), resuming the run
-folder when it holds a checkpoint, then copies the run folder (checkpoint + log) and a GPU latency benchmark
-to ``--out`` (the machine's $OUT), so that the next command - or this machine, after fetching - continues it.
+folder when it holds a checkpoint, then copies the run folder (checkpoint + log) and a latency check of the
+PyTorch engine (eager, CUDA graphs fp32 and fp16, each compared with eager) to ``--out`` (the machine's $OUT), so that the next command - or this machine, after fetching - continues it.
 Needs no typer, rich or pyrealsense2. Example, on the device machine:
 
     python scripts/device_train.py --model pwr --run runs/pwr --minutes 8 --workers 14 --out "$OUT"
@@ -26,40 +26,39 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import torch  # noqa: E402
 
-from handtrack.models.checkpoint import load_checkpoint  # noqa: E402
-from handtrack.models.pwr import InferenceModel  # noqa: E402
 from handtrack.training.loop import TrainConfig, train  # noqa: E402
 
 
-def latency_ms(checkpoint: Path, device: str, fp16: bool, batch: int = 1, repeats: int = 200) -> dict:
-    """Median and p95 per-call latency (ms) of the inference model on ``device``; CUDA graphs when on a GPU."""
-    network, _, _ = load_checkpoint(checkpoint)
-    model = InferenceModel(network).eval().to(device)
-    dtype = torch.float16 if fp16 and device == "cuda" else torch.float32
-    model = model.to(dtype)
-    crop = torch.rand(batch, 1, 128, 128, device=device, dtype=dtype)
-    run = lambda: model(crop)  # noqa: E731
-    graphed = False
-    with torch.inference_mode():
+def engine_report(checkpoint: Path, repeats: int = 200) -> list[dict]:
+    """Per-crop latency (batch 1, median and p95 ms, host copies included) of the product's TorchEngine: eager
+    fp32, and on a GPU also CUDA graphs in fp32 and fp16, each checked against eager fp32 outputs."""
+    import numpy as np
+
+    from handtrack.engines.torch_engine import TorchEngine
+
+    on_gpu = torch.cuda.is_available()
+    variants = [("eager fp32", {"cuda_graphs": False})]
+    if on_gpu:
+        variants += [("cuda graphs fp32", {}), ("cuda graphs fp16", {"fp16": True})]
+    crop = np.random.default_rng(0).uniform(-1, 1, (1, 1, 128, 128)).astype(np.float32)
+    reference = None
+    rows = []
+    for label, options in variants:
+        engine = TorchEngine(checkpoint, device="cuda" if on_gpu else "cpu", **options)
         for _ in range(10):
-            run()
-        if device == "cuda":
-            torch.cuda.synchronize()
-            graph = torch.cuda.CUDAGraph()
-            with torch.cuda.graph(graph):
-                model(crop)
-            run, graphed = graph.replay, True
+            joints, _ = engine.infer(crop)
+        reference = joints if reference is None else reference
         times = []
         for _ in range(repeats):
             start = time.perf_counter()
-            run()
-            if device == "cuda":
-                torch.cuda.synchronize()
+            engine.infer(crop)
             times.append((time.perf_counter() - start) * 1e3)
-    times.sort()
-    return {"device": torch.cuda.get_device_name() if device == "cuda" else platform.processor(),
-            "dtype": str(dtype).replace("torch.", ""), "batch": batch, "cuda_graph": graphed,
-            "median_ms": round(times[len(times) // 2], 4), "p95_ms": round(times[int(len(times) * 0.95)], 4)}
+        times.sort()
+        rows.append({"engine": label, "provider": engine.provider, "median_ms": round(times[len(times) // 2], 4),
+                     "p95_ms": round(times[int(len(times) * 0.95)], 4),
+                     "max_joint_difference_to_eager": float(np.abs(joints - reference).max())})
+    device = torch.cuda.get_device_name() if on_gpu else (platform.processor() or platform.machine())
+    return [{"device": device, **row} for row in rows]
 
 
 def main() -> None:
@@ -80,10 +79,7 @@ def main() -> None:
     result = train(config, args.run, resume=resume)
     args.out.mkdir(parents=True, exist_ok=True)
     shutil.copytree(args.run, args.out / args.run.name, dirs_exist_ok=True)
-    device = "cuda" if torch.cuda.is_available() else "cpu"
-    bench = [latency_ms(args.run / "checkpoint.pt", device, fp16) for fp16 in ((False, True) if device == "cuda"
-                                                                             else (False,))]
-    report = {"model": args.model, "resumed": resume, **result, "latency": bench}
+    report = {"model": args.model, "resumed": resume, **result, "engines": engine_report(args.run / "checkpoint.pt")}
     (args.out / f"{args.run.name}-report.json").write_text(json.dumps(report, indent=2))
     print(json.dumps(report, indent=2))
 
