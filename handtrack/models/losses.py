@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import torch
+from torch.nn import functional as F
 
 from handtrack.models.config import LossConfig
 from handtrack.models.targets import heatmap_target, offset_target
@@ -42,8 +43,10 @@ def stage_loss(out: StageOutput, target: Targets, config: LossConfig) -> dict[st
         "d": (err[..., 2] ** 2).mean(),
     }
     zero = out.uvd.new_zeros(())
-    terms["H"] = ((out.heatmaps - target.heatmaps) ** 2).sum((-2, -1)).mean() if out.heatmaps is not None else zero
-    terms["D"] = ((out.offsets - target.offsets) ** 2).sum((-2, -1)).mean() if out.offsets is not None else zero
+    maps = target.heatmaps.shape[0] * target.heatmaps.shape[1]  # B * J: the map sums are averaged over these
+    # mse_loss(sum) is one fused pass forward and backward (the written-out square took four on a CPU).
+    terms["H"] = F.mse_loss(out.heatmaps, target.heatmaps, reduction="sum") / maps if out.heatmaps is not None else zero
+    terms["D"] = F.mse_loss(out.offsets, target.offsets, reduction="sum") / maps if out.offsets is not None else zero
     terms["total"] = (config.coord_weight * (terms["uv"] + terms["d"]) + config.heatmap_weight * terms["H"]
                       + config.offset_weight * terms["D"])
     return terms
