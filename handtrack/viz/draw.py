@@ -28,13 +28,18 @@ def draw_hand(image: np.ndarray, pose: HandPose, label: bool = True) -> np.ndarr
     left, top, right, bottom = (int(round(v)) for v in pose.crop_box_px)
     cv2.rectangle(image, (left, top), (right, bottom), (255, 255, 255), 1, cv2.LINE_AA)
     wrist = tuple(uv[Joint.WRIST])
+    # Every bone and joint gets a dark outline first, so that the skeleton stands out on any depth colour (the
+    # thumb's red vanished on the red of a near hand without it).
     for finger, colour in zip(FINGERS, FINGER_COLOURS):
         chain = [wrist] + [tuple(uv[i]) for i in finger_joint_indices(finger)]
         for a, b in zip(chain, chain[1:]):
+            cv2.line(image, a, b, (0, 0, 0), 4, cv2.LINE_AA)
             cv2.line(image, a, b, colour, 2, cv2.LINE_AA)
         for i in finger_joint_indices(finger):
             radius = 2 + int(round(2 * float(pose.confidence[i])))
+            cv2.circle(image, tuple(uv[i]), radius + 1, (0, 0, 0), -1, cv2.LINE_AA)
             cv2.circle(image, tuple(uv[i]), radius, colour, -1, cv2.LINE_AA)
+    cv2.circle(image, wrist, 5, (0, 0, 0), -1, cv2.LINE_AA)
     cv2.circle(image, wrist, 4, (255, 255, 255), -1, cv2.LINE_AA)
     if label:
         text = f"{pose.handedness.value} {pose.score:.2f}"
