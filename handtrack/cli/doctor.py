@@ -58,6 +58,10 @@ def doctor() -> None:
     table.add_row("onnxruntime providers", providers)
     gpus = _gpus()
     table.add_row("GPU", "; ".join(gpus) if gpus else "none found (nvidia-smi absent or no device)")
+    from handtrack.viz.viewer2d import has_display
+
+    table.add_row("display (viewers)", "yes" if has_display() else "none: use --viewer none, or 'handtrack demo' "
+                  "(writes files)")
     console.print(table)
 
     from handtrack.sources.camera import list_devices
