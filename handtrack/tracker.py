@@ -19,7 +19,7 @@ from handtrack.errors import HandtrackError
 from handtrack.pose import Handedness, HandPose
 from handtrack.preprocess import HandLocalizer, LocalizerConfig, crop_depth, crop_to_image_uvd, make_crop_transform
 from handtrack.preprocess.crop import CropTransform
-from handtrack.preprocess.mirror import HANDEDNESS_CHOICES, choose_side, mirror_crops, unmirror_joints
+from handtrack.preprocess.mirror import HANDEDNESS_CHOICES, mirror_crops, unmirror_joints
 from handtrack.preprocess.refine import palm_centre_mm
 from handtrack.geometry import deproject_pixels_to_points
 from handtrack.smoothing import OneEuroConfig, PoseSmoother
@@ -48,9 +48,9 @@ class HandTracker:
     smoothing: One Euro filter settings for the joints over time (None: off, as for replay and evaluation;
     live use turns it on).
     handedness: "right" (the model's own side), "left" (every hand is mirrored through the right-hand model,
-    preprocess/mirror.py) or "auto": the handedness classifier (``handedness_model``, default the bundled
-    models/handedness.onnx) decides per hand and left hands are mirrored; without a classifier file, both
-    orientations run in one engine call and the one the pose network is surer of is kept (a weak cue).
+    preprocess/mirror.py) or "auto": a handedness classifier (``handedness_model``, default the bundled
+    models/handedness.onnx) decides per hand and left hands are mirrored. "auto" without a classifier file is
+    refused: the pose network's own confidence was measured to be no guide (docs/ARCHITECTURE.md).
     """
 
     def __init__(self, model: str | Path | Engine | None = None, max_hands: int = 1, refine: bool = True,
@@ -63,8 +63,10 @@ class HandTracker:
         self.classifier: HandednessClassifier | None = None
         if handedness == "auto":
             path = Path(handedness_model) if handedness_model is not None else MODELS_DIR / HANDEDNESS_MODEL
-            if handedness_model is not None or path.is_file():
-                self.classifier = HandednessClassifier(path, threads=threads)
+            if handedness_model is None and not path.is_file():
+                raise HandtrackError("handedness auto needs a handedness model (models/handedness.onnx), and none "
+                                     "is shipped yet: say which hand with --hand right or --hand left")
+            self.classifier = HandednessClassifier(path, threads=threads)
         self.engine = model if isinstance(model, Engine) else load_engine(
             model if model is not None else default_model_path(), provider=provider, threads=threads)
         self.params = self.engine.metadata.contract
@@ -78,15 +80,12 @@ class HandTracker:
     def model_name(self) -> str:
         return self.engine.metadata.name
 
-    def _sides(self, crops: np.ndarray, known: list[Handedness] | None) -> list[tuple[Handedness, float]] | None:
-        """(side, score) per crop: the ``known`` sides, the fixed one, or the classifier's decision; None when
-        the pose network's confidence must decide (auto without a classifier)."""
+    def _sides(self, crops: np.ndarray, known: list[Handedness] | None) -> list[tuple[Handedness, float]]:
+        """(side, score) per crop: the ``known`` sides, the fixed one, or the classifier's decision."""
         if known is not None:
             return [(side, 1.0) for side in known]
-        if self.handedness != "auto":
-            return [(Handedness.LEFT if self.handedness == "left" else Handedness.RIGHT, 1.0)] * len(crops)
         if self.classifier is None:
-            return None
+            return [(Handedness.LEFT if self.handedness == "left" else Handedness.RIGHT, 1.0)] * len(crops)
         return [(Handedness.LEFT, float(p)) if p > 0.5 else (Handedness.RIGHT, float(1.0 - p))
                 for p in self.classifier.p_left(crops)]
 
@@ -99,17 +98,10 @@ class HandTracker:
         crops = np.stack([crop_depth(frame.depth, frame.depth_unit_mm, t, self.params) for t in transforms])[:, None]
         t1 = time.perf_counter()
         chosen = self._sides(crops, sides)
-        if chosen is None:  # auto without a classifier: both orientations in one call, the surer one kept
-            both_joints, both_confidence = self.engine.infer(np.concatenate([crops, mirror_crops(crops)]))
-            n = len(crops)
-            chosen = [choose_side(both_confidence[k], both_confidence[n + k]) for k in range(n)]
-            left = np.array([side == Handedness.LEFT for side, _ in chosen])
-            joints = np.where(left[:, None, None], unmirror_joints(both_joints[n:]), both_joints[:n])
-            confidence = np.where(left[:, None], both_confidence[n:], both_confidence[:n])
-        else:  # left hands go through the right-hand model mirrored
-            left = np.array([side == Handedness.LEFT for side, _ in chosen])
-            joints, confidence = self.engine.infer(np.where(left[:, None, None, None], mirror_crops(crops), crops))
-            joints = np.where(left[:, None, None], unmirror_joints(joints), joints)
+        left = np.array([side == Handedness.LEFT for side, _ in chosen])
+        # Left hands go through the right-hand model mirrored, all hands in one engine call.
+        joints, confidence = self.engine.infer(np.where(left[:, None, None, None], mirror_crops(crops), crops))
+        joints = np.where(left[:, None, None], unmirror_joints(joints), joints)
         t2 = time.perf_counter()
         return transforms, joints, confidence, chosen, (t1 - t0) * 1e3, (t2 - t1) * 1e3
 

@@ -86,16 +86,12 @@ def test_a_mirrored_hand_tracked_as_left_is_the_mirror_of_the_right_hand(sr305_d
     assert np.abs(right._to_xyz(mirrored, j_w[0], t_w[0])[1] * flip - xyz_r).max() > 5.0
 
 
-def test_auto_handedness_without_a_classifier_runs_both_sides_in_one_engine_call(sr305_dir):
-    tracker = HandTracker(handedness="auto")
-    tracker.classifier = None  # as when no handedness model file exists
-    calls = []
-    original = tracker.engine.infer
-    tracker.engine.infer = lambda crops: calls.append(len(crops)) or original(crops)
-    with open_source(sr305_dir, camera_profile="sr305") as source:
-        frame = next(iter(source))
-    poses = tracker.track(frame)
-    assert calls == [2, 1]  # first pass: the crop and its mirror; second pass: the side it chose
-    assert poses[0].handedness.value in ("left", "right") and 0.5 <= poses[0].handedness_score <= 1.0
+def test_auto_handedness_needs_a_classifier_file(monkeypatch, tmp_path):
+    import handtrack.tracker as tracker_module
+
+    model = default_model_path()
+    monkeypatch.setattr(tracker_module, "MODELS_DIR", tmp_path)  # no handedness.onnx there
+    with pytest.raises(HandtrackError, match="needs a handedness model"):
+        HandTracker(model, handedness="auto")
     with pytest.raises(HandtrackError, match="handedness"):
         HandTracker(handedness="both")

@@ -26,7 +26,7 @@ def live(
     model: Optional[Path] = typer.Option(None, "--model", help="Model file; default: the bundled one."),
     hands: int = typer.Option(1, "--hands", min=1, max=2, help="Hands per frame."),
     hand: str = typer.Option("right", "--hand", help="right, left (mirrored through the right-hand model), or auto "
-                             "(both tried, the surer kept)."),
+                             "(needs a handedness model file; none is shipped yet)."),
     viewer: str = typer.Option("2d", "--viewer", help="2d (OpenCV), 3d (Open3D point cloud and skeleton), or none (status lines on the terminal)."),
     record: Optional[Path] = typer.Option(None, "--record", help="Also record the depth stream (.db3)."),
     smoothing: bool = typer.Option(True, "--smoothing/--no-smoothing", help="One Euro filter on the joints."),

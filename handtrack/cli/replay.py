@@ -42,7 +42,7 @@ def replay(
     model: Optional[Path] = typer.Option(None, "--model", help="Model file (.onnx/.pt); default: the bundled one."),
     hands: int = typer.Option(1, "--hands", min=1, max=2, help="Hands per frame."),
     hand: str = typer.Option("right", "--hand", help="right, left (mirrored through the right-hand model), or auto "
-                             "(both tried, the surer kept)."),
+                             "(needs a handedness model file; none is shipped yet)."),
     refine: bool = typer.Option(True, "--refine/--no-refine", help="Second pass around the predicted palm."),
     provider: Optional[str] = typer.Option(None, "--provider", help="Force an onnxruntime provider (cpu, cuda)."),
     camera_profile: Optional[str] = typer.Option(None, "--camera-profile", help="Camera of a PNG folder or array."),
