@@ -8,6 +8,7 @@ from typing import Optional
 import typer
 
 from handtrack.cli.common import console
+from handtrack.cli.training_display import TrainingDisplay
 from handtrack.errors import HandtrackError
 
 
@@ -50,6 +51,8 @@ def train_command(
     config = TrainConfig(model=model, batch_size=batch, time_budget_min=time_budget, workers=workers, **schedule,
                          threads=threads, max_steps=max_steps, checkpoint_every_min=checkpoint_every,
                          pose_bank=pose_bank, device=device)
-    result = train(config, out, resume=resume, schedule=schedule)
+    display = TrainingDisplay(time_budget * 60.0)
+    with display.progress:
+        result = train(config, out, resume=resume, schedule=schedule, on_step=display)
     console.print(f"stopped at step {result['step']} ({result['samples']} samples); validation mean error "
                   f"{result['val_mean_mm']:.2f} mm on the first validation samples; checkpoint {out / 'checkpoint.pt'}")

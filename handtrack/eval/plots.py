@@ -55,3 +55,44 @@ def per_joint_png(evaluation: Evaluation, path: str | Path, joint_names: list[st
         cv2.putText(img, joint_names[j][:6], (x0, _H - _M + 12 + 10 * (j % 2)), cv2.FONT_HERSHEY_SIMPLEX, 0.28,
                     (0, 0, 0), 1, cv2.LINE_AA)
     cv2.imwrite(str(path), img)
+
+
+def _moving_average(values: np.ndarray, window: int) -> np.ndarray:
+    if len(values) < window:
+        return values
+    kernel = np.ones(window) / window
+    return np.convolve(values, kernel, mode="valid")
+
+
+def training_curve_png(records: list[dict], path: str | Path, label: str) -> None:
+    """Two panels from a training log's records: the total loss (moving average of 200 steps, log scale) and
+    the validation mean error (mm), both against the step."""
+    steps = np.array([r["step"] for r in records if "total" in r], dtype=float)
+    loss = np.array([r["total"] for r in records if "total" in r], dtype=float)
+    val_steps = np.array([r["step"] for r in records if "val_mean_mm" in r], dtype=float)
+    val = np.array([r["val_mean_mm"] for r in records if "val_mean_mm" in r], dtype=float)
+    step_max = float(max(steps.max() if len(steps) else 1.0, 1.0))
+    panels = []
+    left = _axes(f"training loss (log10), {label}, moving average of 200 steps", "step", "")
+    if len(loss):
+        smooth = np.log10(np.clip(_moving_average(loss, 200), 1e-9, None))
+        x = steps[len(steps) - len(smooth):]
+        lo, hi = float(smooth.min()), float(smooth.max())
+        span = max(hi - lo, 1e-6)
+        cv2.polylines(left, [_to_px(x, smooth - lo, step_max, span)], False, (200, 80, 0), 1, cv2.LINE_AA)
+        for value, text in ((0.0, f"{lo:.2f}"), (span, f"{hi:.2f}")):
+            y = _to_px(np.array([0.0]), np.array([value]), step_max, span)[0, 1]
+            cv2.putText(left, text, (_M - 45, y + 4), cv2.FONT_HERSHEY_SIMPLEX, 0.35, (0, 0, 0), 1, cv2.LINE_AA)
+    panels.append(left)
+    right = _axes(f"validation mean error, {label}", "step", "mm")
+    if len(val):
+        top = float(val.max()) * 1.1
+        cv2.polylines(right, [_to_px(val_steps, val, step_max, top)], False, (0, 120, 0), 2, cv2.LINE_AA)
+        for value in (0.0, top / 2, top):
+            y = _to_px(np.array([0.0]), np.array([value]), step_max, top)[0, 1]
+            cv2.putText(right, f"{value:.0f}", (_M - 30, y + 4), cv2.FONT_HERSHEY_SIMPLEX, 0.35, (0, 0, 0), 1,
+                        cv2.LINE_AA)
+    for panel in panels + [right]:
+        cv2.putText(panel, f"{int(step_max)}", (_W - 60, _H - _M + 18), cv2.FONT_HERSHEY_SIMPLEX, 0.4, (0, 0, 0), 1,
+                    cv2.LINE_AA)
+    cv2.imwrite(str(path), np.hstack([left, right]))

@@ -13,6 +13,7 @@ import os
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -75,8 +76,12 @@ SCHEDULE_KEYS = ("lr", "lr_decay_every")
 
 
 def train(config: TrainConfig, out_dir: Path, resume: bool = False,
-          schedule: dict[str, Any] | None = None) -> dict[str, Any]:
-    """Train until the time budget is spent; checkpoint to out_dir/checkpoint.pt; log to out_dir/log.jsonl.
+          schedule: dict[str, Any] | None = None,
+          on_step: Callable[[dict[str, Any]], None] | None = None) -> dict[str, Any]:
+    """Train until the time budget is spent; checkpoint to out_dir/checkpoint.pt; log to out_dir/log.jsonl;
+    draw out_dir/curve.png (loss and validation error) at every checkpoint.
+
+    on_step: called on the main process with every step's log record (the CLI's progress bar).
 
     schedule: on resume, new values for :data:`SCHEDULE_KEYS` (e.g. a lower rate once the error plateaus);
     the change is logged with the step it starts at, and the schedule stays a pure function of the step.
@@ -141,6 +146,7 @@ def train(config: TrainConfig, out_dir: Path, resume: bool = False,
                     "loss": entry.loss.to_dict(), "optimizer": f"Adam lr {config.lr}, x0.5 every "
                     f"{config.lr_decay_every} steps, batch {config.batch_size}"}
         save_checkpoint(ckpt_path, config.model, network, entry.model, CropParams(), training, state)
+        _draw_curve(log_path, out_dir / "curve.png", config.model)
 
     with log_path.open("a", encoding="utf-8") if is_main else open(os.devnull, "w") as log_file:
         if resume and schedule and is_main:
@@ -169,6 +175,8 @@ def train(config: TrainConfig, out_dir: Path, resume: bool = False,
                 log.info("step %d: validation %.2f mm", step, record["val_mean_mm"])
             log_file.write(json.dumps(record) + "\n")
             log_file.flush()
+            if on_step is not None and is_main:
+                on_step(record)
             now = time.monotonic()
             if now - last_ckpt > config.checkpoint_every_min * 60:
                 checkpoint()
@@ -182,10 +190,22 @@ def train(config: TrainConfig, out_dir: Path, resume: bool = False,
         result["val_mean_mm"] = _validate(network, val_samples)
         with log_path.open("a", encoding="utf-8") as log_file:
             log_file.write(json.dumps({"step": step, "final_val_mean_mm": round(result["val_mean_mm"], 3)}) + "\n")
+        _draw_curve(log_path, out_dir / "curve.png", config.model)
     if world > 1:
         torch.distributed.barrier()
         torch.distributed.destroy_process_group()
     return result
+
+
+def _draw_curve(log_path: Path, png_path: Path, label: str) -> None:
+    """The run's loss and validation curves as a PNG (OpenCV; never fails the run)."""
+    try:
+        from handtrack.eval.plots import training_curve_png
+
+        records = [json.loads(line) for line in log_path.read_text(encoding="utf-8").splitlines() if line.strip()]
+        training_curve_png(records, png_path, label)
+    except (OSError, ValueError, ImportError) as exc:
+        log.warning("could not draw %s: %s", png_path, exc)
 
 
 def _truncate_log(log_path: Path, step: int) -> None:

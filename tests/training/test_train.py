@@ -32,6 +32,20 @@ def test_resume_continues_bit_for_bit(tmp_path):
                        if "total" in json.loads(l)]
     assert losses_split == losses_straight
     assert any("val_mean_mm" in r for r in steps)
+    import cv2
+
+    curve = cv2.imread(str(tmp_path / "split" / "curve.png"))  # drawn at every checkpoint and at the end
+    assert curve is not None and curve.shape[1] > curve.shape[0] and curve.std() > 10
+
+
+def test_training_display_reports_step_loss_validation_and_speed(capsys):
+    from handtrack.cli.training_display import TrainingDisplay
+
+    display = TrainingDisplay(budget_s=60.0, print_every_s=0.0)
+    display({"step": 1, "samples": 32, "total": 0.5})
+    display({"step": 2, "samples": 64, "total": 0.3, "val_mean_mm": 24.25})
+    out = capsys.readouterr().out  # no terminal under pytest: a plain line per call
+    assert "step 2" in out and "validation 24.2 mm" in out and "samples/s" in out and "min left" in out
 
 
 def test_learning_rate_schedule_is_a_function_of_the_step():
