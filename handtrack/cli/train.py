@@ -14,7 +14,8 @@ from handtrack.errors import HandtrackError
 
 def train_command(
     model: str = typer.Option("pwr-lite", "--model", help="Registry name (pwr, pwr-lite, pwr-direct, ...)."),
-    data: str = typer.Option("synthetic", "--data", help="Training data; only 'synthetic' so far."),
+    data: str = typer.Option("synthetic", "--data", help="Training data: synthetic, or a copy of a 21-joint public "
+                             "dataset: msra:PATH, hands2017:PATH."),
     out: Path = typer.Option(Path("runs/pwr-lite"), "--out", help="Run folder: checkpoint.pt, log.jsonl."),
     time_budget: float = typer.Option(60.0, "--time-budget", min=0.1, help="Minutes to train, then checkpoint."),
     resume: bool = typer.Option(False, "--resume", help="Continue the run in --out exactly where it stopped."),
@@ -32,13 +33,18 @@ def train_command(
                                   "captured poses for half the samples)."),
 ) -> None:
     """Train with the paper's losses and Adam; writes a checkpoint at least every 10 minutes and at the end."""
-    if data != "synthetic":
-        raise HandtrackError(f"training data {data!r} is not supported yet; use 'synthetic'")
     try:
         from handtrack.models import registry_entry
         from handtrack.training.loop import TrainConfig, train
     except ImportError as exc:
         raise HandtrackError("training needs PyTorch: pip install torch==2.13.0 'handtrack[train]'") from exc
+    from handtrack.training.datasets import check_data_spec
+
+    check_data_spec(data)
+    if data != "synthetic":
+        from handtrack.datasets import open_dataset
+
+        open_dataset(data)  # a missing folder or a malformed label file: a one-line error now, not in a worker
     try:
         registry_entry(model)
     except KeyError as exc:
@@ -50,7 +56,7 @@ def train_command(
     schedule = {k: v for k, v in (("lr", lr), ("lr_decay_every", lr_decay_every)) if v is not None}
     config = TrainConfig(model=model, batch_size=batch, time_budget_min=time_budget, workers=workers, **schedule,
                          threads=threads, max_steps=max_steps, checkpoint_every_min=checkpoint_every,
-                         pose_bank=pose_bank, device=device)
+                         pose_bank=pose_bank, device=device, data=data)
     display = TrainingDisplay(time_budget * 60.0)
     with display.progress:
         result = train(config, out, resume=resume, schedule=schedule, on_step=display)

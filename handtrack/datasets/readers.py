@@ -23,6 +23,15 @@ from handtrack.sources.files import natural_sort_key
 
 NYU_JOINTS_14 = (0, 3, 6, 9, 12, 15, 18, 21, 24, 25, 27, 30, 31, 32)
 
+#: for the 21-joint datasets, the dataset's joint index of each of this project's joints (handtrack.pose.Joint:
+#: wrist, then thumb, index, middle, ring, little, each MCP PIP DIP TIP)
+TO_PROJECT_ORDER = {
+    # MSRA15: wrist; index, middle, ring, little, thumb, each MCP PIP DIP TIP
+    "msra": (0, 17, 18, 19, 20, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16),
+    # HANDS2017 / BigHand2.2M: wrist; the five MCPs (thumb to little); then PIP DIP TIP of each finger
+    "hands2017": (0, 1, 6, 7, 8, 2, 9, 10, 11, 3, 12, 13, 14, 4, 15, 16, 17, 5, 18, 19, 20),
+}
+
 
 def _read_png_mm(path: Path) -> np.ndarray:
     image = cv2.imread(str(path), cv2.IMREAD_UNCHANGED)

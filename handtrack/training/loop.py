@@ -46,6 +46,7 @@ class TrainConfig:
     max_steps: int = 0  # 0 = no limit (the time budget ends the run)
     pose_bank: str = ""  # folder with animbank.pose + model_hand.json: half the poses are real captured ones
     device: str = "auto"  # auto: CUDA when available, else CPU
+    data: str = "synthetic"  # or a 21-joint dataset the user has: "msra:PATH", "hands2017:PATH"
 
 
 def learning_rate(config: TrainConfig, step: int) -> float:
@@ -117,7 +118,13 @@ def train(config: TrainConfig, out_dir: Path, resume: bool = False,
     val_samples = [(s.crop, s.joints_xyz_mm, s.transform) for s in
                    (val.sample(i) for i in range(config.validation_samples))] if is_main else []
     budget_s = config.time_budget_min * 60.0
-    loader = DataLoader(SyntheticCrops(config.data_seed, pose_bank=config.pose_bank), batch_size=config.batch_size,
+    if config.data == "synthetic":
+        dataset: torch.utils.data.Dataset = SyntheticCrops(config.data_seed, pose_bank=config.pose_bank)
+    else:
+        from handtrack.training.datasets import DatasetCrops
+
+        dataset = DatasetCrops(config.data, config.data_seed)
+    loader = DataLoader(dataset, batch_size=config.batch_size,
                         sampler=RangeSampler(samples_seen, 10**12, config.batch_size, rank, world),
                         num_workers=config.workers, persistent_workers=config.workers > 0,
                         prefetch_factor=4 if config.workers > 0 else None)
@@ -141,6 +148,8 @@ def train(config: TrainConfig, out_dir: Path, resume: bool = False,
         data = f"synthetic hands, CropSampler seed {config.data_seed}"
         if config.pose_bank:
             data += ", half the poses from the Intel hand-tracking pose bank"
+        if config.data != "synthetic":
+            data = f"dataset {config.data}, crops around the labelled palm centre, seed {config.data_seed}"
         training = {"data": data, "steps": step,
                     "samples": samples_seen, "cpu_seconds_wall": round(state["elapsed_s"], 1),
                     "loss": entry.loss.to_dict(), "optimizer": f"Adam lr {config.lr}, x0.5 every "

@@ -287,3 +287,12 @@ def test_replay_shows_the_3d_viewer_on_a_virtual_display(sr305_dir, untrained_on
     finally:
         server.terminate()
         server.wait(10)
+
+
+def test_train_errors_are_one_line(tmp_path):
+    pytest.importorskip("torch", reason="training needs PyTorch (the train extra)")
+    assert_user_error(run_cli("train", "--data", "icvl:/nowhere", "--out", tmp_path), "16-joint labels")
+    assert_user_error(run_cli("train", "--data", f"msra:{tmp_path / 'missing'}", "--out", tmp_path),
+                      "dataset folder not found")
+    assert_user_error(run_cli("train", "--model", "pwr-huge", "--out", tmp_path), "unknown model")
+    assert_user_error(run_cli("train", "--resume", "--out", tmp_path), "no checkpoint")
