@@ -2,7 +2,8 @@
 
 It only draws: poses come from the tracker, points from the frame's depth. The first view is the depth
 camera's own (same intrinsics, camera at the origin), so the picture starts where the 2D viewer's does; drag
-to orbit, scroll to zoom. Keys: q or Esc quit, space pause, s screenshot (PNG in the current folder).
+to orbit, scroll to zoom. Keys: q or Esc quit, space pause, s screenshot (PNG in the current folder), r start/stop
+recording (when the caller supports it).
 Open3D is optional (``pip install 'handtrack[viewer3d]'``).
 """
 
@@ -141,7 +142,8 @@ def _open3d():  # type: ignore[no-untyped-def]
 
 
 class Viewer3D:
-    """``show(frame, poses)`` redraws and returns the user's action: "", "quit", "pause" or "screenshot"."""
+    """``show(frame, poses)`` redraws and returns the user's action: "", "quit", "pause", "screenshot" or
+    "record"."""
 
     def __init__(self, intrinsics: Intrinsics, title: str = "handtrack 3D", visible: bool = True) -> None:
         o3d = self._o3d = _open3d()
@@ -150,7 +152,8 @@ class Viewer3D:
         if not self._vis.create_window(title, self.intrinsics.width, self.intrinsics.height, visible=visible):
             raise HandtrackError("could not open the 3D viewer's window (no OpenGL display?)")
         self._action = ""
-        for key, action in ((ord("Q"), "quit"), (256, "quit"), (ord(" "), "pause"), (ord("S"), "screenshot")):
+        for key, action in ((ord("Q"), "quit"), (256, "quit"), (ord(" "), "pause"), (ord("S"), "screenshot"),
+                            (ord("R"), "record")):
             self._vis.register_key_callback(key, self._setter(action))
         options = self._vis.get_render_option()
         options.background_color = np.array([0.08, 0.08, 0.1])
