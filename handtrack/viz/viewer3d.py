@@ -65,7 +65,7 @@ def _unit_sphere(subdivisions: int = 1) -> tuple[np.ndarray, np.ndarray]:
     for _ in range(subdivisions):
         middle: dict[tuple[int, int], int] = {}
 
-        def mid(a: int, b: int) -> int:
+        def mid(a: int, b: int, middle: dict[tuple[int, int], int] = middle) -> int:
             key = (min(a, b), max(a, b))
             if key not in middle:
                 p = vertices[a] + vertices[b]
