@@ -59,8 +59,10 @@ def test_ctrl_c_keeps_every_frame_recorded_so_far(tmp_path):
         "name": "small", "description": "test camera", "source": "made by the test",
         "intrinsics": frame.intrinsics.to_dict(), "depth_unit_mm": 0.125,
     }))
-    stack = np.stack([pattern_frame(i).depth for i in range(100)])
-    np.savez(tmp_path / "s.npz", depth=stack, timestamps_ms=np.arange(100) * 100.0)  # 10 s at 10 fps
+    # 60 s at 10 fps: long enough that the interrupt lands mid-recording even on a loaded machine (it came after
+    # the end of a 10 s source once, with training running beside the tests).
+    stack = np.stack([pattern_frame(i).depth for i in range(600)])
+    np.savez(tmp_path / "s.npz", depth=stack, timestamps_ms=np.arange(600) * 100.0)
     out = tmp_path / "interrupted.db3"
     proc = subprocess.Popen([sys.executable, "-m", "handtrack", "record", str(out), "--from", str(tmp_path / "s.npz"),
                              "--camera-profile", str(profile), "--realtime"],
@@ -73,7 +75,7 @@ def test_ctrl_c_keeps_every_frame_recorded_so_far(tmp_path):
     stdout, stderr = proc.communicate(timeout=60)
     assert proc.returncode == 0, stderr
     written = int(stdout.split("wrote ")[1].split()[0])
-    assert "(Ctrl-C)" in stdout and 0 < written < 100
+    assert "(Ctrl-C)" in stdout and 0 < written < 600
     from handtrack.sources import open_source
 
     with open_source(out) as source:
