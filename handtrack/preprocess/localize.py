@@ -80,14 +80,26 @@ class Localization:
 
 @dataclass
 class _Grid:
-    """The frame at working resolution: depth (h, w) mm, and per-pixel 3D points and footprints."""
+    """The frame at working resolution: depth (h, w) mm, pixel rays (h, w, 2) and footprints. 3D points are
+    made only for the pixels asked for (most of a frame is never needed as points)."""
 
     z: np.ndarray
-    xyz: np.ndarray  # (h, w, 3) camera-space points, mm
+    rays: np.ndarray  # (h, w, 2) x/z and y/z of each pixel
     area: np.ndarray  # (h, w) mm^2 of surface each pixel covers (facing the camera)
 
     def points(self, mask: np.ndarray) -> np.ndarray:
-        return self.xyz[mask]
+        """(N, 3) float32 camera-space points (mm) of the pixels in ``mask`` (h, w) bool."""
+        z, rays = self.z[mask], self.rays[mask]
+        out = np.empty((len(z), 3), dtype=np.float32)
+        out[:, 0] = rays[:, 0] * z
+        out[:, 1] = rays[:, 1] * z
+        out[:, 2] = z
+        return out
+
+    def point(self, pixel: tuple[int, int]) -> np.ndarray:
+        """(3,) float32 camera-space point (mm) of one (row, column) pixel."""
+        z = self.z[pixel]
+        return np.array([self.rays[pixel][0] * z, self.rays[pixel][1] * z, z], dtype=np.float32)
 
     def area_mm2(self, mask: np.ndarray) -> float:
         return float(self.area[mask].sum())
@@ -119,13 +131,8 @@ def _grid(frame: Frame, config: LocalizerConfig) -> _Grid:
     raw = frame.depth[::step, ::step]
     z = raw.astype(np.float32) * np.float32(frame.depth_unit_mm)
     z[(z < config.near_mm) | (z > config.far_mm)] = 0.0
-    rays = _strided_rays(intr, step)
-    xyz = np.empty(z.shape + (3,), dtype=np.float32)
-    xyz[..., 0] = rays[..., 0] * z
-    xyz[..., 1] = rays[..., 1] * z
-    xyz[..., 2] = z
     area = z * z * np.float32(step * step / abs(intr.fx * intr.fy))
-    return _Grid(z, xyz, area)
+    return _Grid(z, _strided_rays(intr, step), area)
 
 
 def _seed(grid: _Grid, config: LocalizerConfig, excluded: np.ndarray) -> tuple[tuple[int, int] | None, str]:
@@ -278,7 +285,7 @@ def _locate_one(grid: _Grid, config: LocalizerConfig, excluded: np.ndarray,
     grown[seed] = grid.z[seed] > 0
     region = _within_band(grown, grid.z, seed, config.hand_band_mm)
     pts = grid.points(region)
-    anchor = grid.xyz[seed]
+    anchor = grid.point(seed)
     start = anchor + np.array([0.0, 0.0, config.cube_half_mm * 0.5], dtype=np.float32)
     reachable = np.linalg.norm(pts - anchor, axis=-1) < config.reach_mm
     centre, inside = _refine(pts[reachable], start, config)
