@@ -47,14 +47,18 @@ def export_onnx(checkpoint: str | Path, out: str | Path, fp16: bool = False, ops
     """Write ``out`` (.onnx, dynamic batch) and check it against PyTorch on random and given real crops.
 
     Raises ExportError when any output differs by more than ``tolerance`` (1e-3 for fp32, 1e-2 for fp16, in
-    crop-normalised units: 1e-3 is 0.15 mm of depth with a 150 mm cube). Outputs beyond +-1 (only an untrained
-    network produces them) are compared relative to their size.
+    crop-normalised units: 1e-3 is 0.15 mm of depth with a 150 mm cube; in fp16 the confidence gets 5x that).
+    Outputs beyond +-1 (only an untrained network produces them) are compared relative to their size.
     """
     out = Path(out)
     network, metadata, _ = load_checkpoint(checkpoint)
     model = InferenceModel(network).eval()
     size = metadata.contract.input_size
     tolerance = tolerance if tolerance is not None else (1e-2 if fp16 else 1e-3)
+    # The confidence (a heatmap's mass within 3 px of its centre, 0..1) sums thousands of fp16 heatmap values:
+    # measured with trained pwr-lite weights, fp16 moved it by up to 0.028 while the joints moved 1e-3. In fp16
+    # it is checked at 5x the joints' tolerance (0.05 of its 0..1 range); fp32 checks both at the same bound.
+    confidence_tolerance = tolerance * (5.0 if fp16 else 1.0)
     example = torch.zeros(1, 1, size, size)
     export_model, export_example = (model.half(), example.half()) if fp16 else (model, example)
     with warnings.catch_warnings():
@@ -82,8 +86,9 @@ def export_onnx(checkpoint: str | Path, out: str | Path, fp16: bool = False, ops
     joints, conf = engine.infer(batch)
     report = ExportReport(out, _scaled_error(joints, ref_joints), _scaled_error(conf, ref_conf), n_random, n_real,
                           engine.provider)
-    if max(report.max_joint_error, report.max_confidence_error) > tolerance:
-        raise ExportError(f"{out}: ONNX differs from PyTorch by {report.max_joint_error:.2e} (joints) / "
-                          f"{report.max_confidence_error:.2e} (confidence), above {tolerance:g}")
+    if report.max_joint_error > tolerance or report.max_confidence_error > confidence_tolerance:
+        raise ExportError(f"{out}: ONNX differs from PyTorch by {report.max_joint_error:.2e} (joints, limit "
+                          f"{tolerance:g}) / {report.max_confidence_error:.2e} (confidence, limit "
+                          f"{confidence_tolerance:g})")
     log.info("exported %s: max joint difference %.2e", out, report.max_joint_error)
     return report
