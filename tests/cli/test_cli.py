@@ -64,9 +64,12 @@ def test_ctrl_c_keeps_every_frame_recorded_so_far(tmp_path):
     stack = np.stack([pattern_frame(i).depth for i in range(600)])
     np.savez(tmp_path / "s.npz", depth=stack, timestamps_ms=np.arange(600) * 100.0)
     out = tmp_path / "interrupted.db3"
+    # SIGINT at its default in the child: a test run started in the background by a non-interactive shell
+    # inherits it ignored, and the interrupt would never arrive (seen on a nohup'd CI run).
     proc = subprocess.Popen([sys.executable, "-m", "handtrack", "record", str(out), "--from", str(tmp_path / "s.npz"),
                              "--camera-profile", str(profile), "--realtime"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=REPO)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=REPO,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.monotonic() + 60
     while not out.exists() and time.monotonic() < deadline:
         time.sleep(0.1)
