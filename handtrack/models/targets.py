@@ -5,12 +5,19 @@ from __future__ import annotations
 import torch
 
 
-def gaussian_kernel(size: int, sigma: float, dtype: torch.dtype = torch.float32) -> torch.Tensor:
-    """(size, size) normalised Gaussian; symmetric, so convolving keeps a map's centre of mass."""
-    x = torch.arange(size, dtype=dtype) - (size - 1) / 2
+def gaussian_1d(size: int, sigma: float, dtype: torch.dtype = torch.float32,
+                device: torch.device | None = None) -> torch.Tensor:
+    """(size,) normalised Gaussian centred on the middle tap."""
+    x = torch.arange(size, dtype=dtype, device=device) - (size - 1) / 2
     g = torch.exp(-(x * x) / (2 * sigma * sigma))
-    k = g[:, None] * g[None, :]
-    return k / k.sum()
+    return g / g.sum()
+
+
+def gaussian_kernel(size: int, sigma: float, dtype: torch.dtype = torch.float32) -> torch.Tensor:
+    """(size, size) normalised Gaussian (the outer product of :func:`gaussian_1d` with itself); symmetric, so
+    convolving keeps a map's centre of mass."""
+    g = gaussian_1d(size, sigma, dtype)
+    return g[:, None] * g[None, :]
 
 
 def _axis_profile(p: torch.Tensor, n: int, kernel: torch.Tensor) -> torch.Tensor:
@@ -36,9 +43,7 @@ def heatmap_target(uv: torch.Tensor, n: int, kernel: int = 7, sigma: float = 1.5
     two blurred 1D profiles, built without any n x n convolution.
     """
     p = ((uv + 0.5) * n - 0.5).clamp(0.0, n - 1.0)  # continuous pixel coordinates
-    x = torch.arange(kernel, dtype=uv.dtype, device=uv.device) - (kernel - 1) / 2
-    g = torch.exp(-(x * x) / (2 * sigma * sigma))
-    g = g / g.sum()
+    g = gaussian_1d(kernel, sigma, uv.dtype, uv.device)
     px = _axis_profile(p[..., 0], n, g)
     py = _axis_profile(p[..., 1], n, g)
     px = px / px.sum(-1, keepdim=True).clamp_min(1e-12)
