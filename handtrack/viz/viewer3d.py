@@ -16,7 +16,7 @@ import numpy as np
 
 from handtrack.errors import HandtrackError
 from handtrack.geometry import pixel_rays
-from handtrack.pose import FINGERS, HandPose, Joint, finger_joint_indices
+from handtrack.pose import HandPose, skeleton_bones
 from handtrack.types import Frame, Intrinsics
 from handtrack.viz.draw import FINGER_COLOURS
 
@@ -42,15 +42,11 @@ def hand_points_mm(frame: Frame, pose: HandPose, half_mm: float = 150.0, step: i
 
 
 def skeleton_lines(pose: HandPose) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The skeleton as line segments: points (21, 3) mm, lines (20, 2) joint index pairs, colours (20, 3) RGB."""
-    lines, colours = [], []
-    for finger, rgb in zip(FINGERS, FINGER_RGB):
-        chain = [int(Joint.WRIST), *finger_joint_indices(finger)]
-        for a, b in zip(chain, chain[1:]):
-            lines.append((a, b))
-            colours.append(rgb)
-    return (np.asarray(pose.joints_xyz_mm, np.float64), np.asarray(lines, np.int32),
-            np.asarray(colours, np.float64))
+    """The skeleton as line segments: points (21, 3) mm, lines (20, 2) joint index pairs, colours (20, 3) RGB
+    (:func:`~handtrack.pose.skeleton_bones` lists four bones per finger, thumb to little)."""
+    lines = np.asarray(skeleton_bones(), np.int32)
+    colours = np.repeat(np.asarray(FINGER_RGB, np.float64), 4, axis=0)
+    return np.asarray(pose.joints_xyz_mm, np.float64), lines, colours
 
 
 def _unit_sphere(subdivisions: int = 1) -> tuple[np.ndarray, np.ndarray]:
