@@ -19,7 +19,8 @@ import numpy as np
 from handtrack.engines import load_engine
 from handtrack.pose import Handedness
 from handtrack.preprocess.mirror import mirror_crops
-from handtrack.synth.generator import VALIDATION_SIZE, validation_sampler
+from handtrack.synth.generator import VALIDATION_SIZE
+from handtrack.training.handedness import validation_crops
 
 
 def main() -> None:
@@ -28,9 +29,8 @@ def main() -> None:
     parser.add_argument("--samples", type=int, default=500)
     args = parser.parse_args()
     engine = load_engine(args.model, threads=2)
-    sampler = validation_sampler()
     n = min(args.samples, VALIDATION_SIZE)
-    right = np.stack([sampler.sample(i).crop for i in range(n)])[:, None].astype(np.float32)
+    right = validation_crops(n)[:, None]
     left = mirror_crops(right)
     correct = 0
     for crops, truth in ((right, Handedness.RIGHT), (left, Handedness.LEFT)):
@@ -44,12 +44,11 @@ def main() -> None:
 
 
 def real_frames(model: str) -> None:
-    import dataclasses
     from pathlib import Path
 
     from handtrack import HandTracker
+    from handtrack.preprocess.mirror import mirror_frame
     from handtrack.sources import open_source
-    from handtrack.types import DistortionModel, Frame
 
     folder = Path(__file__).resolve().parents[2] / "shared" / "data" / "sr305-lada"
     if not folder.is_dir():
@@ -59,11 +58,8 @@ def real_frames(model: str) -> None:
     correct = total = 0
     with open_source(folder, camera_profile="sr305") as source:
         for frame in source:
-            intr = dataclasses.replace(frame.intrinsics, model=DistortionModel.NONE, coeffs=(0.0,) * 5)
-            mirrored = Frame(np.ascontiguousarray(frame.depth[:, ::-1]), frame.depth_unit_mm,
-                             dataclasses.replace(intr, ppx=intr.width - 1 - intr.ppx), 0.0, 0)
-            for view, truth in ((Frame(frame.depth, frame.depth_unit_mm, intr, 0.0, 0), Handedness.RIGHT),
-                                (mirrored, Handedness.LEFT)):
+            seen, mirrored = mirror_frame(frame)
+            for view, truth in ((seen, Handedness.RIGHT), (mirrored, Handedness.LEFT)):
                 scores = {}
                 for side, tracker in trackers.items():
                     tracker.localizer.reset()

@@ -54,23 +54,12 @@ def test_missing_bundled_model_is_a_clear_error(monkeypatch, tmp_path):
         default_model_path()
 
 
-def _mirrored(frame: Frame) -> tuple[Frame, Frame]:
-    """(frame, its left-right mirror image): the same scene with x -> -x (a right hand becomes a left one)."""
-    import dataclasses
-
-    from handtrack.types import DistortionModel
-
-    plain = dataclasses.replace(frame.intrinsics, model=DistortionModel.NONE, coeffs=(0.0,) * 5)
-    mirror = dataclasses.replace(plain, ppx=plain.width - 1 - plain.ppx)
-    return (Frame(frame.depth, frame.depth_unit_mm, plain, 0.0, 0),
-            Frame(np.ascontiguousarray(frame.depth[:, ::-1]), frame.depth_unit_mm, mirror, 0.0, 0))
-
-
 def test_a_mirrored_hand_tracked_as_left_is_the_mirror_of_the_right_hand(sr305_dir):
     from handtrack.pose import Handedness
+    from handtrack.preprocess.mirror import mirror_frame
 
     with open_source(sr305_dir, camera_profile="sr305") as source:
-        frame, mirrored = _mirrored(next(iter(source)))
+        frame, mirrored = mirror_frame(next(iter(source)))
     right, left = HandTracker(handedness="right"), HandTracker(handedness="left")
     centre = right.localizer.locate(frame).hands[0].centre_xyz_mm
     flip = np.array([-1.0, 1.0, 1.0])
