@@ -72,7 +72,6 @@ def training_curve_png(records: list[dict], path: str | Path, label: str) -> Non
     val_steps = np.array([r["step"] for r in records if "val_mean_mm" in r], dtype=float)
     val = np.array([r["val_mean_mm"] for r in records if "val_mean_mm" in r], dtype=float)
     step_max = float(max(steps.max() if len(steps) else 1.0, 1.0))
-    panels = []
     left = _axes(f"training loss (log10), {label}, moving average of 200 steps", "step", "")
     if len(loss):
         smooth = np.log10(np.clip(_moving_average(loss, 200), 1e-9, None))
@@ -83,7 +82,6 @@ def training_curve_png(records: list[dict], path: str | Path, label: str) -> Non
         for value, text in ((0.0, f"{lo:.2f}"), (span, f"{hi:.2f}")):
             y = _to_px(np.array([0.0]), np.array([value]), step_max, span)[0, 1]
             cv2.putText(left, text, (_M - 45, y + 4), cv2.FONT_HERSHEY_SIMPLEX, 0.35, (0, 0, 0), 1, cv2.LINE_AA)
-    panels.append(left)
     right = _axes(f"validation mean error, {label}", "step", "mm")
     if len(val):
         top = float(val.max()) * 1.1
@@ -92,7 +90,7 @@ def training_curve_png(records: list[dict], path: str | Path, label: str) -> Non
             y = _to_px(np.array([0.0]), np.array([value]), step_max, top)[0, 1]
             cv2.putText(right, f"{value:.0f}", (_M - 30, y + 4), cv2.FONT_HERSHEY_SIMPLEX, 0.35, (0, 0, 0), 1,
                         cv2.LINE_AA)
-    for panel in panels + [right]:
+    for panel in (left, right):
         cv2.putText(panel, f"{int(step_max)}", (_W - 60, _H - _M + 18), cv2.FONT_HERSHEY_SIMPLEX, 0.4, (0, 0, 0), 1,
                     cv2.LINE_AA)
     cv2.imwrite(str(path), np.hstack([left, right]))

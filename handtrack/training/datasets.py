@@ -12,7 +12,11 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset
 
+from handtrack.datasets.readers import TO_PROJECT_ORDER
 from handtrack.errors import HandtrackError
+from handtrack.preprocess import CropParams, crop_depth, image_uvd_to_crop
+from handtrack.preprocess.augment import AugmentConfig, augmented_transform
+from handtrack.preprocess.refine import palm_centre_mm
 
 TRAINABLE = ("msra", "hands2017")
 
@@ -37,6 +41,8 @@ class DatasetCrops(Dataset):
     def __init__(self, spec: str, seed: int, size: int = 10**9) -> None:
         check_data_spec(spec)
         self.spec, self.seed, self.size = spec, seed, size
+        self.order = list(TO_PROJECT_ORDER[spec.partition(":")[0]])  # dataset joint index of each of ours
+        self.params, self.augment = CropParams(), AugmentConfig()
         self._reader = None
 
     def __len__(self) -> int:
@@ -52,18 +58,11 @@ class DatasetCrops(Dataset):
         return self._reader
 
     def __getitem__(self, index: int) -> tuple[torch.Tensor, torch.Tensor]:
-        from handtrack.datasets.readers import TO_PROJECT_ORDER
-        from handtrack.preprocess import CropParams, crop_depth, image_uvd_to_crop
-        from handtrack.preprocess.augment import AugmentConfig, augmented_transform
-        from handtrack.preprocess.refine import palm_centre_mm
-
         reader = self._open()
         rng = np.random.default_rng([self.seed, index])
         frame = reader.frame(int(index) % reader.frame_count)
-        order = list(TO_PROJECT_ORDER[self.spec.partition(":")[0]])
-        xyz, uvd = frame.joints_xyz_mm[order], frame.joints_uvd[order]
-        params = CropParams()
-        transform = augmented_transform(palm_centre_mm(xyz), frame.intrinsics, params, AugmentConfig(), rng)
-        crop = crop_depth(frame.depth, frame.depth_unit_mm, transform, params)
+        xyz, uvd = frame.joints_xyz_mm[self.order], frame.joints_uvd[self.order]
+        transform = augmented_transform(palm_centre_mm(xyz), frame.intrinsics, self.params, self.augment, rng)
+        crop = crop_depth(frame.depth, frame.depth_unit_mm, transform, self.params)
         joints = image_uvd_to_crop(uvd, transform).astype(np.float32)
         return torch.from_numpy(crop[None].astype(np.float32)), torch.from_numpy(joints)
