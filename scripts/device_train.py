@@ -1,12 +1,17 @@
 """Train on a lent GPU machine (``run`` tool), where only torch, onnx, onnxruntime, numpy and opencv exist.
 
 Trains a registry model for a few minutes (one device command may run 10 minutes at most), resuming the run
-folder when it holds a checkpoint, then copies the run folder (checkpoint + log) and a latency check of the
-PyTorch engine (eager, CUDA graphs fp32 and fp16, each compared with eager) to ``--out`` (the machine's $OUT), so that the next command - or this machine, after fetching - continues it.
+folder when it holds a checkpoint, and writes the run folder (checkpoint + log) and a latency check of the
+PyTorch engine (eager, CUDA graphs fp32 and fp16, each compared with eager) to ``--out`` (the machine's $OUT),
+so that the next command - or this machine, after fetching - continues it.
 Needs no typer, rich or pyrealsense2. Example, on the device machine:
 
     python scripts/device_train.py --model pwr --run runs/pwr --minutes 8 --workers 14 --out "$OUT"
-    python scripts/device_train.py --model pwr-lite --run runs/pwr-lite --minutes 8 --workers 14 --out "$OUT"
+    python scripts/device_train.py --model pwr-lite --run runs/pwr-lite --minutes 8 --workers 14 --out "$OUT" \
+        --latency-models pwr
+
+The run is copied into ``--out`` and trained there (checkpoint every ``--checkpoint-every`` minutes), so that
+a command stopped at its limit still returns the last checkpoint.
 
 The batch, learning rate and data of a resumed run are the run's own (``handtrack train --resume`` rules).
 """
@@ -61,26 +66,52 @@ def engine_report(checkpoint: Path, repeats: int = 200) -> list[dict]:
     return [{"device": device, **row} for row in rows]
 
 
+def untrained_checkpoint(name: str, folder: Path) -> Path:
+    """A randomly initialised checkpoint of registry entry ``name``: latency does not depend on the weights."""
+    from handtrack.models import build_network, registry_entry
+    from handtrack.models.checkpoint import save_checkpoint
+    from handtrack.preprocess.params import CropParams
+
+    torch.manual_seed(0)
+    entry = registry_entry(name)
+    path = folder / f"{name}-untrained.pt"
+    save_checkpoint(path, name, build_network(entry.model), entry.model, CropParams(), {}, {})
+    return path
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", default="pwr")
     parser.add_argument("--run", type=Path, required=True, help="run folder (resumed when it has a checkpoint)")
     parser.add_argument("--minutes", type=float, default=8.0)
+    parser.add_argument("--checkpoint-every", type=float, default=2.0, help="minutes between checkpoints")
     parser.add_argument("--workers", type=int, default=14, help="data-rendering processes")
     parser.add_argument("--batch", type=int, default=32)
     parser.add_argument("--lr", type=float, default=2e-4)
     parser.add_argument("--pose-bank", default="", help="folder with animbank.pose (carried into the repo)")
+    parser.add_argument("--latency-models", nargs="*", default=[],
+                        help="registry entries whose engine latency is also timed, untrained")
     parser.add_argument("--out", type=Path, required=True, help="where results go ($OUT on the device)")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
-    resume = (args.run / "checkpoint.pt").is_file()
+    # Train inside --out, so that a command stopped at its time limit still returns the last checkpoint.
+    run = args.out / args.run.name
+    if args.run.resolve() != run.resolve():
+        shutil.copytree(args.run, run, dirs_exist_ok=True) if args.run.is_dir() else run.mkdir(parents=True)
+    resume = (run / "checkpoint.pt").is_file()
     config = TrainConfig(model=args.model, batch_size=args.batch, lr=args.lr, time_budget_min=args.minutes,
-                         workers=args.workers, threads=2, pose_bank=args.pose_bank, device="auto")
-    result = train(config, args.run, resume=resume)
-    args.out.mkdir(parents=True, exist_ok=True)
-    shutil.copytree(args.run, args.out / args.run.name, dirs_exist_ok=True)
-    report = {"model": args.model, "resumed": resume, **result, "engines": engine_report(args.run / "checkpoint.pt")}
-    (args.out / f"{args.run.name}-report.json").write_text(json.dumps(report, indent=2))
+                         checkpoint_every_min=args.checkpoint_every, workers=args.workers, threads=2,
+                         pose_bank=args.pose_bank, device="auto")
+    report: dict = {"model": args.model, "resumed": resume}
+    report.update(train(config, run, resume=resume))
+    report_path = args.out / f"{run.name}-report.json"
+    report_path.write_text(json.dumps(report, indent=2))
+    engines = engine_report(run / "checkpoint.pt")
+    for name in args.latency_models:
+        engines += [{"model": f"{name} (untrained)", **row}
+                    for row in engine_report(untrained_checkpoint(name, Path("/tmp")))]
+    report["engines"] = engines
+    report_path.write_text(json.dumps(report, indent=2))
     print(json.dumps(report, indent=2))
 
 

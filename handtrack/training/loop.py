@@ -99,7 +99,7 @@ def train(config: TrainConfig, out_dir: Path, resume: bool = False,
     if resume and ckpt_path.is_file():
         network, metadata, state = load_checkpoint(ckpt_path)
         # The saved run decides everything but how long this session may train.
-        keep = ("time_budget_min", "max_steps", "workers", "threads", "device")
+        keep = ("time_budget_min", "checkpoint_every_min", "max_steps", "workers", "threads", "device")
         config = TrainConfig(**{**state["config"], **{k: getattr(config, k) for k in keep}})
         changes = {k: v for k, v in (schedule or {}).items() if k in SCHEDULE_KEYS and v != getattr(config, k)}
         if changes:
