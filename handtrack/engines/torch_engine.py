@@ -1,5 +1,7 @@
 """PyTorch engine for ``.pt`` checkpoints (needs the ``train`` extra): CPU or CUDA; on CUDA, fp16 on request
-and CUDA graphs (one captured graph per batch size: the whole network replays as one launch)."""
+and CUDA graphs (one captured graph per batch size: the whole network replays as one launch); optionally
+``torch.compile`` (TorchInductor fuses norm, activation and residual kernels; the first call compiles, which
+takes a minute)."""
 
 from __future__ import annotations
 
@@ -13,7 +15,7 @@ from handtrack.engines.base import Engine
 
 class TorchEngine(Engine):
     def __init__(self, path: str | Path, device: str | None = None, fp16: bool = False,
-                 cuda_graphs: bool = True) -> None:
+                 cuda_graphs: bool = True, compile: bool = False) -> None:
         import torch
 
         from handtrack.models.checkpoint import load_checkpoint
@@ -25,9 +27,11 @@ class TorchEngine(Engine):
         self.fp16 = fp16 and self.device.type == "cuda"
         self.cuda_graphs = cuda_graphs and self.device.type == "cuda"
         model = InferenceModel(network).to(self.device).eval()
-        self.model = model.half() if self.fp16 else model
+        model = model.half() if self.fp16 else model
+        self.model = torch.compile(model, dynamic=False) if compile else model
         self.dtype = torch.float16 if self.fp16 else torch.float32
-        self.provider = f"torch-{self.device.type}{'-fp16' if self.fp16 else ''}{'-graphs' if self.cuda_graphs else ''}"
+        self.provider = (f"torch-{self.device.type}{'-fp16' if self.fp16 else ''}{'-compiled' if compile else ''}"
+                         f"{'-graphs' if self.cuda_graphs else ''}")
         self._torch = torch
         self._graphs: dict[int, tuple[Any, Any, tuple[Any, Any]]] = {}
 
