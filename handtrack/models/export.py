@@ -46,6 +46,9 @@ def export_onnx(checkpoint: str | Path, out: str | Path, fp16: bool = False, ops
                 n_random: int = 8) -> ExportReport:
     """Write ``out`` (.onnx, dynamic batch) and check it against PyTorch on random and given real crops.
 
+    The model is written beside ``out`` first and moved into place only when it passes the check, so a failed
+    export never replaces a good model.
+
     Raises ExportError when any output differs by more than ``tolerance`` (1e-3 for fp32, 1e-2 for fp16, in
     crop-normalised units: 1e-3 is 0.15 mm of depth with a 150 mm cube; in fp16 the confidence gets 5x that).
     Outputs beyond +-1 (only an untrained network produces them) are compared relative to their size.
@@ -61,17 +64,18 @@ def export_onnx(checkpoint: str | Path, out: str | Path, fp16: bool = False, ops
     confidence_tolerance = tolerance * (5.0 if fp16 else 1.0)
     example = torch.zeros(1, 1, size, size)
     export_model, export_example = (model.half(), example.half()) if fp16 else (model, example)
+    partial = out.with_name(out.stem + ".partial.onnx")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # the legacy exporter's notes about instance norm in eval mode
-        torch.onnx.export(export_model, (export_example,), str(out), dynamo=False, opset_version=opset,
+        torch.onnx.export(export_model, (export_example,), str(partial), dynamo=False, opset_version=opset,
                           input_names=["crop"], output_names=["joints", "confidence"],
                           dynamic_axes={"crop": {0: "batch"}, "joints": {0: "batch"}, "confidence": {0: "batch"}})
-    proto = onnx.load(str(out))
+    proto = onnx.load(str(partial))
     metadata.training = {**metadata.training, "export": {"opset": opset, "fp16": fp16}}
     for key, value in metadata.to_props().items():
         entry = proto.metadata_props.add()
         entry.key, entry.value = key, value
-    onnx.save(proto, str(out))
+    onnx.save(proto, str(partial))
 
     rng = np.random.default_rng(0)
     crops = [random_crops(n_random, size, rng, metadata.contract.background_value)]
@@ -82,13 +86,15 @@ def export_onnx(checkpoint: str | Path, out: str | Path, fp16: bool = False, ops
     model = InferenceModel(network).eval().float()
     with torch.inference_mode():
         ref_joints, ref_conf = (t.numpy() for t in model(torch.from_numpy(batch)))
-    engine = OnnxEngine(out)
+    engine = OnnxEngine(partial)
     joints, conf = engine.infer(batch)
     report = ExportReport(out, _scaled_error(joints, ref_joints), _scaled_error(conf, ref_conf), n_random, n_real,
                           engine.provider)
     if report.max_joint_error > tolerance or report.max_confidence_error > confidence_tolerance:
+        partial.unlink()
         raise ExportError(f"{out}: ONNX differs from PyTorch by {report.max_joint_error:.2e} (joints, limit "
                           f"{tolerance:g}) / {report.max_confidence_error:.2e} (confidence, limit "
                           f"{confidence_tolerance:g})")
+    partial.replace(out)
     log.info("exported %s: max joint difference %.2e", out, report.max_joint_error)
     return report

@@ -91,6 +91,20 @@ def test_confidence_is_high_for_a_sharp_heatmap_and_low_for_a_flat_one():
     assert heatmap_confidence(flat, uv).item() < 0.02
 
 
+def test_confidence_is_continuous_in_the_centre():
+    """All mass on one pixel 3 or 4 px from the centre (the window's inner and outer rim): moving the centre by
+    0.006 px in or out changes the confidence by about that much, never by the whole pixel's mass (a hard-edged
+    disc jumped 0 -> 1, and showed up as a 1e-2 ONNX-vs-torch difference on trained weights)."""
+    heatmaps = torch.zeros(1, 1, 64, 64)
+    heatmaps[0, 0, 32, 40] = 1.0
+    step = torch.tensor([1e-4, 0.0])
+    for offset_px in (3, 4):
+        centre = torch.tensor([[[(40 - offset_px + 0.5) / 64 - 0.5, (32 + 0.5) / 64 - 0.5]]])
+        inner = heatmap_confidence(heatmaps, centre + step).item()
+        outer = heatmap_confidence(heatmaps, centre - step).item()
+        assert abs(inner - outer) < 0.02, offset_px
+
+
 def _four_neighbour_then_gaussian(uv: torch.Tensor, n: int) -> torch.Tensor:
     """The paper's encoder written out directly: bilinear split to four pixels, a 7 x 7 Gaussian, renormalise."""
     p = ((uv + 0.5) * n - 0.5).clamp(0.0, n - 1.0)

@@ -91,3 +91,15 @@ def test_fp16_export_of_the_trained_run_passes_its_check(tmp_path, sr305_crops):
     assert report.max_joint_error <= 1e-2 and report.n_real == len(sr305_crops)
     joints, _ = load_engine(tmp_path / "half.onnx").infer(sr305_crops.astype(np.float32))
     assert joints.shape == (len(sr305_crops), 21, 3) and np.isfinite(joints).all()
+
+
+def test_a_failed_export_check_leaves_the_previous_model_in_place(tmp_path):
+    from handtrack.models.export import ExportError
+
+    path, _, _ = _checkpoint(tmp_path, "pwr-one-stage")
+    out = tmp_path / "m.onnx"
+    out.write_bytes(b"the previous model")
+    with pytest.raises(ExportError, match="differs from PyTorch"):
+        export_onnx(path, out, tolerance=-1.0)  # no model can pass a negative tolerance
+    assert out.read_bytes() == b"the previous model"
+    assert list(tmp_path.glob("*.onnx")) == [out]
