@@ -23,7 +23,9 @@ def bench(
     camera_profile: Optional[str] = typer.Option(None, "--camera-profile", help="Camera of a PNG folder."),
     batch: int = typer.Option(1, "--batch", min=1, help="Crops per engine call."),
     threads: int = typer.Option(2, "--threads", min=1, help="onnxruntime intra-op threads."),
-    provider: Optional[str] = typer.Option(None, "--provider", help="Force an onnxruntime provider (cpu, cuda)."),
+    provider: Optional[str] = typer.Option(
+        None, "--provider", help="Force an onnxruntime provider (cpu, cuda); for a .pt model a torch device with "
+        "optional +fp16 and +compile, e.g. cuda+fp16+compile."),
     repeats: int = typer.Option(100, "--repeats", min=1, help="Timed engine calls."),
     max_frames: int = typer.Option(60, "--frames", min=1, help="Frames of --source used."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object instead of tables."),

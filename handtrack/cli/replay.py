@@ -44,7 +44,9 @@ def replay(
     hand: str = typer.Option("right", "--hand", help="right, left (mirrored through the right-hand model), or auto "
                              "(needs a handedness model file; none is shipped yet)."),
     refine: bool = typer.Option(True, "--refine/--no-refine", help="Second pass around the predicted palm."),
-    provider: Optional[str] = typer.Option(None, "--provider", help="Force an onnxruntime provider (cpu, cuda)."),
+    provider: Optional[str] = typer.Option(
+        None, "--provider", help="Force an onnxruntime provider (cpu, cuda); for a .pt model a torch device with "
+        "optional +fp16 and +compile, e.g. cuda+fp16+compile."),
     camera_profile: Optional[str] = typer.Option(None, "--camera-profile", help="Camera of a PNG folder or array."),
     depth_unit: Optional[float] = typer.Option(None, "--depth-unit", help="Millimetres per raw unit (PNG/arrays)."),
     viewer: str = typer.Option("none", "--viewer", help="Show the tracking: 2d, 3d or none."),

@@ -24,6 +24,10 @@ class TorchEngine(Engine):
         self.path = Path(path)
         network, self.metadata, _ = load_checkpoint(self.path)
         self.device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
+        if self.device.type == "cuda" and not torch.cuda.is_available():
+            from handtrack.engines.metadata import ModelFileError
+
+            raise ModelFileError(f"{self.path}: device {device!r} asked for, but this PyTorch sees no CUDA GPU")
         self.fp16 = fp16 and self.device.type == "cuda"
         self.cuda_graphs = cuda_graphs and self.device.type == "cuda"
         model = InferenceModel(network).to(self.device).eval()

@@ -42,3 +42,31 @@ def test_cuda_graphs_replay_the_eager_results(tmp_path):
         crops = crops[::-1].copy()
         for a, b in zip(graphed.infer(crops), eager.infer(crops)):
             np.testing.assert_allclose(a, b, atol=1e-4)
+
+
+def test_pt_provider_options_are_parsed_and_checked(tmp_path):
+    from handtrack.engines import ModelFileError, load_engine
+
+    _checkpoint(tmp_path / "m.pt")
+    assert load_engine(tmp_path / "m.pt", "cpu").provider == "torch-cpu"
+    assert load_engine(tmp_path / "m.pt", "cpu+compile").provider == "torch-cpu-compiled"
+    with pytest.raises(ModelFileError, match="unknown option 'fast'"):
+        load_engine(tmp_path / "m.pt", "cpu+fast")
+    with pytest.raises(ModelFileError, match="unknown torch device 'tpu'"):
+        load_engine(tmp_path / "m.pt", "tpu")
+    if not torch.cuda.is_available():
+        with pytest.raises(ModelFileError, match="sees no CUDA GPU"):
+            load_engine(tmp_path / "m.pt", "cuda+fp16")
+
+
+def test_compiled_engine_matches_eager(tmp_path):
+    """torch.compile (TorchInductor; here its C++ CPU backend, on a GPU its Triton one) changes no result.
+    Compiling takes 30-60 s on this machine's CPU."""
+    from handtrack.engines import load_engine
+
+    _checkpoint(tmp_path / "m.pt")
+    crops = np.random.default_rng(2).uniform(-1, 1, (2, 1, 128, 128)).astype(np.float32)
+    compiled = load_engine(tmp_path / "m.pt", "cpu+compile").infer(crops)
+    eager = load_engine(tmp_path / "m.pt", "cpu").infer(crops)
+    for a, b in zip(compiled, eager):
+        np.testing.assert_allclose(a, b, atol=1e-4)
