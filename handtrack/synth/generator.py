@@ -40,10 +40,11 @@ def _fov_tan(intr: Intrinsics) -> tuple[float, float]:
     return (intr.width / 2 / abs(intr.fx), intr.height / 2 / abs(intr.fy))
 
 
-def render_depth_mm(scene: Scene, rays: np.ndarray, to_grid) -> np.ndarray:  # type: ignore[no-untyped-def]
+def render_depth_mm(scene: Scene, rays: np.ndarray, to_grid,  # type: ignore[no-untyped-def]
+                    use_kernels: bool = True) -> np.ndarray:
     """Noise-free depth (mm, inf = nothing) of a scene on a grid of rays (H, W, 3)."""
     depth = render_plane_np(rays, *scene.plane) if scene.plane is not None else None
-    return render_capsules_culled(rays, scene.a, scene.b, scene.radii, to_grid, depth)
+    return render_capsules_culled(rays, scene.a, scene.b, scene.radii, to_grid, depth, use_kernels)
 
 
 def render_frame(scene: Scene, intrinsics: Intrinsics, depth_unit_mm: float, sensor: SensorModel,
@@ -104,8 +105,13 @@ class CropSampler:
 
     def __init__(self, seed: int, profile: str | CameraProfile = "sr305", params: CropParams | None = None,
                  augment: AugmentConfig | None = AugmentConfig(), localise: bool = True,
-                 bank: np.ndarray | None = None) -> None:
+                 bank: np.ndarray | None = None, reference: bool = False) -> None:
+        """reference: render with the numpy reference code even when numba is installed, so that the samples
+        are bit-identical to every earlier version's (the fixed validation set); otherwise the compiled loops
+        (about twice as fast, equal to rounding, which the localiser and the crop can turn into sub-pixel
+        shifts of the crop)."""
         self.seed = seed
+        self.use_kernels = not reference
         self.profile = _profile(profile)
         self.params = params or CropParams()
         self.augment = augment
@@ -121,8 +127,9 @@ class CropSampler:
     def _centre(self, scene: Scene, rng: np.random.Generator) -> tuple[np.ndarray, str]:
         if self.localise:
             low = self.low_res
-            depth = render_depth_mm(scene, self._low_rays, lambda p: project_points_to_pixels(p, low))
-            raw = apply_sensor(depth, self.sensor, self.profile.depth_unit_mm, abs(low.fx), rng)
+            depth = render_depth_mm(scene, self._low_rays, lambda p: project_points_to_pixels(p, low),
+                                    self.use_kernels)
+            raw = apply_sensor(depth, self.sensor, self.profile.depth_unit_mm, abs(low.fx), rng, self.use_kernels)
             found = self.localizer.locate(Frame(raw, self.profile.depth_unit_mm, low, 0.0, 0))
             if found.found:
                 return found.hands[0].centre_xyz_mm.astype(np.float64), "localiser"
@@ -149,10 +156,11 @@ class CropSampler:
             uv = project_points_to_pixels(points, intr)
             return uv @ affine[:, :2].T + affine[:, 2]
 
-        depth = render_depth_mm(scene, rays, to_crop)
+        depth = render_depth_mm(scene, rays, to_crop, self.use_kernels)
         depth[~inside] = np.inf
         window_px = abs(np.linalg.det(transform.crop_to_image[:, :2])) ** 0.5  # image px per crop px
-        raw = apply_sensor(depth, self.sensor, self.profile.depth_unit_mm, abs(intr.fx) / window_px, rng)
+        raw = apply_sensor(depth, self.sensor, self.profile.depth_unit_mm, abs(intr.fx) / window_px, rng,
+                           self.use_kernels)
         crop = normalise_crop(raw, self.profile.depth_unit_mm, transform, self.params)
         uv = project_points_to_pixels(scene.joints_mm, intr)
         joints = image_uvd_to_crop(np.column_stack([uv, scene.joints_mm[:, 2]]), transform).astype(np.float32)
@@ -162,4 +170,4 @@ class CropSampler:
 def validation_sampler() -> CropSampler:
     """The project's fixed validation set (indices 0 .. VALIDATION_SIZE-1): SR305 camera, sensor noise and
     the real localiser on, no rotation/scale augmentation (jitter comes from localisation itself)."""
-    return CropSampler(VALIDATION_SEED, VALIDATION_PROFILE, augment=None, localise=True)
+    return CropSampler(VALIDATION_SEED, VALIDATION_PROFILE, augment=None, localise=True, reference=True)

@@ -12,6 +12,8 @@ from collections.abc import Callable
 
 import numpy as np
 
+from handtrack.synth import kernels
+
 _INF = np.float32(np.inf)
 
 
@@ -42,12 +44,15 @@ def _capsule_depth(rays: np.ndarray, a: np.ndarray, b: np.ndarray, r: float) -> 
 
 
 def render_capsules_culled(rays: np.ndarray, a: np.ndarray, b: np.ndarray, radii: np.ndarray,
-                           to_grid: Callable[[np.ndarray], np.ndarray], depth: np.ndarray | None = None) -> np.ndarray:
+                           to_grid: Callable[[np.ndarray], np.ndarray], depth: np.ndarray | None = None,
+                           use_kernels: bool = True) -> np.ndarray:
     """Depth (mm) of the nearest capsule along each ray of a grid.
 
     rays (H, W, 3) float32 with z = 1; a, b (K, 3) capsule ends (camera space, mm); radii (K,);
     to_grid: maps camera points (N, 3) to (N, 2) grid column/row coordinates (the camera projection, then
     whatever resampling the grid is). ``depth`` (H, W) is updated in place when given (e.g. a background).
+    use_kernels: the compiled loop of :mod:`handtrack.synth.kernels` when numba is installed; False = the numpy
+    reference.
     """
     h, w = rays.shape[:2]
     out = np.full((h, w), _INF, dtype=np.float32) if depth is None else depth
@@ -64,15 +69,22 @@ def render_capsules_culled(rays: np.ndarray, a: np.ndarray, b: np.ndarray, radii
     lo = np.floor(np.minimum(centre_px[:k_count] - reach[:k_count, None], centre_px[k_count:] - reach[k_count:, None]))
     hi = np.ceil(np.maximum(centre_px[:k_count] + reach[:k_count, None], centre_px[k_count:] + reach[k_count:, None]))
     behind = (ends[:k_count, 2] <= radii) | (ends[k_count:, 2] <= radii)  # touching the camera: skip
+    usable = ~behind & np.isfinite(lo).all(axis=1) & np.isfinite(hi).all(axis=1)
+    windows = np.zeros((k_count, 4), dtype=np.int64)  # (r0, r1, c0, c1); empty for unusable capsules
+    if usable.any():
+        windows[usable, 0] = np.clip(lo[usable, 1], 0, h)
+        windows[usable, 1] = np.clip(hi[usable, 1] + 1, 0, h)
+        windows[usable, 2] = np.clip(lo[usable, 0], 0, w)
+        windows[usable, 3] = np.clip(hi[usable, 0] + 1, 0, w)
+    if kernels.capsule_windows_depth is not None and use_kernels:
+        kernels.capsule_windows_depth(rays, a, b, radii.astype(np.float64), windows, out)
+        return out
     for k in range(k_count):
-        if behind[k] or not np.all(np.isfinite(lo[k])) or not np.all(np.isfinite(hi[k])):
-            continue
-        r = float(radii[k])
-        c0, r0 = max(int(lo[k, 0]), 0), max(int(lo[k, 1]), 0)
-        c1, r1 = min(int(hi[k, 0]) + 1, w), min(int(hi[k, 1]) + 1, h)
+        r0, r1, c0, c1 = (int(v) for v in windows[k])
         if c0 >= c1 or r0 >= r1:
             continue
         window = rays[r0:r1, c0:c1].reshape(-1, 3)
+        r = float(radii[k])
         hits = _capsule_depth(window, a[k].astype(np.float32), b[k].astype(np.float32), r).reshape(r1 - r0, c1 - c0)
         np.minimum(out[r0:r1, c0:c1], hits, out=out[r0:r1, c0:c1])
     return out

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from handtrack.synth import kernels
+
 
 @dataclass(frozen=True)
 class SensorModel:
@@ -34,10 +36,11 @@ class SensorModel:
 
 
 def apply_sensor(depth_mm: np.ndarray, model: SensorModel, depth_unit_mm: float, fx_px: float,
-                 rng: np.random.Generator) -> np.ndarray:
+                 rng: np.random.Generator, use_kernels: bool = True) -> np.ndarray:
     """(H, W) float depth in mm (inf or 0 = nothing) -> (H, W) uint16 raw depth as the camera would give it.
 
-    fx_px: focal length in pixels of this grid (for the projector shadow width).
+    fx_px: focal length in pixels of this grid (for the projector shadow width). use_kernels: the compiled
+    shadow loop when numba is installed; False = the numpy reference.
     """
     z = np.where(np.isfinite(depth_mm), depth_mm, 0.0).astype(np.float32)
     valid = z > 0
@@ -57,13 +60,14 @@ def apply_sensor(depth_mm: np.ndarray, model: SensorModel, depth_unit_mm: float,
                            (z.shape[1], z.shape[0]), interpolation=cv2.INTER_LINEAR)
         drop |= valid & (field < model.hole_fraction)
     if model.shadow_baseline_mm > 0:
-        drop |= _projector_shadow(z, valid, model.shadow_baseline_mm, fx_px)
+        drop |= _projector_shadow(z, valid, model.shadow_baseline_mm, fx_px, use_kernels)
     noisy[drop | ~valid] = 0.0
     raw = np.round(noisy / depth_unit_mm)
     return np.clip(raw, 0, 65535).astype(np.uint16)
 
 
-def _projector_shadow(z: np.ndarray, valid: np.ndarray, baseline_mm: float, fx_px: float) -> np.ndarray:
+def _projector_shadow(z: np.ndarray, valid: np.ndarray, baseline_mm: float, fx_px: float,
+                      use_kernels: bool = True) -> np.ndarray:
     """Background pixels the projector (to the camera's right) cannot light: just left of a nearer surface.
 
     A surface at depth z_f hides the background at z_b over baseline * fx * (1/z_f - 1/z_b) pixels.
@@ -71,6 +75,8 @@ def _projector_shadow(z: np.ndarray, valid: np.ndarray, baseline_mm: float, fx_p
     shadow = np.zeros_like(valid)
     zf = np.where(valid, z, np.inf)
     max_width = int(np.ceil(baseline_mm * fx_px / max(float(zf.min()), 1.0))) if valid.any() else 0
+    if kernels.projector_shadow is not None and use_kernels:
+        return kernels.projector_shadow(z, valid, float(baseline_mm), float(fx_px), min(max_width, 64))
     for shift in range(1, min(max_width, 64) + 1):
         occluder = np.full_like(zf, np.inf)
         occluder[:, :-shift] = zf[:, shift:]  # the surface `shift` pixels to the right
