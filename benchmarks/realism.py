@@ -76,6 +76,8 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--camera", choices=("sr305", "d4xx"), default="sr305")
     parser.add_argument("--synthetic", type=int, default=120)
+    parser.add_argument("--sdk-filters", type=float, default=0.0,
+                        help="share of synthetic frames given the SDK's spatial and hole-filling filters")
     args = parser.parse_args()
     params, localizer = CropParams(), HandLocalizer()
     real, real_crops = [], []
@@ -86,12 +88,15 @@ def main() -> None:
             real_crops.append(result[1])
     lo, hi = min(s["distance_mm"] for s in real) - 30, max(s["distance_mm"] for s in real) + 30
     synth, synth_crops = [], []
-    for frame in SyntheticSource(args.synthetic, seed=3, profile=synthetic_profile(args.camera)):
+    for frame in SyntheticSource(args.synthetic, seed=3, profile=synthetic_profile(args.camera),
+                                 sdk_filter_share=args.sdk_filters):
         result = crop_stats(frame, localizer, params)
         if result and lo <= result[0]["distance_mm"] <= hi:
             synth.append(result[0])
             synth_crops.append(result[1])
     name = {"sr305": "SR305", "d4xx": "D400 class"}[args.camera]
+    if args.sdk_filters:
+        print(f"synthetic frames with the SDK's filters: {args.sdk_filters:.0%}")
     print(f"| statistic | real {name} ({len(real)} frames) | synthetic {name} ({len(synth)} frames, same distances) |")
     print("|---|---|---|")
     for key in real[0]:
@@ -103,7 +108,7 @@ def main() -> None:
         tiles = [((1.0 - c) * 127).clip(0, 255).astype(np.uint8) for c in crops[:8]]
         tiles += [np.zeros((128, 128), np.uint8)] * (8 - len(tiles))
         return np.hstack(tiles)
-    out = REPO / "docs" / "images" / ("realism.png" if args.camera == "sr305" else "realism-d4xx.png")
+    out = REPO / "docs" / "images" / (("realism" if args.camera == "sr305" else "realism-d4xx") + ("-sdk" if args.sdk_filters else "") + ".png")
     cv2.imwrite(str(out), np.vstack([row(real_crops), row(synth_crops)]))
     print(f"\nwrote {out}")
 

@@ -11,7 +11,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -62,11 +62,13 @@ def _profile(profile: str | CameraProfile) -> CameraProfile:
 class SyntheticSource(DepthSource):
     """``count`` random scenes (seeded) rendered with a camera profile; frames carry ground-truth joints."""
 
-    def __init__(self, count: int, seed: int = 0, profile: str | CameraProfile = "sr305", fps: float = 30.0) -> None:
+    def __init__(self, count: int, seed: int = 0, profile: str | CameraProfile = "sr305", fps: float = 30.0,
+                 sdk_filter_share: float = 0.0) -> None:
         self.profile = _profile(profile)
         self.count, self.seed, self._fps, self._frame_count = count, seed, fps, count
         self._intrinsics, self._depth_unit_mm = self.profile.intrinsics, self.profile.depth_unit_mm
-        self.sensor = SensorModel.for_family(self.profile.noise_family, self.profile.noise_sigma_mm_at_1m)
+        self.sensor = replace(SensorModel.for_family(self.profile.noise_family, self.profile.noise_sigma_mm_at_1m),
+                              sdk_filter_share=sdk_filter_share)
         self.description = f"synthetic hands ({self.profile.name}, seed {seed})"
 
 
@@ -105,8 +107,10 @@ class CropSampler:
 
     def __init__(self, seed: int, profile: str | CameraProfile = "sr305", params: CropParams | None = None,
                  augment: AugmentConfig | None = AugmentConfig(), localise: bool = True,
-                 bank: np.ndarray | None = None, reference: bool = False) -> None:
-        """reference: render with the numpy reference code even when numba is installed, so that the samples
+                 bank: np.ndarray | None = None, reference: bool = False, sdk_filter_share: float = 0.5) -> None:
+        """sdk_filter_share: share of samples whose depth went through the SDK's spatial and hole-filling
+        filters (users switch them on or not; the real test recordings have them).
+        reference: render with the numpy reference code even when numba is installed, so that the samples
         are bit-identical to every earlier version's (the fixed validation set); otherwise the compiled loops
         (about twice as fast, equal to rounding, which the localiser and the crop can turn into sub-pixel
         shifts of the crop)."""
@@ -117,7 +121,8 @@ class CropSampler:
         self.augment = augment
         self.localise = localise
         self.bank = bank
-        self.sensor = SensorModel.for_family(self.profile.noise_family, self.profile.noise_sigma_mm_at_1m)
+        self.sensor = replace(SensorModel.for_family(self.profile.noise_family, self.profile.noise_sigma_mm_at_1m),
+                              sdk_filter_share=sdk_filter_share)
         intr = self.profile.intrinsics
         self.low_res = intr.scaled(intr.width // 4, intr.height // 4)
         self._low_rays = _rays3(pixel_rays(self.low_res))
@@ -170,4 +175,5 @@ class CropSampler:
 def validation_sampler() -> CropSampler:
     """The project's fixed validation set (indices 0 .. VALIDATION_SIZE-1): SR305 camera, sensor noise and
     the real localiser on, no rotation/scale augmentation (jitter comes from localisation itself)."""
-    return CropSampler(VALIDATION_SEED, VALIDATION_PROFILE, augment=None, localise=True, reference=True)
+    return CropSampler(VALIDATION_SEED, VALIDATION_PROFILE, augment=None, localise=True, reference=True,
+                       sdk_filter_share=0.0)

@@ -1,5 +1,7 @@
 """Compiled per-pixel loops of the CPU generator (numba, when installed: the ``train`` extra).
 
+The SDK-filter smoothing loop is sequential by nature (each pixel depends on the one before it).
+
 The numpy versions in :mod:`handtrack.synth.raster` and :mod:`handtrack.synth.sensor` are the reference (and the
 fallback without numba); these loops compute the same quantities pixel by pixel in float64 without building
 temporaries, which makes the generator about twice as fast (``python benchmarks/bench_synth.py``). They agree
@@ -91,9 +93,36 @@ def _projector_shadow(z: np.ndarray, valid: np.ndarray, baseline_mm: float, fx_p
     return shadow
 
 
+def _edge_preserving_smooth(z: np.ndarray, alpha: float, delta_mm: float, iterations: int) -> None:
+    """In place: the SDK's spatial filter as a recursive filter along rows, then columns, both directions:
+    z[j] <- alpha z[j] + (1 - alpha) z[j-1] where both are valid (> 0) and differ by less than delta_mm."""
+    h, w = z.shape
+    for _ in range(iterations):
+        for i in range(h):
+            for j in range(1, w):
+                a, b = z[i, j], z[i, j - 1]
+                if a > 0.0 and b > 0.0 and abs(a - b) < delta_mm:
+                    z[i, j] = alpha * a + (1.0 - alpha) * b
+            for j in range(w - 2, -1, -1):
+                a, b = z[i, j], z[i, j + 1]
+                if a > 0.0 and b > 0.0 and abs(a - b) < delta_mm:
+                    z[i, j] = alpha * a + (1.0 - alpha) * b
+        for j in range(w):
+            for i in range(1, h):
+                a, b = z[i, j], z[i - 1, j]
+                if a > 0.0 and b > 0.0 and abs(a - b) < delta_mm:
+                    z[i, j] = alpha * a + (1.0 - alpha) * b
+            for i in range(h - 2, -1, -1):
+                a, b = z[i, j], z[i + 1, j]
+                if a > 0.0 and b > 0.0 and abs(a - b) < delta_mm:
+                    z[i, j] = alpha * a + (1.0 - alpha) * b
+
+
 if njit is not None:
     capsule_windows_depth = njit(cache=True, nogil=True)(_capsule_windows_depth)
     projector_shadow = njit(cache=True, nogil=True)(_projector_shadow)
+    edge_preserving_smooth = njit(cache=True, nogil=True)(_edge_preserving_smooth)
 else:
     capsule_windows_depth = None
     projector_shadow = None
+    edge_preserving_smooth = None

@@ -74,3 +74,27 @@ def test_coded_light_shadow_falls_beside_the_hand_on_the_background():
     width = int(25.0 * 120.0 * (1 / 400 - 1 / 800))  # 3 px
     assert np.all(raw[45:75, 60 - width: 60] == 0)  # shadowed wall just left of the hand
     assert np.all(raw[45:75, 100:110] > 0) and np.all(raw[45:75, 62:98] > 0)  # lit wall right; the hand itself
+
+
+def test_sdk_post_processing_smooths_surfaces_keeps_edges_and_fills_holes():
+    from handtrack.synth.sensor import sdk_post_process
+
+    rng = np.random.default_rng(4)
+    z = np.full((60, 80), 800.0, np.float32)
+    z[:, 40:] = 500.0  # a near surface beside a far one: a 300 mm edge
+    noisy = z + rng.normal(0, 2.0, z.shape).astype(np.float32)
+    holes = np.zeros(z.shape, bool)
+    holes[10:13, 10:13] = holes[30, 60] = True
+    noisy[holes] = 0.0
+    out = sdk_post_process(noisy, holes, SensorModel(sdk_filter_share=1.0, sdk_hole_fill=True))
+    left, right = out[:, 5:35], out[:, 45:75]
+    assert left.std() < 0.5 * noisy[:, 5:35][~holes[:, 5:35]].std()  # smoother
+    assert abs(float(np.median(left)) - 800.0) < 1.0 and abs(float(np.median(right)) - 500.0) < 1.0
+    assert out[:, 39].min() > 780.0 and out[:, 40].max() < 520.0  # no blur across the edge
+    assert (out[holes] > 0).all()  # holes filled with a neighbour's depth
+    assert abs(float(out[11, 11]) - 800.0) < 10.0 and abs(float(out[30, 60]) - 500.0) < 10.0
+    unfilled = sdk_post_process(noisy, holes, SensorModel(sdk_filter_share=1.0))  # smoothing only (SR305)
+    surface = ~holes[:, 5:35]
+    assert (unfilled[holes] == 0).all()
+    assert unfilled[:, 5:35][surface].std() < 0.5 * noisy[:, 5:35][surface].std()
+
