@@ -11,6 +11,7 @@ the shared features.
 from __future__ import annotations
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from handtrack.models.blocks import ConvNormReLU, Hourglass, residual_block
@@ -49,10 +50,10 @@ def pixel_shuffle(maps: torch.Tensor, r: int) -> torch.Tensor:
 
 
 def block_mean(maps: torch.Tensor, r: int) -> torch.Tensor:
-    """(B, C, h, w) -> (B, C, h / r, w / r): the mean of each r x r block (= F.avg_pool2d(maps, r), whose
-    backward pass on a CPU was 7x slower than this reshape's)."""
-    b, c, h, w = maps.shape
-    return maps.view(b, c, h // r, r, w // r, r).mean(dim=(3, 5))
+    """(B, C, h, w) -> (B, C, h / r, w / r): the mean of each r x r block. F.avg_pool2d: forward + backward on a
+    CPU (batch 32, 43 maps of 64 x 64, one thread) 42 ms against 76 for a reshape-and-mean, side by side (a
+    depthwise convolution with a constant kernel took 28 ms but does not export to ONNX when built per call)."""
+    return F.avg_pool2d(maps, r)
 
 
 class PRDRHead(nn.Module):
