@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -20,25 +21,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
+from handtrack.models.checkpoint import save_untrained_checkpoint  # noqa: E402
+
 VARIANTS = {  # label: TorchEngine options
     "cuda graphs fp32": {},
     "cuda graphs fp16": {"fp16": True},
     "compiled + cuda graphs fp32": {"compile": True},
     "compiled + cuda graphs fp16": {"fp16": True, "compile": True},
 }
-
-
-def untrained_checkpoint(name: str, folder: Path) -> Path:
-    """A randomly initialised checkpoint of registry entry ``name`` (latency does not depend on weights)."""
-    from handtrack.models import build_network, registry_entry
-    from handtrack.models.checkpoint import save_checkpoint
-    from handtrack.preprocess.params import CropParams
-
-    torch.manual_seed(0)
-    entry = registry_entry(name)
-    path = folder / f"{name}-untrained.pt"
-    save_checkpoint(path, name, build_network(entry.model), entry.model, CropParams(), {}, {})
-    return path
 
 
 def median_p95_ms(engine, crops: np.ndarray, repeats: int) -> tuple[float, float]:  # type: ignore[no-untyped-def]
@@ -88,8 +78,8 @@ def main() -> None:
     for path in args.checkpoint:
         measure(path, str(path), args.variants, args.out, args.repeats)
     for name in args.models:
-        measure(untrained_checkpoint(name, Path("/tmp")), f"{name} (untrained)", args.variants, args.out,
-                args.repeats)
+        untrained = save_untrained_checkpoint(name, Path(tempfile.mkdtemp()) / f"{name}.pt")
+        measure(untrained, f"{name} (untrained)", args.variants, args.out, args.repeats)
 
 
 if __name__ == "__main__":

@@ -24,6 +24,7 @@ import logging
 import platform
 import shutil
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -31,6 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import torch  # noqa: E402
 
+from handtrack.models.checkpoint import save_untrained_checkpoint  # noqa: E402
 from handtrack.training.loop import TrainConfig, train  # noqa: E402
 
 
@@ -66,19 +68,6 @@ def engine_report(checkpoint: Path, repeats: int = 200) -> list[dict]:
     return [{"device": device, **row} for row in rows]
 
 
-def untrained_checkpoint(name: str, folder: Path) -> Path:
-    """A randomly initialised checkpoint of registry entry ``name``: latency does not depend on the weights."""
-    from handtrack.models import build_network, registry_entry
-    from handtrack.models.checkpoint import save_checkpoint
-    from handtrack.preprocess.params import CropParams
-
-    torch.manual_seed(0)
-    entry = registry_entry(name)
-    path = folder / f"{name}-untrained.pt"
-    save_checkpoint(path, name, build_network(entry.model), entry.model, CropParams(), {}, {})
-    return path
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", default="pwr")
@@ -108,8 +97,8 @@ def main() -> None:
     report_path.write_text(json.dumps(report, indent=2))
     engines = engine_report(run / "checkpoint.pt")
     for name in args.latency_models:
-        engines += [{"model": f"{name} (untrained)", **row}
-                    for row in engine_report(untrained_checkpoint(name, Path("/tmp")))]
+        untrained = save_untrained_checkpoint(name, Path(tempfile.mkdtemp()) / f"{name}.pt")
+        engines += [{"model": f"{name} (untrained)", **row} for row in engine_report(untrained)]
     report["engines"] = engines
     report_path.write_text(json.dumps(report, indent=2))
     print(json.dumps(report, indent=2))

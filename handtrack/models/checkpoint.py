@@ -47,3 +47,14 @@ def load_checkpoint(path: str | Path) -> tuple[nn.Module, ModelMetadata, dict[st
     network = build_network(ModelConfig.from_dict(metadata.model_config))
     network.load_state_dict(payload["state_dict"])
     return network, metadata, payload.get("state", {})
+
+
+def save_untrained_checkpoint(name: str, path: str | Path, seed: int = 0) -> Path:
+    """A randomly initialised checkpoint of registry entry ``name`` (for latency measurements, which do not
+    depend on the weights, and for tests)."""
+    from handtrack.models.registry import registry_entry
+
+    torch.manual_seed(seed)
+    entry = registry_entry(name)
+    save_checkpoint(path, name, build_network(entry.model), entry.model, CropParams(), {}, {})
+    return Path(path)

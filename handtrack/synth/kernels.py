@@ -20,6 +20,19 @@ except ImportError:  # the numpy reference paths run instead
     njit = None
 
 
+def _sphere_hit(dx: float, dy: float, dz: float, dd: float, cx: float, cy: float, cz: float, cc: float,
+                best: float) -> float:
+    """min(best, the nearest positive depth where the ray (dx, dy, dz), dd = |d|^2, meets the sphere around c
+    with cc = |c|^2 - r^2)."""
+    dc = dx * cx + dy * cy + dz * cz
+    disc = dc * dc - dd * cc
+    if disc > 0.0:
+        t = (dc - math.sqrt(disc)) / dd
+        if 0.0 < t < best:
+            return t
+    return best
+
+
 def _capsule_windows_depth(rays: np.ndarray, a: np.ndarray, b: np.ndarray, radii: np.ndarray,
                            windows: np.ndarray, out: np.ndarray) -> None:
     """out (H, W) float32 <- min(out, nearest hit of capsule k over the pixels of windows[k] = (r0, r1, c0, c1)).
@@ -44,19 +57,8 @@ def _capsule_windows_depth(rays: np.ndarray, a: np.ndarray, b: np.ndarray, radii
             for j in range(c0, c1):
                 dx, dy, dz = float(rays[i, j, 0]), float(rays[i, j, 1]), float(rays[i, j, 2])
                 dd = dx * dx + dy * dy + dz * dz
-                best = math.inf
-                dc = dx * ax + dy * ay + dz * az  # end sphere a
-                disc = dc * dc - dd * cca
-                if disc > 0.0:
-                    t = (dc - math.sqrt(disc)) / dd
-                    if 0.0 < t < best:
-                        best = t
-                dc = dx * bx + dy * by + dz * bz  # end sphere b
-                disc = dc * dc - dd * ccb
-                if disc > 0.0:
-                    t = (dc - math.sqrt(disc)) / dd
-                    if 0.0 < t < best:
-                        best = t
+                best = _sphere_hit(dx, dy, dz, dd, ax, ay, az, cca, math.inf)  # the two end spheres
+                best = _sphere_hit(dx, dy, dz, dd, bx, by, bz, ccb, best)
                 if length > 1e-6:  # the cylinder between them
                     du = dx * ux + dy * uy + dz * uz
                     qa = dd - du * du
@@ -119,6 +121,7 @@ def _edge_preserving_smooth(z: np.ndarray, alpha: float, delta_mm: float, iterat
 
 
 if njit is not None:
+    _sphere_hit = njit(inline="always")(_sphere_hit)  # noqa: F811 - the loops below call the compiled one
     capsule_windows_depth = njit(cache=True, nogil=True)(_capsule_windows_depth)
     projector_shadow = njit(cache=True, nogil=True)(_projector_shadow)
     edge_preserving_smooth = njit(cache=True, nogil=True)(_edge_preserving_smooth)
