@@ -1,6 +1,7 @@
 """Predicted skeletons on the real frames in ../shared/data, for people to look at (and for docs/).
 
-Usage: python benchmarks/overlays.py MODEL OUT.png
+Usage: python benchmarks/overlays.py MODEL OUT.png [right|left]
+(the third argument is the tracker's handedness: left mirrors each crop through the right-hand model)
 Tiles: the 19 SR305 frames, then the 21 close-range D400-class frames (fx assumed 610, see shared/data README).
 """
 
@@ -30,7 +31,7 @@ def real_frames() -> list[Frame]:
 
 
 def main() -> None:
-    tracker = HandTracker(sys.argv[1])
+    tracker = HandTracker(sys.argv[1], handedness=sys.argv[3] if len(sys.argv) > 3 else "right")
     tiles = []
     for frame in real_frames():
         tracker.localizer.reset()
