@@ -34,7 +34,7 @@ def main() -> None:
 
     from handtrack.models.checkpoint import load_checkpoint
     from handtrack.synth.generator import validation_sampler
-    from handtrack.training.loop import TrainConfig, _validate, train
+    from handtrack.training.loop import TrainConfig, validation_error_mm, train
 
     for name in args.entries:
         run = args.out / name
@@ -47,7 +47,7 @@ def main() -> None:
     for name in args.entries:
         network, _, state = load_checkpoint(args.out / name / "checkpoint.pt")
         rows.append((name, state["step"], state["samples_seen"], round(state["elapsed_s"] / 60, 1),
-                     _validate(network, samples)))
+                     validation_error_mm(network, samples)))
     lines = [f"| entry | steps | samples | minutes | mean error on {args.validation} validation samples, mm |",
              "|---|---|---|---|---|"]
     lines += [f"| `{n}` | {s} | {k} | {m} | {e:.2f} |" for n, s, k, m, e in rows]

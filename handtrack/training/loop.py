@@ -55,7 +55,7 @@ def learning_rate(config: TrainConfig, step: int) -> float:
     return config.lr * 0.5 ** (step // config.lr_decay_every)
 
 
-def _validate(network: torch.nn.Module, samples: list[tuple[np.ndarray, np.ndarray, Any]]) -> float:
+def validation_error_mm(network: torch.nn.Module, samples: list[tuple[np.ndarray, np.ndarray, Any]]) -> float:
     """Mean 3D joint error (mm) on validation samples (crop, true xyz, transform)."""
     from handtrack.preprocess import crop_to_xyz_mm
     from handtrack.synth.generator import validation_sampler
@@ -180,7 +180,7 @@ def train(config: TrainConfig, out_dir: Path, resume: bool = False,
                                       "elapsed_s": round(elapsed_before + time.monotonic() - start, 1),
                                       **{k: round(float(v), 6) for k, v in zip(terms, values)}}
             if is_main and step % config.validate_every == 0:
-                record["val_mean_mm"] = round(_validate(network, val_samples), 3)
+                record["val_mean_mm"] = round(validation_error_mm(network, val_samples), 3)
                 log.info("step %d: validation %.2f mm", step, record["val_mean_mm"])
             log_file.write(json.dumps(record) + "\n")
             log_file.flush()
@@ -196,7 +196,7 @@ def train(config: TrainConfig, out_dir: Path, resume: bool = False,
     checkpoint()
     result = {"step": step, "samples": samples_seen}
     if is_main:
-        result["val_mean_mm"] = _validate(network, val_samples)
+        result["val_mean_mm"] = validation_error_mm(network, val_samples)
         with log_path.open("a", encoding="utf-8") as log_file:
             log_file.write(json.dumps({"step": step, "final_val_mean_mm": round(result["val_mean_mm"], 3)}) + "\n")
         _draw_curve(log_path, out_dir / "curve.png", config.model)
