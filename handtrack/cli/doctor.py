@@ -12,7 +12,7 @@ from rich.table import Table
 from handtrack import __version__
 from handtrack.cli.common import console
 
-_PACKAGES = ("numpy", "cv2", "onnxruntime", "pyrealsense2", "typer", "rich", "torch", "onnx", "open3d")
+_PACKAGES = ("numpy", "cv2", "onnxruntime", "pyrealsense2", "typer", "rich", "torch", "onnx", "numba", "open3d")
 
 
 def _version(module_name: str) -> str:
