@@ -31,17 +31,8 @@ VARIANTS = {  # label: TorchEngine options
 }
 
 
-def median_p95_ms(engine, crops: np.ndarray, repeats: int) -> tuple[float, float]:  # type: ignore[no-untyped-def]
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        engine.infer(crops)
-        times.append((time.perf_counter() - start) * 1e3)
-    times.sort()
-    return times[len(times) // 2], times[int(len(times) * 0.95)]
-
-
 def measure(checkpoint: Path, label: str, variants: list[str], out: Path, repeats: int) -> None:
+    from handtrack.benchmark import bench_engine
     from handtrack.engines.torch_engine import TorchEngine
 
     rng = np.random.default_rng(0)
@@ -54,10 +45,9 @@ def measure(checkpoint: Path, label: str, variants: list[str], out: Path, repeat
         row = {"model": label, "variant": variant, "device": torch.cuda.get_device_name(),
                "torch": torch.__version__}
         for batch, c in crops.items():
-            for _ in range(5):
-                joints, _ = engine.infer(c)
-            median, p95 = median_p95_ms(engine, c, repeats)
-            row[f"batch{batch}_median_ms"], row[f"batch{batch}_p95_ms"] = round(median, 4), round(p95, 4)
+            joints, _ = engine.infer(c)  # the first call captures the graph (and compiles)
+            stats = bench_engine(engine, c, batch=batch, repeats=repeats)
+            row[f"batch{batch}_median_ms"], row[f"batch{batch}_p95_ms"] = stats["median_ms"], stats["p95_ms"]
             row[f"batch{batch}_max_joint_difference_to_eager"] = float(np.abs(joints - reference[batch]).max())
         row["setup_s"] = round(time.perf_counter() - start, 1)
         with out.open("a", encoding="utf-8") as file:

@@ -25,7 +25,6 @@ import platform
 import shutil
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -41,6 +40,7 @@ def engine_report(checkpoint: Path, repeats: int = 200) -> list[dict]:
     fp32, and on a GPU also CUDA graphs in fp32 and fp16, each checked against eager fp32 outputs."""
     import numpy as np
 
+    from handtrack.benchmark import bench_engine
     from handtrack.engines.torch_engine import TorchEngine
 
     on_gpu = torch.cuda.is_available()
@@ -52,17 +52,10 @@ def engine_report(checkpoint: Path, repeats: int = 200) -> list[dict]:
     rows = []
     for label, options in variants:
         engine = TorchEngine(checkpoint, device="cuda" if on_gpu else "cpu", **options)
-        for _ in range(10):
-            joints, _ = engine.infer(crop)
+        joints, _ = engine.infer(crop)  # the first call captures the graph
         reference = joints if reference is None else reference
-        times = []
-        for _ in range(repeats):
-            start = time.perf_counter()
-            engine.infer(crop)
-            times.append((time.perf_counter() - start) * 1e3)
-        times.sort()
-        rows.append({"engine": label, "provider": engine.provider, "median_ms": round(times[len(times) // 2], 4),
-                     "p95_ms": round(times[int(len(times) * 0.95)], 4),
+        stats = bench_engine(engine, crop, repeats=repeats, warmup=10)
+        rows.append({"engine": label, "provider": engine.provider, **stats,
                      "max_joint_difference_to_eager": float(np.abs(joints - reference).max())})
     device = torch.cuda.get_device_name() if on_gpu else (platform.processor() or platform.machine())
     return [{"device": device, **row} for row in rows]
