@@ -108,8 +108,9 @@ class CropSampler:
     def __init__(self, seed: int, profile: str | CameraProfile = "sr305", params: CropParams | None = None,
                  augment: AugmentConfig | None = AugmentConfig(), localise: bool = True,
                  bank: np.ndarray | None = None, reference: bool = False, sdk_filter_share: float = 0.5) -> None:
-        """sdk_filter_share: share of samples whose depth went through the SDK's spatial and hole-filling
-        filters (users switch them on or not; the real test recordings have them).
+        """sdk_filter_share: share of samples whose depth went through the SDK's spatial filter
+        (:func:`handtrack.synth.sensor.sdk_post_process`; users switch it on or not, the real test recordings
+        have it).
         reference: render with the numpy reference code even when numba is installed, so that the samples
         are bit-identical to every earlier version's (the fixed validation set); otherwise the compiled loops
         (about twice as fast, equal to rounding, which the localiser and the crop can turn into sub-pixel

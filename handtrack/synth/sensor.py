@@ -7,8 +7,8 @@ Per camera family (the ``noise.family`` of a camera profile):
   smooth surface with clean edges;
 - stereo (D400): noisier, and "flying pixels" with depths between foreground and background at edges;
 - optionally, for a share of frames, the SDK's post-processing that many users switch on (and that the real
-  recordings in ../shared/data went through): an edge-preserving spatial filter and "farthest from around"
-  hole filling.
+  recordings in ../shared/data went through): an edge-preserving spatial filter, and on request its
+  "farthest from around" hole filling.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ class SensorModel:
     hole_fraction: float = 0.03  # share of surface pixels lost in holes
     shadow_baseline_mm: float = 0.0  # projector-camera baseline; 0 = no shadow
     flying_pixels: float = 0.0  # probability an edge pixel takes a depth between its neighbours
-    sdk_filter_share: float = 0.0  # share of frames given the SDK's spatial + hole-filling filters
+    sdk_filter_share: float = 0.0  # share of frames given the SDK's spatial filter (and hole filling, if on)
     sdk_alpha: float = 0.5  # the SDK spatial filter's defaults: smoothing weight,
     sdk_delta_mm: float = 20.0  # edge threshold (here in mm of depth),
     sdk_iterations: int = 2  # and passes
@@ -54,8 +54,7 @@ def apply_sensor(depth_mm: np.ndarray, model: SensorModel, depth_unit_mm: float,
     valid = z > 0
     noisy = z + rng.normal(0.0, 1.0, z.shape).astype(np.float32) * model.sigma_mm_at_1m * (z / 1000.0) ** 2
     # Silhouette edges: a 4-neighbour further away by more than 20 mm (or missing).
-    padded = np.pad(np.where(valid, z, np.inf), 1, constant_values=np.inf)
-    neighbours = np.stack([padded[:-2, 1:-1], padded[2:, 1:-1], padded[1:-1, :-2], padded[1:-1, 2:]])
+    neighbours = _four_neighbours(np.where(valid, z, np.inf), np.inf)
     edge = valid & (neighbours - z > 20.0).any(axis=0)
     drop = edge & (rng.random(z.shape) < model.edge_dropout)
     if model.flying_pixels > 0:
@@ -77,13 +76,19 @@ def apply_sensor(depth_mm: np.ndarray, model: SensorModel, depth_unit_mm: float,
     return np.clip(raw, 0, 65535).astype(np.uint16)
 
 
+def _four_neighbours(values: np.ndarray, outside: float) -> np.ndarray:
+    """(H, W) -> (4, H, W): each pixel's neighbour above, below, left and right (``outside`` beyond the border)."""
+    padded = np.pad(values, 1, constant_values=outside)
+    return np.stack([padded[:-2, 1:-1], padded[2:, 1:-1], padded[1:-1, :-2], padded[1:-1, 2:]])
+
+
 def sdk_post_process(depth_mm: np.ndarray, holes: np.ndarray, model: SensorModel) -> np.ndarray:
     """(H, W) float32 depth in mm (0 = missing) -> the same after the SDK's spatial filter (edge-preserving
-    smoothing, :func:`handtrack.synth.kernels._edge_preserving_smooth`) and, where the model says so (the D400
-    family), its hole filling, which gives each missing pixel of a surface (``holes``: dropped by the sensor,
-    not empty space) the farthest depth among its four neighbours, repeated until the holes are filled (at most
-    8 pixels deep). The SR305 recordings here show the smoothing but no hole filling (6.9 % holes remain). The smoothing is a sequential
-    loop: compiled with numba when installed, else plain Python (slow: about 0.1 s for a 128 x 128 crop)."""
+    smoothing, :func:`handtrack.synth.kernels._edge_preserving_smooth`) and, when ``model.sdk_hole_fill`` (off
+    for every family: it measured worse, docs/realism.md), its hole filling, which gives each missing pixel of
+    a surface (``holes``: dropped by the sensor, not empty space) the farthest depth among its four neighbours,
+    repeated until the holes are filled (at most 8 pixels deep). The smoothing is a sequential loop: compiled
+    with numba when installed, else plain Python (slow: about 0.1 s for a 128 x 128 crop)."""
     z = depth_mm.astype(np.float32, copy=True)
     smooth = kernels.edge_preserving_smooth or kernels._edge_preserving_smooth
     smooth(z, float(model.sdk_alpha), float(model.sdk_delta_mm), int(model.sdk_iterations))
@@ -91,8 +96,7 @@ def sdk_post_process(depth_mm: np.ndarray, holes: np.ndarray, model: SensorModel
     for _ in range(8):
         if not todo.any():
             break
-        padded = np.pad(z, 1)
-        farthest = np.maximum.reduce([padded[:-2, 1:-1], padded[2:, 1:-1], padded[1:-1, :-2], padded[1:-1, 2:]])
+        farthest = _four_neighbours(z, 0.0).max(axis=0)
         fill = todo & (farthest > 0)
         z[fill] = farthest[fill]
         todo &= ~fill
