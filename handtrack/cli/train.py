@@ -29,6 +29,9 @@ def train_command(
     max_steps: int = typer.Option(0, "--max-steps", min=0, help="Stop after this many steps (0: budget only)."),
     checkpoint_every: float = typer.Option(10.0, "--checkpoint-every", min=0.1, help="Minutes between checkpoints."),
     device: str = typer.Option("auto", "--device", help="auto (CUDA when available), cpu or cuda."),
+    palm: Optional[str] = typer.Option(None, "--palm", help="Palm geometry of the synthetic hands: anatomical "
+                                       "(default) or symmetric (the first generator's); on --resume, changes the "
+                                       "run's from that step on."),
     pose_bank: str = typer.Option("", "--pose-bank", help="Folder with animbank.pose and model_hand.json (real "
                                   "captured poses for half the samples)."),
 ) -> None:
@@ -53,7 +56,11 @@ def train_command(
         raise HandtrackError(f"--pose-bank: no animbank.pose in {pose_bank}")
     if resume and not (out / "checkpoint.pt").is_file():
         raise HandtrackError(f"--resume: no checkpoint in {out}")
-    schedule = {k: v for k, v in (("lr", lr), ("lr_decay_every", lr_decay_every)) if v is not None}
+    from handtrack.synth.scene import PALM_MODELS
+
+    if palm is not None and palm not in PALM_MODELS:
+        raise HandtrackError(f"--palm: unknown palm geometry {palm!r}; choose from {', '.join(PALM_MODELS)}")
+    schedule = {k: v for k, v in (("lr", lr), ("lr_decay_every", lr_decay_every), ("palm", palm)) if v is not None}
     config = TrainConfig(model=model, batch_size=batch, time_budget_min=time_budget, workers=workers, **schedule,
                          threads=threads, max_steps=max_steps, checkpoint_every_min=checkpoint_every,
                          pose_bank=pose_bank, device=device, data=data)

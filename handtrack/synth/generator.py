@@ -63,22 +63,19 @@ class SyntheticSource(DepthSource):
     """``count`` random scenes (seeded) rendered with a camera profile; frames carry ground-truth joints."""
 
     def __init__(self, count: int, seed: int = 0, profile: str | CameraProfile = "sr305", fps: float = 30.0,
-                 sdk_filter_share: float = 0.0) -> None:
+                 sdk_filter_share: float = 0.0, palm: str = "anatomical") -> None:
         self.profile = _profile(profile)
+        self.palm = palm
         self.count, self.seed, self._fps, self._frame_count = count, seed, fps, count
         self._intrinsics, self._depth_unit_mm = self.profile.intrinsics, self.profile.depth_unit_mm
         self.sensor = replace(SensorModel.for_family(self.profile.noise_family, self.profile.noise_sigma_mm_at_1m),
                               sdk_filter_share=sdk_filter_share)
         self.description = f"synthetic hands ({self.profile.name}, seed {seed})"
 
-
-
-
-
     def frame(self, index: int) -> LabelledFrame:
         rng = np.random.default_rng([self.seed, index])
         intr = self.intrinsics
-        scene = sample_scene(rng, _fov_tan(intr))
+        scene = sample_scene(rng, _fov_tan(intr), palm=self.palm)
         raw = render_frame(scene, intr, self.depth_unit_mm, self.sensor, rng)
         uv = project_points_to_pixels(scene.joints_mm, intr)
         uvd = np.column_stack([uv, scene.joints_mm[:, 2]]).astype(np.float32)
@@ -107,15 +104,18 @@ class CropSampler:
 
     def __init__(self, seed: int, profile: str | CameraProfile = "sr305", params: CropParams | None = None,
                  augment: AugmentConfig | None = AugmentConfig(), localise: bool = True,
-                 bank: np.ndarray | None = None, reference: bool = False, sdk_filter_share: float = 0.5) -> None:
+                 bank: np.ndarray | None = None, reference: bool = False, sdk_filter_share: float = 0.5,
+                 palm: str = "anatomical") -> None:
         """sdk_filter_share: share of samples whose depth went through the SDK's spatial filter
         (:func:`handtrack.synth.sensor.sdk_post_process`; users switch it on or not, the real test recordings
         have it).
         reference: render with the numpy reference code even when numba is installed, so that the samples
         are bit-identical to every earlier version's (the fixed validation set); otherwise the compiled loops
         (about twice as fast, equal to rounding, which the localiser and the crop can turn into sub-pixel
-        shifts of the crop)."""
+        shifts of the crop).
+        palm: the palm geometry, :data:`handtrack.synth.scene.PALM_MODELS`."""
         self.seed = seed
+        self.palm = palm
         self.use_kernels = not reference
         self.profile = _profile(profile)
         self.params = params or CropParams()
@@ -144,7 +144,7 @@ class CropSampler:
     def sample(self, index: int) -> CropSample:
         rng = np.random.default_rng([self.seed, index])
         intr = self.profile.intrinsics
-        scene = sample_scene(rng, _fov_tan(intr), bank=self.bank)
+        scene = sample_scene(rng, _fov_tan(intr), bank=self.bank, palm=self.palm)
         centre, centre_from = self._centre(scene, rng)
         if self.augment is not None:
             transform = augmented_transform(centre, intr, self.params, self.augment, rng)
@@ -175,6 +175,7 @@ class CropSampler:
 
 def validation_sampler() -> CropSampler:
     """The project's fixed validation set (indices 0 .. VALIDATION_SIZE-1): SR305 camera, sensor noise and
-    the real localiser on, no rotation/scale augmentation (jitter comes from localisation itself)."""
+    the real localiser on, no rotation/scale augmentation (jitter comes from localisation itself), and the
+    first generator's symmetric palm, so that it stays the same set as every earlier figure's."""
     return CropSampler(VALIDATION_SEED, VALIDATION_PROFILE, augment=None, localise=True, reference=True,
-                       sdk_filter_share=0.0)
+                       sdk_filter_share=0.0, palm="symmetric")

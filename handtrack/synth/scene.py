@@ -36,30 +36,126 @@ class Scene:
         return palm_centre_mm(self.joints_mm)
 
 
-def hand_capsules(joints: np.ndarray, shape: HandShape, index: int, forearm_mm: float) -> tuple[np.ndarray, ...]:
-    """Capsules of one hand in its own frame: phalanges, palm (metacarpals, a bar across the knuckles, the
-    thenar pad) and a forearm leaving along -y. Returns (a (K, 3), b (K, 3), radii (K,))."""
+#: Palm geometries: "anatomical" (palm side with the thenar and hypothenar eminences, the pad under the knuckles
+#: and the hollow between them, a flatter back) and "symmetric" (the first generator's palm, the same seen from
+#: either side; the fixed validation set keeps it so that every accuracy figure stays comparable).
+PALM_MODELS = ("anatomical", "symmetric")
+
+
+def _unit(v: np.ndarray) -> np.ndarray:
+    return v / max(float(np.linalg.norm(v)), 1e-6)
+
+
+def _finger_capsules(joints: np.ndarray, radius: np.ndarray) -> tuple[list, list, list]:
+    """Phalanges of the five digits: (a list, b list, radius list)."""
     a, b, r = [], [], []
-    radius = shape.radius[index].numpy()
-    palm_r = float(shape.palm_thickness[index]) / 2.0
-    wrist = joints[Joint.WRIST]
     for f, finger in enumerate(FINGERS):
         mcp, pip, dip, tip = (joints[i] for i in finger_joint_indices(finger))
         for k, (p, q) in enumerate(((mcp, pip), (pip, dip), (dip, tip))):
             rk = float(radius[f, k])
             if k == 2:  # the tip joint is the end of the finger: the capsule's cap must end there
-                direction = (q - p) / max(float(np.linalg.norm(q - p)), 1e-6)
-                q = q - direction * rk
+                q = q - _unit(q - p) * rk
             a.append(p), b.append(q), r.append(rk)
-        if finger != "thumb":  # metacarpal, inside the palm slab
-            a.append(wrist + (mcp - wrist) * 0.15), b.append(mcp), r.append(palm_r)
+    return a, b, r
+
+
+def _symmetric_palm(joints: np.ndarray, palm_r: float) -> tuple[list, list, list]:
+    """The first generator's palm: metacarpals, a bar across the knuckles, the thenar pad and a bar across the
+    wrist, all centred on the palm plane."""
+    a, b, r = [], [], []
+    wrist = joints[Joint.WRIST]
+    for finger in FINGERS[1:]:  # metacarpal, inside the palm slab
+        mcp = joints[finger_joint_indices(finger)[0]]
+        a.append(wrist + (mcp - wrist) * 0.15), b.append(mcp), r.append(palm_r)
     index_mcp, little_mcp = joints[Joint.INDEX_MCP], joints[Joint.LITTLE_MCP]
     a.append(index_mcp), b.append(little_mcp), r.append(palm_r * 0.9)
     a.append(wrist), b.append(joints[Joint.THUMB_MCP]), r.append(palm_r * 1.05)  # thenar pad
-    across = (index_mcp - little_mcp) / max(float(np.linalg.norm(index_mcp - little_mcp)), 1e-6)
+    across = _unit(index_mcp - little_mcp)
     a.append(wrist + across * 18.0), b.append(wrist - across * 18.0), r.append(palm_r * 0.95)
-    a.append(wrist), b.append(wrist + np.array([0.0, -forearm_mm, 0.0])), r.append(palm_r * 1.8)  # forearm
+    return a, b, r
+
+
+def palm_normal(joints: np.ndarray) -> np.ndarray:
+    """(3,) unit normal out of the palm of a right hand's (21, 3) joints (the hand frame's +z when flat)."""
+    wrist = joints[Joint.WRIST]
+    return _unit(np.cross(joints[Joint.INDEX_MCP] - wrist, joints[Joint.LITTLE_MCP] - wrist))
+
+
+def _anatomical_palm(joints: np.ndarray, palm_r: float, scale: float) -> tuple[list, list, list]:
+    """A palm that looks different from its back (palm_r: half the palm's thickness, mm).
+
+    The metacarpals sit a little towards the back, whose surface is a smooth, slightly convex plate. On the
+    palm side the heel of the hand stands out by 7-10 mm (the thenar eminence, the ball of the thumb, following
+    the thumb's first metacarpal, and the hypothenar eminence along the little-finger edge; on real SR305
+    frames this band across the palm's base is the nearest part of an open palm), the pad under the knuckles
+    by about 2 mm; the palm's middle is the hollow between them.
+    """
+    a, b, r = [], [], []
+    wrist = joints[Joint.WRIST]
+    index_mcp, little_mcp, thumb_mcp = joints[Joint.INDEX_MCP], joints[Joint.LITTLE_MCP], joints[Joint.THUMB_MCP]
+    normal = palm_normal(joints)
+    across = _unit(index_mcp - little_mcp)  # towards the thumb
+    back = -normal
+    for finger in FINGERS[1:]:  # metacarpals, shifted towards the back
+        mcp = joints[finger_joint_indices(finger)[0]]
+        a.append(wrist + (mcp - wrist) * 0.15 + back * 0.12 * palm_r)
+        b.append(mcp + back * 0.12 * palm_r), r.append(palm_r * 0.9)
+    # The back of the hand: a wide, flat plate over the metacarpals (no ridges between them).
+    mid_knuckle = 0.5 * (index_mcp + little_mcp)
+    for t in (0.3, 0.62):
+        centre = wrist + (mid_knuckle - wrist) * t + back * 0.35 * palm_r
+        a.append(centre + across * 16.0 * scale), b.append(centre - across * 16.0 * scale), r.append(palm_r * 0.72)
+    # Pad under the knuckles, on the palm side, a little towards the wrist.
+    towards_wrist = _unit(wrist - mid_knuckle) * 6.0 * scale
+    a.append(index_mcp + towards_wrist + normal * 0.15 * palm_r)
+    b.append(little_mcp + towards_wrist + normal * 0.15 * palm_r), r.append(palm_r * 0.8)
+    # Thenar eminence: from the wrist's thumb side to the thumb's MCP, standing out of the palm.
+    thenar_start = wrist + across * 10.0 * scale + normal * 0.5 * palm_r
+    thenar_end = thumb_mcp * 0.8 + wrist * 0.2 + normal * 0.15 * palm_r
+    a.append(thenar_start), b.append(thenar_end), r.append(palm_r * 1.0)
+    # Hypothenar eminence: along the little-finger edge, from the wrist to two thirds of the way to its MCP.
+    hypo_start = wrist - across * 15.0 * scale + normal * 0.45 * palm_r
+    hypo_end = wrist + (little_mcp - wrist) * 0.6 + normal * 0.3 * palm_r
+    a.append(hypo_start), b.append(hypo_end), r.append(palm_r * 0.85)
+    # The wrist, flattened front to back.
+    a.append(wrist + across * 18.0 * scale), b.append(wrist - across * 18.0 * scale), r.append(palm_r * 0.95)
+    return a, b, r
+
+
+def hand_capsules(joints: np.ndarray, shape: HandShape, index: int, forearm_mm: float,
+                  palm: str = "anatomical") -> tuple[np.ndarray, ...]:
+    """Capsules of one hand in its own frame: phalanges, the palm (``palm``: one of :data:`PALM_MODELS`) and a
+    forearm leaving along -y. Returns (a (K, 3), b (K, 3), radii (K,))."""
+    if palm not in PALM_MODELS:
+        raise ValueError(f"unknown palm model {palm!r}; choose from {', '.join(PALM_MODELS)}")
+    palm_r = float(shape.palm_thickness[index]) / 2.0
+    a, b, r = _finger_capsules(joints, shape.radius[index].numpy())
+    if palm == "symmetric":
+        # The first generator's order (fingers interleaved with their metacarpals) keeps its renders
+        # bit-identical; the set of capsules is what matters for the picture.
+        pa, pb, pr = _symmetric_palm(joints, palm_r)
+        a, b, r = _interleave_metacarpals(a, b, r, pa, pb, pr)
+    else:
+        pa, pb, pr = _anatomical_palm(joints, palm_r, float(shape.scale[index]))
+        a, b, r = a + pa, b + pb, r + pr
+    wrist = joints[Joint.WRIST]
+    down = np.array([0.0, -1.0, 0.0])
+    if palm == "symmetric":
+        a.append(wrist), b.append(wrist + down * forearm_mm), r.append(palm_r * 1.8)  # forearm
+    else:  # the forearm starts below the wrist, which is thinner front to back than the arm or the heel of the hand
+        a.append(wrist + down * 30.0 * float(shape.scale[index])), b.append(wrist + down * forearm_mm)
+        r.append(palm_r * 1.6)
     return np.array(a), np.array(b), np.array(r)
+
+
+def _interleave_metacarpals(a: list, b: list, r: list, pa: list, pb: list, pr: list) -> tuple[list, list, list]:
+    """Fingers' phalanges (3 per digit) with each finger's metacarpal after it, then the rest of the palm."""
+    out_a, out_b, out_r = a[:3], b[:3], r[:3]
+    for f in range(1, 5):
+        out_a += a[3 * f: 3 * f + 3] + [pa[f - 1]]
+        out_b += b[3 * f: 3 * f + 3] + [pb[f - 1]]
+        out_r += r[3 * f: 3 * f + 3] + [pr[f - 1]]
+    return out_a + pa[4:], out_b + pb[4:], out_r + pr[4:]
 
 
 def random_rotation(rng: np.random.Generator) -> np.ndarray:
@@ -79,12 +175,13 @@ def random_rotation(rng: np.random.Generator) -> np.ndarray:
 
 
 def sample_scene(rng: np.random.Generator, fov_tan: tuple[float, float] = (0.62, 0.48),
-                 distance_mm: tuple[float, float] = (250.0, 900.0), bank: np.ndarray | None = None) -> Scene:
+                 distance_mm: tuple[float, float] = (250.0, 900.0), bank: np.ndarray | None = None,
+                 palm: str = "anatomical") -> Scene:
     """One random scene: hand shape, pose, orientation, position (palm centre inside the view), background.
 
     fov_tan: half field of view as tangents (x, y); the palm centre stays within 80 % of it.
     bank: (N, 21, 3) real poses in the hand frame (:func:`handtrack.synth.posebank.load_pose_bank`); when
-    given, half of the poses come from it.
+    given, half of the poses come from it. palm: the palm geometry (:data:`PALM_MODELS`).
     """
     seed = int(rng.integers(2**31))
     shape = sample_shapes(1, torch.Generator().manual_seed(seed))
@@ -96,7 +193,7 @@ def sample_scene(rng: np.random.Generator, fov_tan: tuple[float, float] = (0.62,
         angles, source = sample_pose(rng)
         local = forward_kinematics(torch.tensor(angles[None], dtype=torch.float32), shape)[0].numpy()
     local = local.astype(np.float64)
-    a, b, r = hand_capsules(local, shape, 0, forearm_mm=float(rng.uniform(180, 320)))
+    a, b, r = hand_capsules(local, shape, 0, forearm_mm=float(rng.uniform(180, 320)), palm=palm)
     rot = random_rotation(rng)
     from handtrack.preprocess.refine import palm_centre_mm
 

@@ -13,8 +13,9 @@ class SyntheticCrops(Dataset):
     """Item i is CropSampler(seed).sample(i): (crop (1, S, S), joints (21, 3)) tensors; deterministic, so a
     resumed run sees exactly the samples it would have seen."""
 
-    def __init__(self, seed: int, size: int = 10**9, pose_bank: str = "") -> None:
+    def __init__(self, seed: int, size: int = 10**9, pose_bank: str = "", palm: str = "anatomical") -> None:
         self.seed = seed
+        self.palm = palm
         self.size = size
         self.pose_bank = pose_bank
         self._sampler: CropSampler | None = None
@@ -30,7 +31,7 @@ class SyntheticCrops(Dataset):
                 from handtrack.synth.posebank import load_pose_bank
 
                 bank = load_pose_bank(self.pose_bank)
-            self._sampler = CropSampler(self.seed, bank=bank)
+            self._sampler = CropSampler(self.seed, bank=bank, palm=self.palm)
         sample = self._sampler.sample(int(index))
         return torch.from_numpy(sample.crop[None]), torch.from_numpy(sample.joints_crop.astype(np.float32))
 

@@ -47,6 +47,7 @@ class TrainConfig:
     pose_bank: str = ""  # folder with animbank.pose + model_hand.json: half the poses are real captured ones
     device: str = "auto"  # auto: CUDA when available, else CPU
     data: str = "synthetic"  # or a 21-joint dataset the user has: "msra:PATH", "hands2017:PATH"
+    palm: str = "anatomical"  # the generator's palm geometry (handtrack.synth.scene.PALM_MODELS)
 
 
 def learning_rate(config: TrainConfig, step: int) -> float:
@@ -72,8 +73,11 @@ def validation_error_mm(network: torch.nn.Module, samples: list[tuple[np.ndarray
     return float(np.mean(errors))
 
 
-#: settings a resumed run may change (its learning-rate schedule); everything else is the run's own
-SCHEDULE_KEYS = ("lr", "lr_decay_every")
+#: settings a resumed run may change (its learning-rate schedule, the generator's palm geometry); everything
+#: else is the run's own
+SCHEDULE_KEYS = ("lr", "lr_decay_every", "palm")
+#: runs saved before a setting existed trained with this value of it
+_SETTING_BEFORE_IT_EXISTED = {"palm": "symmetric"}
 
 
 def train(config: TrainConfig, out_dir: Path, resume: bool = False,
@@ -100,7 +104,8 @@ def train(config: TrainConfig, out_dir: Path, resume: bool = False,
         network, metadata, state = load_checkpoint(ckpt_path)
         # The saved run decides everything but how long this session may train.
         keep = ("time_budget_min", "checkpoint_every_min", "max_steps", "workers", "threads", "device")
-        config = TrainConfig(**{**state["config"], **{k: getattr(config, k) for k in keep}})
+        saved = {**_SETTING_BEFORE_IT_EXISTED, **state["config"]}
+        config = TrainConfig(**{**saved, **{k: getattr(config, k) for k in keep}})
         changes = {k: v for k, v in (schedule or {}).items() if k in SCHEDULE_KEYS and v != getattr(config, k)}
         if changes:
             config = TrainConfig(**{**asdict(config), **changes})
@@ -119,7 +124,8 @@ def train(config: TrainConfig, out_dir: Path, resume: bool = False,
                    (val.sample(i) for i in range(config.validation_samples))] if is_main else []
     budget_s = config.time_budget_min * 60.0
     if config.data == "synthetic":
-        dataset: torch.utils.data.Dataset = SyntheticCrops(config.data_seed, pose_bank=config.pose_bank)
+        dataset: torch.utils.data.Dataset = SyntheticCrops(config.data_seed, pose_bank=config.pose_bank,
+                                                           palm=config.palm)
     else:
         from handtrack.training.datasets import DatasetCrops
 
@@ -145,7 +151,7 @@ def train(config: TrainConfig, out_dir: Path, resume: bool = False,
         state = {"config": asdict(config), "step": step, "samples_seen": samples_seen,
                  "elapsed_s": elapsed_before + time.monotonic() - start, "optimizer": optimizer.state_dict(),
                  "torch_rng": torch.get_rng_state()}
-        data = f"synthetic hands, CropSampler seed {config.data_seed}"
+        data = f"synthetic hands ({config.palm} palm), CropSampler seed {config.data_seed}"
         if config.pose_bank:
             data += ", half the poses from the Intel hand-tracking pose bank"
         if config.data != "synthetic":

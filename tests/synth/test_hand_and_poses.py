@@ -55,3 +55,35 @@ def test_pose_prior_stays_inside_the_limits():
         sources.add(source)
         assert np.all(angles >= lo - 1e-9) and np.all(angles <= hi + 1e-9)
     assert "random" in sources and len(sources & set(GESTURES)) >= 6
+
+
+def _surface_height_mm(capsules: tuple[np.ndarray, ...], x: float, y: float, side: float) -> float:
+    """How far the hand's surface stands out of the palm plane (z = 0) at (x, y) of the hand frame, on the palm
+    side (side = +1) or the back (side = -1); nan where the hand is not."""
+    a, b, r = capsules
+    z = side * np.linspace(40.0, -40.0, 801)
+    points = np.stack([np.full_like(z, x), np.full_like(z, y), z], axis=1)
+    inside = np.zeros(len(z), dtype=bool)
+    for p, q, radius in zip(a, b, r):
+        axis = q - p
+        t = np.clip((points - p) @ axis / max(float(axis @ axis), 1e-9), 0.0, 1.0)
+        inside |= np.linalg.norm(points - (p + t[:, None] * axis), axis=1) < radius
+    return float(abs(z[np.argmax(inside)])) if inside.any() else float("nan")
+
+
+def test_anatomical_palm_differs_from_the_back_and_the_symmetric_one_does_not():
+    from handtrack.synth.scene import hand_capsules
+
+    shape = sample_shapes(1, torch.Generator().manual_seed(1))
+    flat = forward_kinematics(torch.zeros(1, 20), shape)[0].numpy().astype(np.float64)
+    thenar, hollow = (18.0, 20.0), (0.0, 45.0)  # (x, y) mm: the ball of the thumb, the palm's middle
+    symmetric = hand_capsules(flat, shape, 0, 250.0, palm="symmetric")
+    for x, y in (hollow, (-20.0, 50.0), (10.0, 75.0)):  # (its thumb pad follows the thumb out of the plane)
+        assert _surface_height_mm(symmetric, x, y, 1.0) == _surface_height_mm(symmetric, x, y, -1.0)
+    anatomical = hand_capsules(flat, shape, 0, 250.0, palm="anatomical")
+    palm_relief = _surface_height_mm(anatomical, *thenar, 1.0) - _surface_height_mm(anatomical, *hollow, 1.0)
+    back_relief = _surface_height_mm(anatomical, *thenar, -1.0) - _surface_height_mm(anatomical, *hollow, -1.0)
+    assert palm_relief > 5.0  # the heel of the hand stands out of the hollow palm
+    assert back_relief < 1.0  # no bump behind it: the back is a smooth plate, falling off towards its edges
+    with pytest.raises(ValueError, match="palm model"):
+        hand_capsules(flat, shape, 0, 250.0, palm="flat")

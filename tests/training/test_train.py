@@ -61,7 +61,21 @@ def test_a_resumed_run_can_lower_its_learning_rate_and_logs_it(tmp_path):
     assert state["config"]["lr"] == 2e-4 and state["config"]["lr_decay_every"] == 1000
     assert state["config"]["batch_size"] == 2  # only the schedule may change
     records = [json.loads(line) for line in (tmp_path / "run" / "log.jsonl").read_text().splitlines()]
-    assert {"step": 2, "schedule": {"lr": 2e-4, "lr_decay_every": 1000}} in records
+    assert {"step": 2, "schedule": {"lr": 2e-4, "lr_decay_every": 1000, "palm": "anatomical"}} in records
+
+
+def test_a_run_saved_before_the_palm_setting_resumes_on_its_symmetric_palm_and_can_switch(tmp_path):
+    train(_config(1), tmp_path / "run")
+    path = tmp_path / "run" / "checkpoint.pt"
+    payload = torch.load(path, weights_only=False)
+    del payload["state"]["config"]["palm"]  # as saved by earlier versions, whose generator had only one palm
+    torch.save(payload, path)
+    train(_config(2), tmp_path / "run", resume=True)
+    assert load_checkpoint(tmp_path / "run" / "checkpoint.pt")[2]["config"]["palm"] == "symmetric"
+    train(_config(3), tmp_path / "run", resume=True, schedule={"palm": "anatomical"})
+    assert load_checkpoint(tmp_path / "run" / "checkpoint.pt")[2]["config"]["palm"] == "anatomical"
+    records = [json.loads(line) for line in (tmp_path / "run" / "log.jsonl").read_text().splitlines()]
+    assert {"step": 2, "schedule": {"lr": 1e-3, "lr_decay_every": 20000, "palm": "anatomical"}} in records
 
 
 def test_training_imports_without_the_camera_and_cli_packages():
