@@ -22,6 +22,7 @@ Tracking (``track``) looks for the nearest surface inside the previous hand's cu
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -101,9 +102,6 @@ class _Grid:
         z = self.z[pixel]
         return np.array([self.rays[pixel][0] * z, self.rays[pixel][1] * z, z], dtype=np.float32)
 
-    def area_mm2(self, mask: np.ndarray) -> float:
-        return float(self.area[mask].sum())
-
 
 @lru_cache(maxsize=8)
 def _strided_rays(intrinsics: Intrinsics, step: int) -> np.ndarray:
@@ -122,7 +120,7 @@ def _working_step(frame: Frame, config: LocalizerConfig) -> int:
     if coarse.size == 0:
         return 4
     z_near = float(np.partition(coarse, min(2, coarse.size - 1))[min(2, coarse.size - 1)])
-    return int(np.clip(round(config.mm_per_px * abs(frame.intrinsics.fx) / z_near), 2, 8))
+    return min(max(round(config.mm_per_px * abs(frame.intrinsics.fx) / z_near), 2), 8)
 
 
 def _grid(frame: Frame, config: LocalizerConfig) -> _Grid:
@@ -148,7 +146,7 @@ def _seed(grid: _Grid, config: LocalizerConfig, excluded: np.ndarray) -> tuple[t
             break
         band = z < z_min + config.seed_band_mm
         count, labels, stats, centroids = cv2.connectedComponentsWithStats(band.astype(np.uint8), connectivity=8)
-        area = np.bincount(labels.ravel(), weights=grid.area.ravel(), minlength=count)
+        area = np.bincount(labels[band], weights=grid.area[band], minlength=count)  # mm^2 per patch
         area[0] = 0.0
         label = int(np.argmax(area))
         # Of the patches in the nearest band, the largest: a hand beats a sliver at the image border.
@@ -186,41 +184,46 @@ def _within_band(region: np.ndarray, z: np.ndarray, seed: tuple[int, int], band_
     return labels == labels[seed]
 
 
+def _cube_offset(points: np.ndarray, centre: np.ndarray) -> np.ndarray:
+    """(N,) largest per-axis distance (mm) of points (N, 3) from ``centre`` (3,): inside the cube of half-size
+    s around it where it is below s."""
+    d = np.abs(points - centre.astype(points.dtype))
+    return np.maximum(np.maximum(d[:, 0], d[:, 1]), d[:, 2])  # several times faster than d.max(axis=-1)
+
+
 def _in_cube(points: np.ndarray, centre: np.ndarray, half: float) -> np.ndarray:
     """(N,) bool: points (N, 3) inside the axis-aligned cube of half-size ``half`` around ``centre`` (3,)."""
-    return np.abs(points - centre.astype(points.dtype)).max(axis=-1) < half
+    return _cube_offset(points, centre) < half
 
 
-def _refine(points: np.ndarray, start: np.ndarray, config: LocalizerConfig) -> tuple[np.ndarray, np.ndarray]:
-    """Re-centre the cube on the points inside it until it settles; returns (centre, inside mask).
+def _refine(points: np.ndarray, start: np.ndarray, config: LocalizerConfig) -> np.ndarray:
+    """Re-centre the cube on the points inside it until it settles; returns the centre (3,).
 
-    The iterations use at most about 2,000 evenly spread points (a close hand has many more); the returned
-    mask covers all of them.
+    The iterations use at most about 2,000 evenly spread points (a close hand has many more).
     """
-    all_points = points
     points = points[:: max(1, len(points) // 2000)]
     centre = start.astype(np.float32)
     inside = _in_cube(points, centre, config.cube_half_mm)
     for _ in range(config.refine_iterations):
         if not inside.any():
             break
-        new = points[inside].mean(axis=0)
+        chosen = points[inside]
+        new = chosen.sum(axis=0) / np.float32(len(chosen))  # the mean, without np.mean's overhead
         if np.linalg.norm(new - centre) < 1.0:
             centre = new
             break
         centre = new
         inside = _in_cube(points, centre, config.cube_half_mm)
-    return centre, _in_cube(all_points, centre, config.cube_half_mm)
+    return centre
 
 
-def _cut_forearm(points: np.ndarray, centre: np.ndarray, inside: np.ndarray,
+def _cut_forearm(points: np.ndarray, centre: np.ndarray, offset: np.ndarray, inside: np.ndarray,
                  config: LocalizerConfig) -> tuple[np.ndarray, bool]:
     """Drop forearm points: where the surface leaves the cube is the arm; keep one hand length from the far end.
 
-    Returns (keep mask over ``points``, whether a cut was made).
+    offset: :func:`_cube_offset` of the points. Returns (keep mask over ``points``, whether a cut was made).
     """
     s = config.cube_half_mm
-    offset = np.abs(points - centre).max(axis=-1)
     exit_ring = (offset >= s) & (offset < s + 40.0)
     if exit_ring.sum() < 3 or not inside.any():
         return inside, False
@@ -235,14 +238,15 @@ def _cut_forearm(points: np.ndarray, centre: np.ndarray, inside: np.ndarray,
     return keep, bool((inside & ~keep).any())
 
 
-def _rim_crossings(points: np.ndarray, centre: np.ndarray, half: float, bins: int = 16) -> tuple[float, int]:
+def _rim_crossings(points: np.ndarray, centre: np.ndarray, offset: np.ndarray, near: np.ndarray, half: float,
+                   bins: int = 16) -> tuple[float, int]:
     """Where the surface crosses the cube's rim, seen in the image plane around the centre.
 
-    Returns (fraction of directions crossed, number of separate crossings). A hand crosses only where its arm
-    leaves, once; a wall or a slanted strip of wall crosses wide or on opposite sides.
+    offset: :func:`_cube_offset` of the points; near: (N,) bool, the points to consider. Returns (fraction of
+    directions crossed, number of separate crossings). A hand crosses only where its arm leaves, once; a wall
+    or a slanted strip of wall crosses wide or on opposite sides.
     """
-    offset = np.abs(points - centre).max(axis=-1)
-    ring = (offset >= half) & (offset < half + 40.0) & (np.abs(points[:, 2] - centre[2]) < half)
+    ring = near & (offset >= half) & (offset < half + 40.0) & (np.abs(points[:, 2] - centre[2]) < half)
     if not ring.any():
         return 0.0, 0
     d = points[ring, :2] - centre[:2]
@@ -260,7 +264,7 @@ class _Attempt:
     nothing is left to search."""
 
     hand: HandCandidate | None
-    claimed: np.ndarray
+    claimed: np.ndarray | Callable[[], np.ndarray]  # or how to compute it: only a further search needs it
     reason: str = ""
     wall_depth_mm: float | None = None
     exhausted: bool = False
@@ -287,24 +291,25 @@ def _locate_one(grid: _Grid, config: LocalizerConfig, excluded: np.ndarray,
     pts = grid.points(region)
     anchor = grid.point(seed)
     start = anchor + np.array([0.0, 0.0, config.cube_half_mm * 0.5], dtype=np.float32)
-    reachable = np.linalg.norm(pts - anchor, axis=-1) < config.reach_mm
-    centre, inside = _refine(pts[reachable], start, config)
-    inside_all = _in_cube(pts, centre, config.cube_half_mm) & reachable
-    cube_mask = np.zeros_like(region)
-    cube_mask[region] = inside_all
-    cube_area = grid.area_mm2(cube_mask)  # everything the cube holds, forearm included: a wall fills it
-    keep, cut = _cut_forearm(pts, centre, inside_all, config)
+    from_anchor = np.linalg.norm(pts - anchor, axis=-1)
+    reachable = from_anchor < config.reach_mm
+    centre = _refine(pts[reachable], start, config)
+    offset = _cube_offset(pts, centre)
+    inside_all = (offset < config.cube_half_mm) & reachable
+    pts_area = grid.area[region]  # (N,) mm^2 per point
+    cube_area = float(pts_area[inside_all].sum())  # everything the cube holds, forearm included: a wall fills it
+    keep, cut = _cut_forearm(pts, centre, offset, inside_all, config)
     if cut and keep.any():
-        centre, _ = _refine(pts[keep], pts[keep].mean(axis=0), config)
-        inside_all = _in_cube(pts, centre, config.cube_half_mm) & reachable
-        keep, _ = _cut_forearm(pts, centre, inside_all, config)
-    region_mask = np.zeros_like(region)
-    region_mask[region] = keep
-    area = grid.area_mm2(region_mask)
-    # Later searches (a second hand) skip this surface near this hand, its arm included.
-    claimed = excluded.copy()
-    claimed[grown] = np.linalg.norm(grid.points(grown) - centre, axis=-1) < config.reach_mm + config.cube_half_mm
-    claimed |= excluded
+        centre = _refine(pts[keep], pts[keep].mean(axis=0), config)
+        offset = _cube_offset(pts, centre)
+        inside_all = (offset < config.cube_half_mm) & reachable
+        keep, _ = _cut_forearm(pts, centre, offset, inside_all, config)
+    area = float(pts_area[keep].sum())
+    def claimed(centre: np.ndarray = centre) -> np.ndarray:  # later searches (a second hand) skip this surface
+        mask = excluded.copy()  # near this hand, its arm included
+        mask[grown] = np.linalg.norm(grid.points(grown) - centre, axis=-1) < config.reach_mm + config.cube_half_mm
+        return mask | excluded
+
     where = f"at {centre[2]:.0f} mm"
     if area < config.min_hand_area_mm2:
         return _Attempt(None, claimed, f"blob too small for a hand {where} ({area:.0f} mm^2)")
@@ -312,8 +317,8 @@ def _locate_one(grid: _Grid, config: LocalizerConfig, excluded: np.ndarray,
     if cube_area > config.max_hand_area_mm2:
         return _Attempt(None, claimed, f"surface too large for a hand {where} ({cube_area:.0f} mm^2 in the cube): "
                         "a wall or a body?", wall_depth_mm=z_c)
-    coverage, crossings = _rim_crossings(pts[np.linalg.norm(pts - anchor, axis=-1) < config.reach_mm + 60.0],
-                                         centre, config.cube_half_mm)
+    coverage, crossings = _rim_crossings(pts, centre, offset, from_anchor < config.reach_mm + 60.0,
+                                         config.cube_half_mm)
     if coverage > config.max_boundary_coverage or crossings > 1:
         return _Attempt(None, claimed, f"surface too wide for a hand {where} (crosses the cube's rim {crossings} "
                         f"times, over {coverage:.0%} of it): a wall or a body?", wall_depth_mm=z_c)
@@ -342,12 +347,17 @@ class HandLocalizer:
         reasons: list[str] = []
         behind_mm = np.inf  # a hand is never behind a wall or body the search already rejected
         starts: list[np.ndarray | None] = list(previous or [])
+        claimed: np.ndarray | Callable[[], np.ndarray] = excluded
         for attempt in range(config.max_candidates + len(starts)):
             if len(hands) >= config.max_hands:
                 break
+            if callable(claimed):  # the previous search's surface, worked out only now that another search needs it
+                excluded = claimed()
             start = starts[attempt] if attempt < len(starts) else None
             attempt_result = _locate_one(grid, config, excluded, start)
-            excluded, hand = attempt_result.claimed, attempt_result.hand
+            hand, claimed = attempt_result.hand, attempt_result.claimed
+            if not callable(claimed):
+                excluded = claimed
             if hand is None:
                 if start is None:
                     reasons.append(attempt_result.reason)
