@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
+import cv2
 import numpy as np
 
 from handtrack.calibration import CameraProfile, load_profile
@@ -144,7 +145,7 @@ class CropSampler:
     def sample(self, index: int) -> CropSample:
         rng = np.random.default_rng([self.seed, index])
         intr = self.profile.intrinsics
-        scene = sample_scene(rng, _fov_tan(intr), bank=self.bank, palm=self.palm)
+        scene = sample_scene(rng, _fov_tan(intr), bank=self.bank, palm=self.palm, reference=not self.use_kernels)
         centre, centre_from = self._centre(scene, rng)
         if self.augment is not None:
             transform = augmented_transform(centre, intr, self.params, self.augment, rng)
@@ -155,7 +156,9 @@ class CropSampler:
         # Ray-cast exactly the image pixels the crop samples (nearest), at full resolution.
         src = np.rint(crop_source_pixels(transform)).astype(int)
         inside = (src[..., 0] >= 0) & (src[..., 0] < intr.width) & (src[..., 1] >= 0) & (src[..., 1] < intr.height)
-        rays = self._rays[np.clip(src[..., 1], 0, intr.height - 1), np.clip(src[..., 0], 0, intr.width - 1)]
+        # (a nearest-neighbour remap at integer positions: the same gather as fancy indexing, several times faster)
+        rays = cv2.remap(self._rays, np.clip(src[..., 0], 0, intr.width - 1).astype(np.float32),
+                         np.clip(src[..., 1], 0, intr.height - 1).astype(np.float32), cv2.INTER_NEAREST)
         affine = transform.image_to_crop
 
         def to_crop(points: np.ndarray) -> np.ndarray:

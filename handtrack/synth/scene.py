@@ -9,7 +9,13 @@ import numpy as np
 import torch
 
 from handtrack.pose import FINGERS, Joint, finger_joint_indices
-from handtrack.synth.hand import REFERENCE_HAND_LENGTH_MM, HandShape, forward_kinematics, sample_shapes
+from handtrack.synth.hand import (
+    REFERENCE_HAND_LENGTH_MM,
+    HandShape,
+    forward_kinematics,
+    forward_kinematics_np,
+    sample_shapes,
+)
 from handtrack.synth.poses import sample_pose
 
 
@@ -78,7 +84,8 @@ def _symmetric_palm(joints: np.ndarray, palm_r: float) -> tuple[list, list, list
 def palm_normal(joints: np.ndarray) -> np.ndarray:
     """(3,) unit normal out of the palm of a right hand's (21, 3) joints (the hand frame's +z when flat)."""
     wrist = joints[Joint.WRIST]
-    return _unit(np.cross(joints[Joint.INDEX_MCP] - wrist, joints[Joint.LITTLE_MCP] - wrist))
+    (ax, ay, az), (bx, by, bz) = joints[Joint.INDEX_MCP] - wrist, joints[Joint.LITTLE_MCP] - wrist
+    return _unit(np.array([ay * bz - az * by, az * bx - ax * bz, ax * by - ay * bx]))  # cross product
 
 
 def _anatomical_palm(joints: np.ndarray, palm_r: float, scale: float) -> tuple[list, list, list]:
@@ -176,12 +183,14 @@ def random_rotation(rng: np.random.Generator) -> np.ndarray:
 
 def sample_scene(rng: np.random.Generator, fov_tan: tuple[float, float] = (0.62, 0.48),
                  distance_mm: tuple[float, float] = (250.0, 900.0), bank: np.ndarray | None = None,
-                 palm: str = "anatomical") -> Scene:
+                 palm: str = "anatomical", reference: bool = False) -> Scene:
     """One random scene: hand shape, pose, orientation, position (palm centre inside the view), background.
 
     fov_tan: half field of view as tangents (x, y); the palm centre stays within 80 % of it.
     bank: (N, 21, 3) real poses in the hand frame (:func:`handtrack.synth.posebank.load_pose_bank`); when
     given, half of the poses come from it. palm: the palm geometry (:data:`PALM_MODELS`).
+    reference: the kinematics in torch float32, as the first generator (the fixed validation set); otherwise in
+    numpy (the same joints to about 1e-4 mm, faster).
     """
     seed = int(rng.integers(2**31))
     shape = sample_shapes(1, torch.Generator().manual_seed(seed))
@@ -191,7 +200,10 @@ def sample_scene(rng: np.random.Generator, fov_tan: tuple[float, float] = (0.62,
         source = "bank"
     else:
         angles, source = sample_pose(rng)
-        local = forward_kinematics(torch.tensor(angles[None], dtype=torch.float32), shape)[0].numpy()
+        if reference:
+            local = forward_kinematics(torch.tensor(angles[None], dtype=torch.float32), shape)[0].numpy()
+        else:
+            local = forward_kinematics_np(angles[None].astype(np.float32), shape)[0]
     local = local.astype(np.float64)
     a, b, r = hand_capsules(local, shape, 0, forearm_mm=float(rng.uniform(180, 320)), palm=palm)
     rot = random_rotation(rng)

@@ -87,3 +87,15 @@ def test_anatomical_palm_differs_from_the_back_and_the_symmetric_one_does_not():
     assert back_relief < 1.0  # no bump behind it: the back is a smooth plate, falling off towards its edges
     with pytest.raises(ValueError, match="palm model"):
         hand_capsules(flat, shape, 0, 250.0, palm="flat")
+
+
+def test_numpy_kinematics_match_the_torch_reference():
+    from handtrack.synth.hand import forward_kinematics_np
+
+    rng = np.random.default_rng(4)
+    shape = sample_shapes(1, torch.Generator().manual_seed(4))
+    angles = np.stack([random_pose(rng) for _ in range(50)]).astype(np.float32)
+    many = sample_shapes(50, torch.Generator().manual_seed(5))
+    for batch_shape, batch in ((shape, angles[:1]), (many, angles)):
+        reference = forward_kinematics(torch.from_numpy(batch), batch_shape).numpy()
+        np.testing.assert_allclose(forward_kinematics_np(batch, batch_shape), reference, atol=1e-3)

@@ -54,7 +54,7 @@ def test_samples_with_the_compiled_loops_match_the_reference_samples():
     fast, exact = CropSampler(7), CropSampler(7, reference=True)
     for index in range(6):
         f, e = fast.sample(index), exact.sample(index)
-        np.testing.assert_allclose(f.joints_xyz_mm, e.joints_xyz_mm)  # the same scene
+        np.testing.assert_allclose(f.joints_xyz_mm, e.joints_xyz_mm, atol=1e-3)  # the same scene (kinematics in numpy)
         # the localiser may move the centre by rounding; the crops differ little
         assert np.abs(f.joints_crop - e.joints_crop).max() < 0.01
         assert np.mean(np.abs(f.crop - e.crop) > 0.05) < 0.05
