@@ -60,12 +60,17 @@ class OnnxEngine(Engine):
         if self._fp16:
             x = x.astype(np.float16)
         if self.provider == "CUDAExecutionProvider":
-            binding = self.session.io_binding()
-            binding.bind_ortvalue_input(self._input, ort.OrtValue.ortvalue_from_numpy(x, "cuda", 0))
-            for output in self.session.get_outputs():
-                binding.bind_output(output.name, "cpu")
-            self.session.run_with_iobinding(binding)
-            joints, confidence = binding.copy_outputs_to_cpu()
+            joints, confidence = self.run_bound(x, "cuda")
         else:
             joints, confidence = self.session.run(None, {self._input: x})
         return joints.astype(np.float32), confidence.astype(np.float32)
+
+    def run_bound(self, x: np.ndarray, device: str) -> list[np.ndarray]:
+        """One run through IO binding: the input copied once to ``device`` ("cuda" or "cpu"), the outputs bound
+        to host memory; returns the outputs in the model's order (joints, confidence)."""
+        binding = self.session.io_binding()
+        binding.bind_ortvalue_input(self._input, ort.OrtValue.ortvalue_from_numpy(x, device, 0))
+        for output in self.session.get_outputs():
+            binding.bind_output(output.name, "cpu")
+        self.session.run_with_iobinding(binding)
+        return binding.copy_outputs_to_cpu()
