@@ -8,6 +8,10 @@ mirrored left-right (left hands). The figures are why ``--hand auto`` needs a tr
 Usage:
 
     python benchmarks/handedness.py [--model models/pwr-lite.onnx] [--samples 500]
+
+With ``--classifier FILE.onnx`` (an export of ``handtrack.training.handedness``) it measures that classifier
+instead, the same way: held-out synthetic crops (``--palm``: the fixed set's symmetric palm or the anatomical
+one) and their mirror images, then the real SR305 views through the tracker with ``handedness="auto"``.
 """
 
 from __future__ import annotations
@@ -27,7 +31,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", default="models/pwr-lite.onnx")
     parser.add_argument("--samples", type=int, default=500)
+    parser.add_argument("--classifier", default="")
+    parser.add_argument("--palm", default="symmetric")
     args = parser.parse_args()
+    if args.classifier:
+        classifier(args.classifier, args.model, min(args.samples, VALIDATION_SIZE), args.palm)
+        return
     engine = load_engine(args.model, threads=2)
     n = min(args.samples, VALIDATION_SIZE)
     right = validation_crops(n)[:, None]
@@ -41,6 +50,35 @@ def main() -> None:
     print(f"{args.model}: the confidence rule is right on {100.0 * correct / (2 * n):.1f} % of {2 * n} crops "
           f"({n} right hands of the validation set and their mirror images)")
     real_frames(args.model)
+
+
+def classifier(path: str, model: str, n: int, palm: str) -> None:
+    from pathlib import Path
+
+    from handtrack import HandTracker
+    from handtrack.engines.handedness import HandednessClassifier
+    from handtrack.preprocess.mirror import mirror_frame
+    from handtrack.sources import open_source
+
+    right = validation_crops(n, palm)[:, None]
+    net = HandednessClassifier(path)
+    p_right, p_left = net.p_left(right), net.p_left(mirror_crops(right))
+    correct = int(np.sum(p_right < 0.5) + np.sum(p_left >= 0.5))
+    print(f"{path}: right on {100.0 * correct / (2 * n):.1f} % of {2 * n} held-out crops ({n} right hands of "
+          f"the validation scenes with the {palm} palm, and their mirror images)")
+    folder = Path(__file__).resolve().parents[2] / "shared" / "data" / "sr305-lada"
+    tracker = HandTracker(model, handedness="auto", handedness_model=path)
+    correct = total = 0
+    with open_source(folder, camera_profile="sr305") as source:
+        for frame in source:
+            seen, mirrored = mirror_frame(frame)
+            for view, truth in ((seen, Handedness.RIGHT), (mirrored, Handedness.LEFT)):
+                tracker.localizer.reset()
+                poses = tracker.track(view)
+                total += 1
+                correct += bool(poses) and poses[0].handedness == truth
+    print(f"real SR305 views: right on {100.0 * correct / max(total, 1):.1f} % of {total} "
+          "(19 right hands as recorded and mirrored)")
 
 
 def real_frames(model: str) -> None:

@@ -56,11 +56,13 @@ def load_cache(cache_dir: Path) -> np.ndarray:
     return np.concatenate([np.load(f) for f in files]).astype(np.float32)
 
 
-def validation_crops(count: int) -> np.ndarray:
-    """(count, S, S) crops of the fixed validation set (right hands)."""
+def validation_crops(count: int, palm: str = "symmetric") -> np.ndarray:
+    """(count, S, S) crops of the fixed validation set (right hands); with ``palm="anatomical"`` the same
+    scenes, poses and camera with the anatomical palm (a classifier trained on that palm is held out on it)."""
     from handtrack.synth.generator import validation_sampler
 
     sampler = validation_sampler()
+    sampler.palm = palm
     return np.stack([sampler.sample(i).crop for i in range(count)]).astype(np.float32)
 
 
@@ -88,7 +90,7 @@ def accuracy(network, crops: np.ndarray) -> float:  # type: ignore[no-untyped-de
 
 
 def train_classifier(cache_dir: Path, run_dir: Path, minutes: float, batch: int = 128, lr: float = 1e-3,
-                     validation_count: int = 1000, threads: int = 1) -> dict:
+                     validation_count: int = 1000, threads: int = 1, validation_palm: str = "symmetric") -> dict:
     """Train (or continue) the classifier in ``run_dir`` for ``minutes``; returns the held-out accuracy."""
     import torch
 
@@ -97,7 +99,7 @@ def train_classifier(cache_dir: Path, run_dir: Path, minutes: float, batch: int 
     torch.set_num_threads(threads)
     run_dir.mkdir(parents=True, exist_ok=True)
     crops = load_cache(cache_dir)
-    val = validation_crops(validation_count)
+    val = validation_crops(validation_count, validation_palm)
     network = HandednessNet()
     optimizer = torch.optim.Adam(network.parameters(), lr=lr)
     step = 0
@@ -127,7 +129,7 @@ def train_classifier(cache_dir: Path, run_dir: Path, minutes: float, batch: int 
     torch.save({"network": network.state_dict(), "optimizer": optimizer.state_dict(), "step": step,
                 "cache_crops": len(crops)}, ckpt)
     result = {"step": step, "cache_crops": len(crops), "val_accuracy": accuracy(network, val),
-              "val_crops": 2 * len(val)}
+              "val_crops": 2 * len(val), "val_palm": validation_palm}
     with (run_dir / "log.jsonl").open("a", encoding="utf-8") as log_file:
         log_file.write(json.dumps({"final": result}) + "\n")
     return result
@@ -142,13 +144,16 @@ def main() -> None:
     parser.add_argument("--minutes", type=float, default=10.0)
     parser.add_argument("--pose-bank", default="")
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--validation-palm", default="symmetric", help="palm of the held-out hands: symmetric "
+                        "(the fixed validation set) or anatomical (its scenes with the palm training now uses)")
     parser.add_argument("--model-out", type=Path, default=Path("models/handedness.onnx"))
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     if args.action == "render":
         print(render_cache(args.out, args.minutes, pose_bank=args.pose_bank), "crops in the cache")
     elif args.action == "train":
-        print(json.dumps(train_classifier(args.cache, args.run, args.minutes, threads=args.threads)))
+        print(json.dumps(train_classifier(args.cache, args.run, args.minutes, threads=args.threads,
+                                          validation_palm=args.validation_palm)))
     else:
         final = [json.loads(line)["final"] for line in (args.run / "log.jsonl").read_text().splitlines()
                  if '"final"' in line][-1]

@@ -31,7 +31,8 @@ def test_train_export_and_the_tracker_follows_the_classifier(tmp_path, monkeypat
     cache.mkdir()
     rng = np.random.default_rng(0)
     np.save(cache / "crops-0000.npy", (rng.random((40, 128, 128)) * 2 - 1).astype(np.float16))
-    monkeypatch.setattr(module, "validation_crops", lambda n: rng.random((min(n, 8), 128, 128)).astype(np.float32))
+    monkeypatch.setattr(module, "validation_crops",
+                        lambda n, palm="symmetric": rng.random((min(n, 8), 128, 128)).astype(np.float32))
     result = train_classifier(cache, tmp_path / "run", minutes=0.05, batch=8)
     assert result["step"] >= 1 and 0.0 <= result["val_accuracy"] <= 1.0
     out = tmp_path / "handedness.onnx"
@@ -56,3 +57,11 @@ def test_train_export_and_the_tracker_follows_the_classifier(tmp_path, monkeypat
     seen = crop_depth(frame.depth, frame.depth_unit_mm, make_crop_transform(centre, frame.intrinsics,
                                                                               tracker.params), tracker.params)
     np.testing.assert_array_equal(calls[0][0, 0], seen[:, ::-1])  # the engine saw the crop mirrored
+
+
+def test_held_out_crops_can_use_the_anatomical_palm():
+    from handtrack.training.handedness import validation_crops
+
+    symmetric, anatomical = validation_crops(2), validation_crops(2, "anatomical")
+    assert symmetric.shape == anatomical.shape == (2, 128, 128)
+    assert np.mean(np.abs(symmetric - anatomical) > 0.01) > 0.01  # the same scenes, the palm's relief differs
