@@ -161,9 +161,6 @@ def main() -> None:
         print(f"wrote {args.model_out} (ONNX vs PyTorch: {difference:.1e}); held out: {json.dumps(final)}")
 
 
-if __name__ == "__main__":
-    main()
-
 
 def export_classifier(run_dir: Path, out: Path, check_crops: np.ndarray, result: dict) -> float:
     """Write the trained classifier as ONNX (input "crop" (B, 1, 128, 128), output "p_left" (B,)) with the crop
@@ -201,3 +198,7 @@ def export_classifier(run_dir: Path, out: Path, check_crops: np.ndarray, result:
     if difference > 1e-4:
         raise RuntimeError(f"{out}: ONNX differs from PyTorch by {difference:.2e}")
     return difference
+
+
+if __name__ == "__main__":
+    main()
