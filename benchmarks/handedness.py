@@ -17,6 +17,7 @@ one) and their mirror images, then the real SR305 views through the tracker with
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 import numpy as np
 
@@ -25,6 +26,7 @@ from handtrack.pose import Handedness
 from handtrack.preprocess.mirror import mirror_crops
 from handtrack.synth.generator import VALIDATION_SIZE
 from handtrack.training.handedness import validation_crops
+from handtrack.types import Frame
 
 
 def main() -> None:
@@ -52,13 +54,27 @@ def main() -> None:
     real_frames(args.model)
 
 
-def classifier(path: str, model: str, n: int, palm: str) -> None:
-    from pathlib import Path
-
-    from handtrack import HandTracker
-    from handtrack.engines.handedness import HandednessClassifier
+def real_views() -> list[tuple[Frame, Handedness]]:
+    """The 19 real SR305 frames (right hands) as recorded and mirrored left-right (left hands), with the truth;
+    empty (and said) when ../shared/data is absent."""
     from handtrack.preprocess.mirror import mirror_frame
     from handtrack.sources import open_source
+
+    folder = Path(__file__).resolve().parents[2] / "shared" / "data" / "sr305-lada"
+    if not folder.is_dir():
+        print(f"no real frames at {folder}")
+        return []
+    views = []
+    with open_source(folder, camera_profile="sr305") as source:
+        for frame in source:
+            seen, mirrored = mirror_frame(frame)
+            views += [(seen, Handedness.RIGHT), (mirrored, Handedness.LEFT)]
+    return views
+
+
+def classifier(path: str, model: str, n: int, palm: str) -> None:
+    from handtrack import HandTracker
+    from handtrack.engines.handedness import HandednessClassifier
 
     right = validation_crops(n, palm)[:, None]
     net = HandednessClassifier(path)
@@ -66,48 +82,33 @@ def classifier(path: str, model: str, n: int, palm: str) -> None:
     correct = int(np.sum(p_right < 0.5) + np.sum(p_left >= 0.5))
     print(f"{path}: right on {100.0 * correct / (2 * n):.1f} % of {2 * n} held-out crops ({n} right hands of "
           f"the validation scenes with the {palm} palm, and their mirror images)")
-    folder = Path(__file__).resolve().parents[2] / "shared" / "data" / "sr305-lada"
     tracker = HandTracker(model, handedness="auto", handedness_model=path)
-    correct = total = 0
-    with open_source(folder, camera_profile="sr305") as source:
-        for frame in source:
-            seen, mirrored = mirror_frame(frame)
-            for view, truth in ((seen, Handedness.RIGHT), (mirrored, Handedness.LEFT)):
-                tracker.localizer.reset()
-                poses = tracker.track(view)
-                total += 1
-                correct += bool(poses) and poses[0].handedness == truth
-    print(f"real SR305 views: right on {100.0 * correct / max(total, 1):.1f} % of {total} "
+    views = real_views()
+    correct = 0
+    for view, truth in views:
+        tracker.localizer.reset()
+        poses = tracker.track(view)
+        correct += bool(poses) and poses[0].handedness == truth
+    print(f"real SR305 views: right on {100.0 * correct / max(len(views), 1):.1f} % of {len(views)} "
           "(19 right hands as recorded and mirrored)")
 
 
 def real_frames(model: str) -> None:
-    from pathlib import Path
-
     from handtrack import HandTracker
-    from handtrack.preprocess.mirror import mirror_frame
-    from handtrack.sources import open_source
 
-    folder = Path(__file__).resolve().parents[2] / "shared" / "data" / "sr305-lada"
-    if not folder.is_dir():
-        print(f"no real frames at {folder}")
-        return
     trackers = {side: HandTracker(model, handedness=side) for side in ("right", "left")}
-    correct = total = 0
-    with open_source(folder, camera_profile="sr305") as source:
-        for frame in source:
-            seen, mirrored = mirror_frame(frame)
-            for view, truth in ((seen, Handedness.RIGHT), (mirrored, Handedness.LEFT)):
-                scores = {}
-                for side, tracker in trackers.items():
-                    tracker.localizer.reset()
-                    poses = tracker.track(view)
-                    scores[side] = poses[0].score if poses else 0.0
-                total += 1
-                says = Handedness.RIGHT if scores["right"] >= scores["left"] else Handedness.LEFT
-                correct += says == truth
-    print(f"real SR305 frames: the confidence rule is right on {100.0 * correct / max(total, 1):.1f} % of {total} "
-          "(19 right hands as recorded and mirrored)")
+    views = real_views()
+    correct = 0
+    for view, truth in views:
+        scores = {}
+        for side, tracker in trackers.items():
+            tracker.localizer.reset()
+            poses = tracker.track(view)
+            scores[side] = poses[0].score if poses else 0.0
+        says = Handedness.RIGHT if scores["right"] >= scores["left"] else Handedness.LEFT
+        correct += says == truth
+    print(f"real SR305 frames: the confidence rule is right on {100.0 * correct / max(len(views), 1):.1f} % of "
+          f"{len(views)} (19 right hands as recorded and mirrored)")
 
 
 if __name__ == "__main__":

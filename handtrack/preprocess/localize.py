@@ -259,12 +259,12 @@ def _rim_crossings(points: np.ndarray, centre: np.ndarray, offset: np.ndarray, n
 
 @dataclass
 class _Attempt:
-    """One search: the hand, or why not. ``claimed``: pixels later searches skip. ``wall_depth_mm``: set
+    """One search: the hand, or why not. ``claimed()``: the pixels later searches skip. ``wall_depth_mm``: set
     when the surface found was too big for a hand (nothing behind it is taken for a hand). ``exhausted``:
     nothing is left to search."""
 
     hand: HandCandidate | None
-    claimed: np.ndarray | Callable[[], np.ndarray]  # or how to compute it: only a further search needs it
+    claimed: Callable[[], np.ndarray]  # deferred: only a further search needs it
     reason: str = ""
     wall_depth_mm: float | None = None
     exhausted: bool = False
@@ -283,8 +283,8 @@ def _locate_one(grid: _Grid, config: LocalizerConfig, excluded: np.ndarray,
     seed, reason = _seed(grid, config, allowed)
     if seed is None:
         if start_xyz is not None:
-            return _Attempt(None, excluded, "lost the previous hand")
-        return _Attempt(None, excluded, reason, exhausted=True)
+            return _Attempt(None, lambda: excluded, "lost the previous hand")
+        return _Attempt(None, lambda: excluded, reason, exhausted=True)
     grown = _grow(grid, seed, config, excluded)
     grown[seed] = grid.z[seed] > 0
     region = _within_band(grown, grid.z, seed, config.hand_band_mm)
@@ -347,17 +347,15 @@ class HandLocalizer:
         reasons: list[str] = []
         behind_mm = np.inf  # a hand is never behind a wall or body the search already rejected
         starts: list[np.ndarray | None] = list(previous or [])
-        claimed: np.ndarray | Callable[[], np.ndarray] = excluded
+        claimed: Callable[[], np.ndarray] | None = None
         for attempt in range(config.max_candidates + len(starts)):
             if len(hands) >= config.max_hands:
                 break
-            if callable(claimed):  # the previous search's surface, worked out only now that another search needs it
+            if claimed is not None:  # the previous search's surface, worked out only now that another search needs it
                 excluded = claimed()
             start = starts[attempt] if attempt < len(starts) else None
             attempt_result = _locate_one(grid, config, excluded, start)
             hand, claimed = attempt_result.hand, attempt_result.claimed
-            if not callable(claimed):
-                excluded = claimed
             if hand is None:
                 if start is None:
                     reasons.append(attempt_result.reason)

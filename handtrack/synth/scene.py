@@ -137,19 +137,18 @@ def hand_capsules(joints: np.ndarray, shape: HandShape, index: int, forearm_mm: 
         raise ValueError(f"unknown palm model {palm!r}; choose from {', '.join(PALM_MODELS)}")
     palm_r = float(shape.palm_thickness[index]) / 2.0
     a, b, r = _finger_capsules(joints, shape.radius[index].numpy())
+    wrist = joints[Joint.WRIST]
+    down = np.array([0.0, -1.0, 0.0])
     if palm == "symmetric":
         # The first generator's order (fingers interleaved with their metacarpals) keeps its renders
         # bit-identical; the set of capsules is what matters for the picture.
         pa, pb, pr = _symmetric_palm(joints, palm_r)
         a, b, r = _interleave_metacarpals(a, b, r, pa, pb, pr)
+        a.append(wrist), b.append(wrist + down * forearm_mm), r.append(palm_r * 1.8)  # forearm
     else:
         pa, pb, pr = _anatomical_palm(joints, palm_r, float(shape.scale[index]))
         a, b, r = a + pa, b + pb, r + pr
-    wrist = joints[Joint.WRIST]
-    down = np.array([0.0, -1.0, 0.0])
-    if palm == "symmetric":
-        a.append(wrist), b.append(wrist + down * forearm_mm), r.append(palm_r * 1.8)  # forearm
-    else:  # the forearm starts below the wrist, which is thinner front to back than the arm or the heel of the hand
+        # The forearm starts below the wrist, which is thinner front to back than the arm or the heel of the hand.
         a.append(wrist + down * 30.0 * float(shape.scale[index])), b.append(wrist + down * forearm_mm)
         r.append(palm_r * 1.6)
     return np.array(a), np.array(b), np.array(r)
