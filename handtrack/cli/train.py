@@ -32,6 +32,9 @@ def train_command(
     palm: Optional[str] = typer.Option(None, "--palm", help="Palm geometry of the synthetic hands: anatomical "
                                        "(default) or symmetric (the first generator's); on --resume, changes the "
                                        "run's from that step on."),
+    reuse: int = typer.Option(1, "--reuse", min=1, help="Optimizer steps per freshly rendered batch; the extra "
+                              "ones train on samples drawn from the last 4,096 (for a GPU that the data processes "
+                              "cannot keep busy). 1: every step on fresh samples."),
     pose_bank: str = typer.Option("", "--pose-bank", help="Folder with animbank.pose and model_hand.json (real "
                                   "captured poses for half the samples)."),
 ) -> None:
@@ -63,7 +66,7 @@ def train_command(
     schedule = {k: v for k, v in (("lr", lr), ("lr_decay_every", lr_decay_every), ("palm", palm)) if v is not None}
     config = TrainConfig(model=model, batch_size=batch, time_budget_min=time_budget, workers=workers, **schedule,
                          threads=threads, max_steps=max_steps, checkpoint_every_min=checkpoint_every,
-                         pose_bank=pose_bank, device=device, data=data)
+                         pose_bank=pose_bank, device=device, data=data, reuse=reuse)
     display = TrainingDisplay(time_budget * 60.0)
     with display.progress:
         result = train(config, out, resume=resume, schedule=schedule, on_step=display)

@@ -53,3 +53,42 @@ class RangeSampler(torch.utils.data.Sampler[int]):
 
     def __len__(self) -> int:
         return self.count // self.world
+
+
+class ReplayBuffer:
+    """The last ``capacity`` training samples, kept on the training device, to train on again.
+
+    When the data generator, not the network, limits training (a GPU fed by CPU processes), each fresh batch can
+    be followed by steps on batches drawn from recent samples: ``handtrack train --reuse K`` takes K steps per
+    fresh batch. Draws are seeded by the step, so a run is reproducible; a resumed run starts with an empty
+    buffer (it fills again within ``capacity / batch`` steps).
+    """
+
+    def __init__(self, capacity: int, seed: int) -> None:
+        self.capacity, self.seed = capacity, seed
+        self._crops: torch.Tensor | None = None
+        self._joints: torch.Tensor | None = None
+        self._count = 0  # samples written so far (the next one goes to count % capacity)
+
+    def add(self, crops: torch.Tensor, joints: torch.Tensor) -> None:
+        """Store a batch: crops (B, 1, S, S), joints (B, J, 3), on the device the buffer is to live on."""
+        if self._crops is None:
+            self._crops = crops.new_empty((self.capacity, *crops.shape[1:]))
+            self._joints = joints.new_empty((self.capacity, *joints.shape[1:]))
+        assert self._joints is not None
+        slots = (self._count + torch.arange(len(crops))) % self.capacity
+        slots = slots.to(crops.device)
+        self._crops[slots] = crops
+        self._joints[slots] = joints
+        self._count += len(crops)
+
+    def __len__(self) -> int:
+        return min(self._count, self.capacity)
+
+    def draw(self, batch: int, step: int) -> tuple[torch.Tensor, torch.Tensor]:
+        """A batch of ``batch`` stored samples drawn uniformly (with replacement), seeded by (seed, step)."""
+        if self._crops is None or self._joints is None:
+            raise ValueError("the replay buffer is empty")
+        generator = torch.Generator().manual_seed(self.seed * 1_000_003 + step)
+        index = torch.randint(len(self), (batch,), generator=generator).to(self._crops.device)
+        return self._crops[index], self._joints[index]

@@ -25,7 +25,7 @@ from handtrack.models.checkpoint import load_checkpoint, save_checkpoint
 from handtrack.models.losses import make_targets, pwr_loss
 from handtrack.models.pwr import representation
 from handtrack.preprocess.params import CropParams
-from handtrack.training.data import RangeSampler, SyntheticCrops
+from handtrack.training.data import RangeSampler, ReplayBuffer, SyntheticCrops
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +48,8 @@ class TrainConfig:
     device: str = "auto"  # auto: CUDA when available, else CPU
     data: str = "synthetic"  # or a 21-joint dataset the user has: "msra:PATH", "hands2017:PATH"
     palm: str = "anatomical"  # the generator's palm geometry (handtrack.synth.scene.PALM_MODELS)
+    reuse: int = 1  # optimizer steps per fresh batch: the extra ones on samples drawn from a replay buffer
+    reuse_buffer: int = 4096  # samples the replay buffer keeps (on the training device)
 
 
 def learning_rate(config: TrainConfig, step: int) -> float:
@@ -103,7 +105,8 @@ def train(config: TrainConfig, out_dir: Path, resume: bool = False,
     if resume and ckpt_path.is_file():
         network, metadata, state = load_checkpoint(ckpt_path)
         # The saved run decides everything but how long this session may train.
-        keep = ("time_budget_min", "checkpoint_every_min", "max_steps", "workers", "threads", "device")
+        keep = ("time_budget_min", "checkpoint_every_min", "max_steps", "workers", "threads", "device", "reuse",
+                "reuse_buffer")
         saved = {**_SETTING_BEFORE_IT_EXISTED, **state["config"]}
         config = TrainConfig(**{**saved, **{k: getattr(config, k) for k in keep}})
         changes = {k: v for k, v in (schedule or {}).items() if k in SCHEDULE_KEYS and v != getattr(config, k)}
@@ -166,38 +169,52 @@ def train(config: TrainConfig, out_dir: Path, resume: bool = False,
     with log_path.open("a", encoding="utf-8") if is_main else open(os.devnull, "w") as log_file:
         if resume and schedule and is_main:
             log_file.write(json.dumps({"step": step, "schedule": {k: getattr(config, k) for k in SCHEDULE_KEYS}}) + "\n")
-        for crops, joints in loader:
-            crops, joints = crops.to(device, non_blocking=True), joints.to(device, non_blocking=True)
-            for group in optimizer.param_groups:
-                group["lr"] = learning_rate(config, step)
-            image, mask = representation(crops, 1.0)
-            targets = make_targets(joints, image, mask, entry.loss)
-            terms = pwr_loss(model(crops), targets, entry.loss)
-            optimizer.zero_grad()
-            terms["total"].backward()
-            optimizer.step()
-            step += 1
-            samples_seen += len(crops) * world
-            values = torch.stack([v.detach() for v in terms.values()])
-            if world > 1:  # log the loss of the whole global batch, not just this rank's share
-                torch.distributed.all_reduce(values)
-                values /= world
-            record: dict[str, Any] = {"step": step, "samples": samples_seen,
-                                      "elapsed_s": round(elapsed_before + time.monotonic() - start, 1),
-                                      **{k: round(float(v), 6) for k, v in zip(terms, values)}}
-            if is_main and step % config.validate_every == 0:
-                record["val_mean_mm"] = round(validation_error_mm(network, val_samples), 3)
-                log.info("step %d: validation %.2f mm", step, record["val_mean_mm"])
-            log_file.write(json.dumps(record) + "\n")
-            log_file.flush()
-            if on_step is not None and is_main:
-                on_step(record)
-            now = time.monotonic()
-            if now - last_ckpt > config.checkpoint_every_min * 60:
-                checkpoint()
-                last_ckpt = now
-            stop = now - start > budget_s or bool(config.max_steps and step >= config.max_steps)
-            if _agree(stop, world):  # every rank stops at the same step: rank 0's clock decides
+        replay = ReplayBuffer(config.reuse_buffer, config.data_seed + rank) if config.reuse > 1 else None
+        stop = False
+        for fresh_crops, fresh_joints in loader:
+            fresh_crops = fresh_crops.to(device, non_blocking=True)
+            fresh_joints = fresh_joints.to(device, non_blocking=True)
+            if replay is not None:
+                replay.add(fresh_crops, fresh_joints)
+            for repeat in range(config.reuse):
+                if repeat == 0:
+                    crops, joints = fresh_crops, fresh_joints
+                    samples_seen += len(crops) * world
+                else:
+                    assert replay is not None
+                    crops, joints = replay.draw(len(fresh_crops), step)
+                for group in optimizer.param_groups:
+                    group["lr"] = learning_rate(config, step)
+                image, mask = representation(crops, 1.0)
+                targets = make_targets(joints, image, mask, entry.loss)
+                terms = pwr_loss(model(crops), targets, entry.loss)
+                optimizer.zero_grad()
+                terms["total"].backward()
+                optimizer.step()
+                step += 1
+                values = torch.stack([v.detach() for v in terms.values()])
+                if world > 1:  # log the loss of the whole global batch, not just this rank's share
+                    torch.distributed.all_reduce(values)
+                    values /= world
+                record: dict[str, Any] = {"step": step, "samples": samples_seen,
+                                          "elapsed_s": round(elapsed_before + time.monotonic() - start, 1),
+                                          **{k: round(float(v), 6) for k, v in zip(terms, values)}}
+                if is_main and step % config.validate_every == 0:
+                    record["val_mean_mm"] = round(validation_error_mm(network, val_samples), 3)
+                    log.info("step %d: validation %.2f mm", step, record["val_mean_mm"])
+                log_file.write(json.dumps(record) + "\n")
+                log_file.flush()
+                if on_step is not None and is_main:
+                    on_step(record)
+                now = time.monotonic()
+                if now - last_ckpt > config.checkpoint_every_min * 60:
+                    checkpoint()
+                    last_ckpt = now
+                stop = now - start > budget_s or bool(config.max_steps and step >= config.max_steps)
+                stop = _agree(stop, world)  # every rank stops at the same step: rank 0's clock decides
+                if stop:
+                    break
+            if stop:
                 break
     checkpoint()
     result = {"step": step, "samples": samples_seen}

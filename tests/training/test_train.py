@@ -91,3 +91,33 @@ def test_training_imports_without_the_camera_and_cli_packages():
             "import handtrack.training.loop, handtrack.models.export, handtrack.synth.generator\n")
     proc = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr[-2000:]
+
+
+def test_replay_buffer_keeps_the_last_samples_and_draws_reproducibly():
+    from handtrack.training.data import ReplayBuffer
+
+    buffer = ReplayBuffer(capacity=5, seed=3)
+    for first in (0, 3, 6):  # samples 0..8; the buffer keeps the last five (4..8)
+        ids = torch.arange(first, first + 3, dtype=torch.float32)
+        buffer.add(ids.view(3, 1, 1, 1).expand(3, 1, 2, 2).clone(), ids.view(3, 1, 1).expand(3, 21, 3).clone())
+    assert len(buffer) == 5
+    crops, joints = buffer.draw(64, step=10)
+    kept = set(crops[:, 0, 0, 0].tolist())
+    assert kept <= {4.0, 5.0, 6.0, 7.0, 8.0} and len(kept) >= 4
+    assert torch.equal(crops[:, 0, 0, 0], joints[:, 0, 0])  # crop and joints of the same sample stay together
+    assert torch.equal(buffer.draw(64, step=10)[0], crops) and not torch.equal(buffer.draw(64, step=11)[0], crops)
+
+
+def test_reuse_takes_extra_steps_on_replayed_samples_reproducibly(tmp_path):
+    from dataclasses import replace
+
+    config = replace(_config(6), reuse=3)
+    for name in ("a", "b"):
+        train(config, tmp_path / name)
+    a, _, state_a = load_checkpoint(tmp_path / "a" / "checkpoint.pt")
+    b, _, state_b = load_checkpoint(tmp_path / "b" / "checkpoint.pt")
+    assert state_a["step"] == 6 and state_a["samples_seen"] == 4  # two fresh batches of two, three steps each
+    for x, y in zip(a.state_dict().values(), b.state_dict().values()):
+        assert torch.equal(x, y)
+    steps = [json.loads(line) for line in (tmp_path / "a" / "log.jsonl").read_text().splitlines()]
+    assert [r["samples"] for r in steps if "total" in r] == [2, 2, 2, 4, 4, 4]
