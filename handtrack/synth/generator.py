@@ -100,6 +100,18 @@ class CropSample:
     joints_xyz_mm: np.ndarray
 
 
+@dataclass
+class CropJob:
+    """A training sample before its crop is rendered: the scene, the crop window (after localisation and
+    augmentation), the joints in crop coordinates (21, 3), and the random stream the rendering continues."""
+
+    scene: Scene
+    transform: CropTransform
+    centre_from: str
+    joints_crop: np.ndarray
+    rng: np.random.Generator
+
+
 class CropSampler:
     """Deterministic training/validation samples: ``sample(i)`` is the same for the same (seed, i)."""
 
@@ -142,7 +154,9 @@ class CropSampler:
                 return found.hands[0].centre_xyz_mm.astype(np.float64), "localiser"
         return scene.palm_centre_mm + rng.normal(0.0, 10.0, 3), "truth"
 
-    def sample(self, index: int) -> CropSample:
+    def job(self, index: int) -> CropJob:
+        """Everything of sample ``index`` but the crop's pixels: the scene, the localiser's centre, the
+        augmented crop window and the joints in it (the part a batched renderer takes over from here)."""
         rng = np.random.default_rng([self.seed, index])
         intr = self.profile.intrinsics
         scene = sample_scene(rng, _fov_tan(intr), bank=self.bank, palm=self.palm, reference=not self.use_kernels)
@@ -153,7 +167,14 @@ class CropSampler:
             from handtrack.preprocess import make_crop_transform
 
             transform = make_crop_transform(centre, intr, self.params)
-        # Ray-cast exactly the image pixels the crop samples (nearest), at full resolution.
+        uv = project_points_to_pixels(scene.joints_mm, intr)
+        joints = image_uvd_to_crop(np.column_stack([uv, scene.joints_mm[:, 2]]), transform).astype(np.float32)
+        return CropJob(scene, transform, centre_from, joints, rng)
+
+    def render(self, job: CropJob) -> CropSample:
+        """Ray-cast the crop window of ``job`` at full resolution (exactly the image pixels ``crop_depth``
+        would sample, nearest), then the sensor model and the normalisation. Uses up ``job.rng``."""
+        intr, transform = self.profile.intrinsics, job.transform
         src = np.rint(crop_source_pixels(transform)).astype(int)
         inside = (src[..., 0] >= 0) & (src[..., 0] < intr.width) & (src[..., 1] >= 0) & (src[..., 1] < intr.height)
         # (a nearest-neighbour remap at integer positions: the same gather as fancy indexing, several times faster)
@@ -165,15 +186,21 @@ class CropSampler:
             uv = project_points_to_pixels(points, intr)
             return uv @ affine[:, :2].T + affine[:, 2]
 
-        depth = render_depth_mm(scene, rays, to_crop, self.use_kernels)
+        depth = render_depth_mm(job.scene, rays, to_crop, self.use_kernels)
         depth[~inside] = np.inf
-        window_px = abs(np.linalg.det(transform.crop_to_image[:, :2])) ** 0.5  # image px per crop px
-        raw = apply_sensor(depth, self.sensor, self.profile.depth_unit_mm, abs(intr.fx) / window_px, rng,
+        raw = apply_sensor(depth, self.sensor, self.profile.depth_unit_mm, crop_fx_px(transform, intr), job.rng,
                            self.use_kernels)
         crop = normalise_crop(raw, self.profile.depth_unit_mm, transform, self.params)
-        uv = project_points_to_pixels(scene.joints_mm, intr)
-        joints = image_uvd_to_crop(np.column_stack([uv, scene.joints_mm[:, 2]]), transform).astype(np.float32)
-        return CropSample(crop, joints, centre_from, transform, scene.joints_mm.astype(np.float32))
+        return CropSample(crop, job.joints_crop, job.centre_from, transform, job.scene.joints_mm.astype(np.float32))
+
+    def sample(self, index: int) -> CropSample:
+        return self.render(self.job(index))
+
+
+def crop_fx_px(transform: CropTransform, intrinsics: Intrinsics) -> float:
+    """The focal length in crop pixels (the projector shadow's width scales with it)."""
+    window_px = abs(np.linalg.det(transform.crop_to_image[:, :2])) ** 0.5  # image px per crop px
+    return abs(intrinsics.fx) / window_px
 
 
 def validation_sampler() -> CropSampler:

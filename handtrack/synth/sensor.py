@@ -20,6 +20,9 @@ import numpy as np
 
 from handtrack.synth import kernels
 
+#: A 4-neighbour farther than this (or missing) makes a pixel a silhouette edge.
+EDGE_JUMP_MM = 20.0
+
 
 @dataclass(frozen=True)
 class SensorModel:
@@ -53,9 +56,9 @@ def apply_sensor(depth_mm: np.ndarray, model: SensorModel, depth_unit_mm: float,
     z = np.where(np.isfinite(depth_mm), depth_mm, 0.0).astype(np.float32)
     valid = z > 0
     noisy = z + rng.normal(0.0, 1.0, z.shape).astype(np.float32) * model.sigma_mm_at_1m * (z / 1000.0) ** 2
-    # Silhouette edges: a 4-neighbour further away by more than 20 mm (or missing).
+    # Silhouette edges: a 4-neighbour further away by more than EDGE_JUMP_MM (or missing).
     neighbours = _four_neighbours(np.where(valid, z, np.inf), np.inf)
-    edge = valid & (neighbours - z > 20.0).any(axis=0)
+    edge = valid & (neighbours - z > EDGE_JUMP_MM).any(axis=0)
     drop = edge & (rng.random(z.shape) < model.edge_dropout)
     if model.flying_pixels > 0:
         fly = edge & ~drop & (rng.random(z.shape) < model.flying_pixels)

@@ -1,0 +1,103 @@
+"""The depth-sensor model of :mod:`handtrack.synth.sensor`, batched in torch (CPU or GPU).
+
+Same steps and parameters as the numpy reference, with torch's random stream instead of numpy's: noise growing
+with z^2, silhouette-edge dropout, flying pixels (stereo), holes, the projector shadow (coded light), the SDK's
+edge-preserving spatial filter for the frames flagged for it, and quantisation to the depth unit. Images are
+(B, H, W) float32 depth in mm; 0 (or inf on input) = nothing.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+from torch.nn import functional as F
+
+from handtrack.synth.sensor import EDGE_JUMP_MM, SensorModel
+
+
+def _four_neighbours(values: torch.Tensor, outside: float) -> torch.Tensor:
+    """(B, H, W) -> (4, B, H, W): each pixel's neighbour above, below, left and right (``outside`` beyond)."""
+    padded = F.pad(values[:, None], (1, 1, 1, 1), value=outside)[:, 0]
+    return torch.stack([padded[:, :-2, 1:-1], padded[:, 2:, 1:-1], padded[:, 1:-1, :-2], padded[:, 1:-1, 2:]])
+
+
+def projector_shadow(z: torch.Tensor, valid: torch.Tensor, baseline_mm: float, fx_px: torch.Tensor,
+                     max_shift: int = 64) -> torch.Tensor:
+    """(B, H, W) bool: valid pixels with a surface >= 20 mm nearer ``shift`` px to their right whose shadow,
+    baseline * fx * (1/z_near - 1/z), is at least ``shift`` px wide. fx_px (B,) per image."""
+    zf = torch.where(valid, z, torch.full_like(z, math.inf))
+    shadow = torch.zeros_like(valid)
+    nearest = float(zf.min()) if bool(valid.any()) else math.inf
+    widest = min(max_shift, int(math.ceil(baseline_mm * float(fx_px.max()) / max(nearest, 1.0)))) if math.isfinite(
+        nearest) else 0
+    scale = (baseline_mm * fx_px).view(-1, 1, 1)
+    inverse = 1.0 / zf
+    for shift in range(1, min(widest, z.shape[-1] - 1) + 1):
+        occluder = zf[:, :, shift:]
+        wide = scale * (1.0 / occluder - inverse[:, :, :-shift]) >= shift
+        shadow[:, :, :-shift] |= valid[:, :, :-shift] & (occluder < z[:, :, :-shift] - 20.0) & wide
+    return shadow
+
+
+def edge_preserving_smooth(z: torch.Tensor, alpha: float, delta_mm: float, iterations: int) -> torch.Tensor:
+    """The SDK's spatial filter (:func:`handtrack.synth.kernels._edge_preserving_smooth`) on (B, H, W) depth:
+    a recursive filter along rows then columns, both directions, sequential along each line and batched over
+    lines and images. Returns a new tensor."""
+    z = z.clone()
+
+    def step(out: torch.Tensor, prev: torch.Tensor) -> torch.Tensor:
+        ok = (out > 0) & (prev > 0) & ((out - prev).abs() < delta_mm)
+        return torch.where(ok, alpha * out + (1.0 - alpha) * prev, out)
+
+    h, w = z.shape[-2:]
+    for _ in range(iterations):
+        for j in range(1, w):
+            z[:, :, j] = step(z[:, :, j], z[:, :, j - 1])
+        for j in range(w - 2, -1, -1):
+            z[:, :, j] = step(z[:, :, j], z[:, :, j + 1])
+        for i in range(1, h):
+            z[:, i] = step(z[:, i], z[:, i - 1])
+        for i in range(h - 2, -1, -1):
+            z[:, i] = step(z[:, i], z[:, i + 1])
+    return z
+
+
+def apply_sensor_torch(depth_mm: torch.Tensor, model: SensorModel, depth_unit_mm: float, fx_px: torch.Tensor,
+                       sdk_filter: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
+    """(B, H, W) float depth in mm (inf or 0 = nothing) -> (B, H, W) float32 depth in mm as the camera gives it
+    (quantised to ``depth_unit_mm``, 0 = missing).
+
+    fx_px (B,): focal length in pixels of each image's grid (projector shadow). sdk_filter (B,) bool: images
+    that go through the SDK's spatial filter (drawn by the caller with ``model.sdk_filter_share``).
+    """
+    z = torch.where(torch.isfinite(depth_mm), depth_mm, torch.zeros_like(depth_mm)).float()
+    valid = z > 0
+    device = z.device
+
+    def uniform(shape: tuple[int, ...]) -> torch.Tensor:
+        return torch.rand(shape, generator=generator, device=device)
+
+    noise = torch.randn(z.shape, generator=generator, device=device)
+    noisy = z + noise * model.sigma_mm_at_1m * (z / 1000.0) ** 2
+    neighbours = _four_neighbours(torch.where(valid, z, torch.full_like(z, math.inf)), math.inf)
+    edge = valid & (neighbours - z > EDGE_JUMP_MM).any(dim=0)
+    drop = edge & (uniform(z.shape) < model.edge_dropout)
+    if model.flying_pixels > 0:
+        fly = edge & ~drop & (uniform(z.shape) < model.flying_pixels)
+        far = torch.where(torch.isfinite(neighbours), neighbours, torch.zeros_like(neighbours)).amax(dim=0)
+        noisy = torch.where(fly & (far > 0), noisy + uniform(z.shape) * (far - z), noisy)
+    if model.hole_fraction > 0:
+        b, h, w = z.shape
+        coarse = uniform((b, 1, max(2, h // 6), max(2, w // 6)))
+        field = F.interpolate(coarse, size=(h, w), mode="bilinear", align_corners=False)[:, 0]
+        drop |= valid & (field < model.hole_fraction)
+    if model.shadow_baseline_mm > 0:
+        drop |= projector_shadow(z, valid, model.shadow_baseline_mm, fx_px)
+    noisy = torch.where(drop | ~valid, torch.zeros_like(noisy), noisy)
+    if bool(sdk_filter.any()):
+        chosen = sdk_filter.nonzero()[:, 0]
+        noisy[chosen] = edge_preserving_smooth(noisy[chosen], model.sdk_alpha, model.sdk_delta_mm,
+                                               model.sdk_iterations)
+    raw = torch.round(noisy / depth_unit_mm).clamp(0, 65535)
+    return raw * depth_unit_mm
