@@ -71,6 +71,8 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=32)
     parser.add_argument("--lr", type=float, default=2e-4)
     parser.add_argument("--reuse", type=int, default=1, help="optimizer steps per fresh batch (replay buffer)")
+    parser.add_argument("--render-on-device", action="store_true", help="render the crops in batches on the GPU")
+    parser.add_argument("--crops-per-scene", type=int, default=1, help="with --render-on-device")
     parser.add_argument("--pose-bank", default="", help="folder with animbank.pose (carried into the repo)")
     parser.add_argument("--latency-models", nargs="*", default=[],
                         help="registry entries whose engine latency is also timed, untrained")
@@ -84,7 +86,8 @@ def main() -> None:
     resume = (run / "checkpoint.pt").is_file()
     config = TrainConfig(model=args.model, batch_size=args.batch, lr=args.lr, time_budget_min=args.minutes,
                          checkpoint_every_min=args.checkpoint_every, workers=args.workers, threads=2,
-                         pose_bank=args.pose_bank, device="auto", reuse=args.reuse)
+                         pose_bank=args.pose_bank, device="auto", reuse=args.reuse,
+                         render_on_device=args.render_on_device, crops_per_scene=args.crops_per_scene)
     report: dict = {"model": args.model, "resumed": resume}
     report.update(train(config, run, resume=resume))
     report_path = args.out / f"{run.name}-report.json"

@@ -35,6 +35,12 @@ def train_command(
     reuse: int = typer.Option(1, "--reuse", min=1, help="Optimizer steps per freshly rendered batch; the extra "
                               "ones train on samples drawn from the last 4,096 (for a GPU that the data processes "
                               "cannot keep busy). 1: every step on fresh samples."),
+    render_on_device: bool = typer.Option(False, "--render-on-device", help="Synthetic data: workers make the "
+                                          "scenes and crop windows, the training device (a GPU) renders the crops "
+                                          "in batches."),
+    crops_per_scene: int = typer.Option(1, "--crops-per-scene", min=1, help="With --render-on-device: crop "
+                                        "windows (independent augmentations and sensor noise) per localised "
+                                        "scene."),
     pose_bank: str = typer.Option("", "--pose-bank", help="Folder with animbank.pose and model_hand.json (real "
                                   "captured poses for half the samples)."),
 ) -> None:
@@ -55,6 +61,8 @@ def train_command(
         registry_entry(model)
     except KeyError as exc:
         raise HandtrackError(str(exc.args[0])) from exc
+    if crops_per_scene > 1 and not render_on_device:
+        raise HandtrackError("--crops-per-scene needs --render-on-device")
     if pose_bank and not (Path(pose_bank) / "animbank.pose").is_file():
         raise HandtrackError(f"--pose-bank: no animbank.pose in {pose_bank}")
     if resume and not (out / "checkpoint.pt").is_file():
@@ -66,7 +74,8 @@ def train_command(
     schedule = {k: v for k, v in (("lr", lr), ("lr_decay_every", lr_decay_every), ("palm", palm)) if v is not None}
     config = TrainConfig(model=model, batch_size=batch, time_budget_min=time_budget, workers=workers, **schedule,
                          threads=threads, max_steps=max_steps, checkpoint_every_min=checkpoint_every,
-                         pose_bank=pose_bank, device=device, data=data, reuse=reuse)
+                         pose_bank=pose_bank, device=device, data=data, reuse=reuse,
+                         render_on_device=render_on_device, crops_per_scene=crops_per_scene)
     display = TrainingDisplay(time_budget * 60.0)
     with display.progress:
         result = train(config, out, resume=resume, schedule=schedule, on_step=display)

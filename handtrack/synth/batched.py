@@ -25,7 +25,7 @@ from torch.nn import functional as F
 
 from handtrack.geometry import pixel_rays
 from handtrack.preprocess import CropParams
-from handtrack.synth.generator import CropJob
+from handtrack.synth.generator import CropJob, CropSampler
 from handtrack.synth.render import render_capsules, render_plane
 from handtrack.synth.sensor import SensorModel
 from handtrack.synth.sensor_torch import apply_sensor_torch
@@ -84,28 +84,28 @@ def connected_to_centre(normalised: torch.Tensor, inside: torch.Tensor, jump: to
     reach[torch.arange(b, device=inside.device), seed] = inside.view(b, -1).any(dim=1)
     reach = reach.view(b, size, size)
     image = torch.where(inside, normalised, torch.full_like(normalised, 1e3))
-    padded_image = F.pad(image, (1, 1, 1, 1), value=1e3)
-    # For each of the 8 directions: may a pixel be reached from its neighbour in that direction?
-    passable = []
-    for dy in (-1, 0, 1):
-        for dx in (-1, 0, 1):
-            if dy or dx:
-                neighbour = padded_image[:, 1 + dy: 1 + dy + size, 1 + dx: 1 + dx + size]
-                passable.append(((image - neighbour).abs() <= jump) & inside)
+    # passable[:, k]: may a pixel be reached from its neighbour in direction k (a step <= jump, and inside)?
+    passable = (image[:, None] - _neighbours8(image, 1e3)).abs() <= (
+        jump[:, None] if isinstance(jump, torch.Tensor) else jump)
+    passable &= inside[:, None]
     iteration = 0
     while True:
-        padded = F.pad(reach, (1, 1, 1, 1), value=False)
-        grown = reach.clone()
-        index = 0
-        for dy in (-1, 0, 1):
-            for dx in (-1, 0, 1):
-                if dy or dx:
-                    grown |= padded[:, 1 + dy: 1 + dy + size, 1 + dx: 1 + dx + size] & passable[index]
-                    index += 1
+        grown = reach | (_neighbours8(reach, False) & passable).any(dim=1)
         iteration += 1
         if iteration % check_every == 0 and torch.equal(grown, reach):
             return grown & inside
         reach = grown
+
+
+def _neighbours8(values: torch.Tensor, outside: float | bool) -> torch.Tensor:
+    """(B, S, S) -> (B, 8, S, S): each pixel's eight neighbours' values (``outside`` beyond the border)."""
+    size = values.shape[-1]
+    padded = F.pad(values[:, None].to(torch.float32 if values.dtype == torch.bool else values.dtype),
+                   (1, 1, 1, 1), value=float(outside))[:, 0]
+    shifted = [padded[:, 1 + dy: 1 + dy + size, 1 + dx: 1 + dx + size]
+               for dy in (-1, 0, 1) for dx in (-1, 0, 1) if dy or dx]
+    out = torch.stack(shifted, dim=1)
+    return out > 0.5 if values.dtype == torch.bool else out
 
 
 def normalise_crops(z_mm: torch.Tensor, centre_z: torch.Tensor, cube_half: torch.Tensor,
@@ -132,6 +132,11 @@ class BatchedCropRenderer:
     params: CropParams
     device: torch.device
 
+    @classmethod
+    def for_sampler(cls, sampler: CropSampler, device: torch.device) -> BatchedCropRenderer:
+        """The renderer of the jobs ``sampler`` makes: its camera, sensor model and crop parameters."""
+        return cls(sampler.profile.intrinsics, sampler.profile.depth_unit_mm, sampler.sensor, sampler.params, device)
+
     def __post_init__(self) -> None:
         rays2 = torch.from_numpy(np.array(pixel_rays(self.intrinsics)))  # a writable copy
         rays = torch.cat([rays2, torch.ones(rays2.shape[:-1] + (1,))], dim=-1)
@@ -157,7 +162,9 @@ class BatchedCropRenderer:
         index, inside = self.source_pixels(jobs["crop_to_image"])
         rays = self._rays[index]  # (B, P, 3)
         k = int(jobs["capsules"].max())  # the padding slots beyond every scene's last capsule are skipped
-        depth = render_capsules(rays, jobs["a"][:, :k].to(dev), jobs["b"][:, :k].to(dev), jobs["radii"][:, :k].to(dev))
+        chunk = max(256, (1 << 26) // (len(rays) * k))  # rays per pass: about 64 M ray-capsule pairs
+        depth = render_capsules(rays, jobs["a"][:, :k].to(dev), jobs["b"][:, :k].to(dev), jobs["radii"][:, :k].to(dev),
+                                chunk=chunk)
         depth = torch.minimum(depth, render_plane(rays, jobs["plane_normal"].to(dev), jobs["plane_offset"].to(dev)))
         depth = torch.where(inside, depth, torch.full_like(depth, math.inf))
         size = self.params.input_size

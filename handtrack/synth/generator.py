@@ -157,19 +157,29 @@ class CropSampler:
     def job(self, index: int) -> CropJob:
         """Everything of sample ``index`` but the crop's pixels: the scene, the localiser's centre, the
         augmented crop window and the joints in it (the part a batched renderer takes over from here)."""
+        return self.scene_jobs(index, 1)[0]
+
+    def scene_jobs(self, index: int, count: int) -> list[CropJob]:
+        """``count`` jobs of scene ``index``: one scene and one localisation, ``count`` independent crop
+        windows (augmentations), sharing one random stream (rendered, each gets its own sensor noise).
+        ``scene_jobs(i, 1)[0]`` is ``job(i)``."""
         rng = np.random.default_rng([self.seed, index])
         intr = self.profile.intrinsics
         scene = sample_scene(rng, _fov_tan(intr), bank=self.bank, palm=self.palm, reference=not self.use_kernels)
         centre, centre_from = self._centre(scene, rng)
-        if self.augment is not None:
-            transform = augmented_transform(centre, intr, self.params, self.augment, rng)
-        else:
-            from handtrack.preprocess import make_crop_transform
-
-            transform = make_crop_transform(centre, intr, self.params)
         uv = project_points_to_pixels(scene.joints_mm, intr)
-        joints = image_uvd_to_crop(np.column_stack([uv, scene.joints_mm[:, 2]]), transform).astype(np.float32)
-        return CropJob(scene, transform, centre_from, joints, rng)
+        joints_uvd = np.column_stack([uv, scene.joints_mm[:, 2]])
+        jobs = []
+        for _ in range(count):
+            if self.augment is not None:
+                transform = augmented_transform(centre, intr, self.params, self.augment, rng)
+            else:
+                from handtrack.preprocess import make_crop_transform
+
+                transform = make_crop_transform(centre, intr, self.params)
+            joints = image_uvd_to_crop(joints_uvd, transform).astype(np.float32)
+            jobs.append(CropJob(scene, transform, centre_from, joints, rng))
+        return jobs
 
     def render(self, job: CropJob) -> CropSample:
         """Ray-cast the crop window of ``job`` at full resolution (exactly the image pixels ``crop_depth``

@@ -23,8 +23,9 @@ class SyntheticCrops(Dataset):
     def __len__(self) -> int:
         return self.size
 
-    def __getitem__(self, index: int) -> tuple[torch.Tensor, torch.Tensor]:
-        if self._sampler is None:  # built lazily inside each worker process
+    def sampler(self) -> CropSampler:
+        """The sampler, built lazily inside each worker process."""
+        if self._sampler is None:
             torch.set_num_threads(1)
             bank = None
             if self.pose_bank:
@@ -32,8 +33,39 @@ class SyntheticCrops(Dataset):
 
                 bank = load_pose_bank(self.pose_bank)
             self._sampler = CropSampler(self.seed, bank=bank, palm=self.palm)
-        sample = self._sampler.sample(int(index))
+        return self._sampler
+
+    def __getitem__(self, index: int) -> tuple[torch.Tensor, torch.Tensor]:
+        sample = self.sampler().sample(int(index))
         return torch.from_numpy(sample.crop[None]), torch.from_numpy(sample.joints_crop.astype(np.float32))
+
+
+class SyntheticJobs(Dataset):
+    """Item i: crop i % k of scene i // k (k = ``crops_per_scene``) as a packed job
+    (:func:`handtrack.synth.batched.pack_job`) for the training device to render in batches. A scene's k jobs
+    are made together (one localisation, k augmentations) and kept until the next scene is asked for, so a
+    batch of consecutive items costs one scene per k crops; deterministic like :class:`SyntheticCrops`."""
+
+    def __init__(self, seed: int, size: int = 10**9, pose_bank: str = "", palm: str = "anatomical",
+                 crops_per_scene: int = 1) -> None:
+        self.crops = SyntheticCrops(seed, size, pose_bank, palm)
+        self.crops_per_scene = crops_per_scene
+        self._scene = -1
+        self._packed: list[dict[str, torch.Tensor]] = []
+
+    def __len__(self) -> int:
+        return len(self.crops)
+
+    def __getitem__(self, index: int) -> dict[str, torch.Tensor]:
+        from handtrack.synth.batched import pack_job
+
+        sampler = self.crops.sampler()
+        scene, k = divmod(int(index), self.crops_per_scene)
+        if scene != self._scene:
+            jobs = sampler.scene_jobs(scene, self.crops_per_scene)
+            self._packed = [pack_job(job, sampler.sensor, sampler.profile.intrinsics) for job in jobs]
+            self._scene = scene
+        return self._packed[k]
 
 
 class RangeSampler(torch.utils.data.Sampler[int]):

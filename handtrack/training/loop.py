@@ -25,7 +25,7 @@ from handtrack.models.checkpoint import load_checkpoint, save_checkpoint
 from handtrack.models.losses import make_targets, pwr_loss
 from handtrack.models.pwr import representation
 from handtrack.preprocess.params import CropParams
-from handtrack.training.data import RangeSampler, ReplayBuffer, SyntheticCrops
+from handtrack.training.data import RangeSampler, ReplayBuffer, SyntheticCrops, SyntheticJobs
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +50,8 @@ class TrainConfig:
     palm: str = "anatomical"  # the generator's palm geometry (handtrack.synth.scene.PALM_MODELS)
     reuse: int = 1  # optimizer steps per fresh batch: the extra ones on samples drawn from a replay buffer
     reuse_buffer: int = 4096  # samples the replay buffer keeps (on the training device)
+    render_on_device: bool = False  # synthetic crops rendered in batches on the training device (GPU)
+    crops_per_scene: int = 1  # with render_on_device: crop windows (augmentations) per localised scene
 
 
 def learning_rate(config: TrainConfig, step: int) -> float:
@@ -106,7 +108,7 @@ def train(config: TrainConfig, out_dir: Path, resume: bool = False,
         network, metadata, state = load_checkpoint(ckpt_path)
         # The saved run decides everything but how long this session may train.
         keep = ("time_budget_min", "checkpoint_every_min", "max_steps", "workers", "threads", "device", "reuse",
-                "reuse_buffer")
+                "reuse_buffer", "render_on_device", "crops_per_scene")
         saved = {**_SETTING_BEFORE_IT_EXISTED, **state["config"]}
         config = TrainConfig(**{**saved, **{k: getattr(config, k) for k in keep}})
         changes = {k: v for k, v in (schedule or {}).items() if k in SCHEDULE_KEYS and v != getattr(config, k)}
@@ -126,9 +128,11 @@ def train(config: TrainConfig, out_dir: Path, resume: bool = False,
     val_samples = [(s.crop, s.joints_xyz_mm, s.transform) for s in
                    (val.sample(i) for i in range(config.validation_samples))] if is_main else []
     budget_s = config.time_budget_min * 60.0
-    if config.data == "synthetic":
-        dataset: torch.utils.data.Dataset = SyntheticCrops(config.data_seed, pose_bank=config.pose_bank,
-                                                           palm=config.palm)
+    if config.data == "synthetic" and config.render_on_device:
+        dataset: torch.utils.data.Dataset = SyntheticJobs(config.data_seed, pose_bank=config.pose_bank,
+                                                          palm=config.palm, crops_per_scene=config.crops_per_scene)
+    elif config.data == "synthetic":
+        dataset = SyntheticCrops(config.data_seed, pose_bank=config.pose_bank, palm=config.palm)
     else:
         from handtrack.training.datasets import DatasetCrops
 
@@ -141,6 +145,13 @@ def train(config: TrainConfig, out_dir: Path, resume: bool = False,
     device = _device(config.device, rank)
     network.to(device)
     _optimizer_to(optimizer, device)
+    renderer = None
+    if isinstance(dataset, SyntheticJobs):
+        from handtrack.synth.batched import BatchedCropRenderer
+
+        from handtrack.synth.generator import CropSampler
+
+        renderer = BatchedCropRenderer.for_sampler(CropSampler(config.data_seed, palm=config.palm), device)
     model = network
     if world > 1:
         from torch.nn.parallel import DistributedDataParallel
@@ -171,9 +182,14 @@ def train(config: TrainConfig, out_dir: Path, resume: bool = False,
             log_file.write(json.dumps({"step": step, "schedule": {k: getattr(config, k) for k in SCHEDULE_KEYS}}) + "\n")
         replay = ReplayBuffer(config.reuse_buffer, config.data_seed + rank) if config.reuse > 1 else None
         stop = False
-        for fresh_crops, fresh_joints in loader:
-            fresh_crops = fresh_crops.to(device, non_blocking=True)
-            fresh_joints = fresh_joints.to(device, non_blocking=True)
+        for batch in loader:
+            if renderer is not None:  # packed jobs: their crops are rendered here, on the training device
+                with torch.no_grad():
+                    fresh_crops = renderer(batch)
+                fresh_joints = batch["joints"].to(device, non_blocking=True)
+            else:
+                fresh_crops = batch[0].to(device, non_blocking=True)
+                fresh_joints = batch[1].to(device, non_blocking=True)
             if replay is not None:
                 replay.add(fresh_crops, fresh_joints)
             for repeat in range(config.reuse):

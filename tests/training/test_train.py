@@ -2,6 +2,8 @@
 
 import json
 
+import numpy as np
+
 import pytest
 
 torch = pytest.importorskip("torch", reason="training needs PyTorch (the train extra)")
@@ -121,3 +123,19 @@ def test_reuse_takes_extra_steps_on_replayed_samples_reproducibly(tmp_path):
         assert torch.equal(x, y)
     steps = [json.loads(line) for line in (tmp_path / "a" / "log.jsonl").read_text().splitlines()]
     assert [r["samples"] for r in steps if "total" in r] == [2, 2, 2, 4, 4, 4]
+
+
+def test_training_on_crops_rendered_in_batches_by_the_training_device(tmp_path):
+    from dataclasses import replace
+
+    from handtrack.training.data import SyntheticJobs
+
+    jobs = SyntheticJobs(seed=1, crops_per_scene=2)
+    first, second, third = jobs[0], jobs[1], jobs[2]
+    assert torch.equal(first["a"], second["a"]) and not torch.equal(first["crop_to_image"], second["crop_to_image"])
+    assert not torch.equal(first["a"], third["a"])  # item 2 is the next scene
+    assert torch.equal(SyntheticJobs(seed=1, crops_per_scene=2)[1]["joints"], second["joints"])  # deterministic
+    config = replace(_config(2), render_on_device=True, crops_per_scene=2)
+    result = train(config, tmp_path / "run")
+    _, _, state = load_checkpoint(tmp_path / "run" / "checkpoint.pt")
+    assert state["step"] == 2 and state["samples_seen"] == 4 and np.isfinite(result["val_mean_mm"])
