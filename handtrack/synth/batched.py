@@ -71,8 +71,9 @@ def pack_job(job: CropJob, sensor: SensorModel, intrinsics: Intrinsics) -> dict[
 def connected_to_centre(normalised: torch.Tensor, inside: torch.Tensor, jump: torch.Tensor | float,
                         check_every: int = 16) -> torch.Tensor:
     """(B, S, S) bool: the in-cube pixels reachable from the seed pixel without a depth step larger than
-    ``jump`` (normalised units; a number or (B, 1, 1) per crop) between 8-neighbours: :func:`handtrack.preprocess.crop._connected_to_centre`
-    (OpenCV's flood fill with a floating range), by repeated one-pixel growth until nothing changes."""
+    ``jump`` (normalised units; a number or (B, 1, 1) per crop) between 8-neighbours, as
+    :func:`handtrack.preprocess.crop._connected_to_centre` (OpenCV's flood fill with a floating range), by
+    repeated one-pixel growth until nothing changes."""
     b, size, _ = inside.shape
     r, c = torch.meshgrid(torch.arange(size, device=inside.device, dtype=torch.float32),
                           torch.arange(size, device=inside.device, dtype=torch.float32), indexing="ij")
