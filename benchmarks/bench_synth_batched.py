@@ -14,9 +14,12 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import sys
 import time
+from pathlib import Path
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the device machine has no installed handtrack
 
 import torch  # noqa: E402
 from torch.utils.data import DataLoader  # noqa: E402
