@@ -57,7 +57,8 @@ def open_hand_frames(facing: str, count: int, palm: str) -> list[tuple[Frame, np
         angles[1::4] *= 2.0  # spread the fingers a little more than they bend
         local = forward_kinematics_np(angles[None], shape)[0]
         a, b, r = hand_capsules(local, shape, 0, 250.0, palm=palm)
-        rot = _rotation_x(0.4) @ _rotation_z(rng.uniform(-0.6, 0.6)) @ _rotation_x(rng.uniform(-0.3, 0.3)) @ FACING[facing]
+        rot = (_rotation_x(0.4) @ _rotation_z(rng.uniform(-0.6, 0.6)) @ _rotation_x(rng.uniform(-0.3, 0.3))
+               @ FACING[facing])
         offset = np.array([0.0, 0.0, 520.0]) - rot @ palm_centre_mm(local)
         wall = (np.array([0.0, 0.0, -1.0]), -750.0)
         scene = Scene(local @ rot.T + offset, a @ rot.T + offset, b @ rot.T + offset, r, wall, "open")

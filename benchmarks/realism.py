@@ -102,13 +102,15 @@ def main() -> None:
     for key in real[0]:
         r = np.array([s[key] for s in real])
         s = np.array([s[key] for s in synth])
-        print(f"| {key} | median {np.nanmedian(r):.2f} (IQR {np.nanpercentile(r, 25):.2f}-{np.nanpercentile(r, 75):.2f}) "
+        print(f"| {key} | median {np.nanmedian(r):.2f} "
+              f"(IQR {np.nanpercentile(r, 25):.2f}-{np.nanpercentile(r, 75):.2f}) "
               f"| median {np.nanmedian(s):.2f} (IQR {np.nanpercentile(s, 25):.2f}-{np.nanpercentile(s, 75):.2f}) |")
     def row(crops):
         tiles = [((1.0 - c) * 127).clip(0, 255).astype(np.uint8) for c in crops[:8]]
         tiles += [np.zeros((128, 128), np.uint8)] * (8 - len(tiles))
         return np.hstack(tiles)
-    out = REPO / "docs" / "images" / (("realism" if args.camera == "sr305" else "realism-d4xx") + ("-sdk" if args.sdk_filters else "") + ".png")
+    name = ("realism" if args.camera == "sr305" else "realism-d4xx") + ("-sdk" if args.sdk_filters else "")
+    out = REPO / "docs" / "images" / (name + ".png")
     cv2.imwrite(str(out), np.vstack([row(real_crops), row(synth_crops)]))
     print(f"\nwrote {out}")
 

@@ -5,9 +5,9 @@ Public API: :class:`HandTracker`, :class:`HandPose`, :class:`Joint`, :class:`Fra
 """
 
 from handtrack.errors import HandtrackError
-from handtrack.pose import JOINT_NAMES, HandPose, Handedness, Joint
-from handtrack.types import DistortionModel, Frame, Intrinsics
+from handtrack.pose import JOINT_NAMES, Handedness, HandPose, Joint
 from handtrack.tracker import HandTracker
+from handtrack.types import DistortionModel, Frame, Intrinsics
 
 __version__ = "0.1.0"
 

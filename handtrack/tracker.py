@@ -16,12 +16,12 @@ import numpy as np
 from handtrack.engines import Engine, load_engine
 from handtrack.engines.handedness import HandednessClassifier
 from handtrack.errors import HandtrackError
+from handtrack.geometry import deproject_pixels_to_points
 from handtrack.pose import Handedness, HandPose
 from handtrack.preprocess import HandLocalizer, LocalizerConfig, crop_depth, crop_to_image_uvd, make_crop_transform
 from handtrack.preprocess.crop import CropTransform
 from handtrack.preprocess.mirror import HANDEDNESS_CHOICES, mirror_crops, unmirror_joints
 from handtrack.preprocess.refine import palm_centre_mm
-from handtrack.geometry import deproject_pixels_to_points
 from handtrack.smoothing import OneEuroConfig, PoseSmoother
 from handtrack.sources.base import DepthSource
 from handtrack.types import Frame

@@ -79,7 +79,7 @@ class Intrinsics:
         }
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "Intrinsics":
+    def from_dict(cls, data: dict[str, Any]) -> Intrinsics:
         """Inverse of :meth:`to_dict`; missing ``model``/``coeffs`` mean no distortion."""
         return cls(
             width=int(data["width"]),
@@ -92,7 +92,7 @@ class Intrinsics:
             coeffs=tuple(data.get("coeffs", (0.0,) * 5)),  # type: ignore[arg-type]
         )
 
-    def scaled(self, width: int, height: int) -> "Intrinsics":
+    def scaled(self, width: int, height: int) -> Intrinsics:
         """The same camera at another resolution (pixel-centre convention kept), for resized streams."""
         sx, sy = width / self.width, height / self.height
         return Intrinsics(

@@ -6,7 +6,8 @@ from handtrack.types import DistortionModel, Frame, Intrinsics
 
 
 def test_intrinsics_round_trip_through_dict():
-    intr = Intrinsics(640, 480, 390.4, 390.5, 331.4, 242.2, DistortionModel.BROWN_CONRADY, (0.1, -0.2, 0.001, 0.002, 0.05))
+    intr = Intrinsics(640, 480, 390.4, 390.5, 331.4, 242.2, DistortionModel.BROWN_CONRADY,
+                      (0.1, -0.2, 0.001, 0.002, 0.05))
     assert Intrinsics.from_dict(intr.to_dict()) == intr
 
 

@@ -27,7 +27,8 @@ def live(
     hands: int = typer.Option(1, "--hands", min=1, max=2, help="Hands per frame."),
     hand: str = typer.Option("right", "--hand", help="right, left (mirrored through the right-hand model), or auto "
                              "(needs a handedness model file; none is shipped yet)."),
-    viewer: str = typer.Option("2d", "--viewer", help="2d (OpenCV), 3d (Open3D point cloud and skeleton), or none (status lines on the terminal)."),
+    viewer: str = typer.Option("2d", "--viewer", help="2d (OpenCV), 3d (Open3D point cloud and skeleton), or none "
+                               "(status lines on the terminal)."),
     record: Optional[Path] = typer.Option(None, "--record", help="Also record the depth stream (.db3)."),
     smoothing: bool = typer.Option(True, "--smoothing/--no-smoothing", help="One Euro filter on the joints."),
     max_frames: Optional[int] = typer.Option(None, "--max-frames", min=1, help="Stop after this many frames."),

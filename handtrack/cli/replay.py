@@ -12,9 +12,9 @@ import typer
 from rich.table import Table
 
 from handtrack.cli.common import console, frame_progress
+from handtrack.errors import HandtrackError
 from handtrack.io.poses import PoseWriter, frame_record, header_record
 from handtrack.io.stream import PoseStreamer
-from handtrack.errors import HandtrackError
 from handtrack.sources import open_source
 from handtrack.tracker import HandTracker
 from handtrack.viz.draw import annotate_frame, status_lines
@@ -115,6 +115,7 @@ def replay(
         if video is not None:
             table.add_row("video", str(video))
         if streamer is not None:
-            table.add_row("streaming", f"{streamer.messages} messages, {streamer.send_ms / max(streamer.messages, 1):.3f} "
+            per_message_ms = streamer.send_ms / max(streamer.messages, 1)
+            table.add_row("streaming", f"{streamer.messages} messages, {per_message_ms:.3f} "
                           "ms added per frame")
     console.print(table)

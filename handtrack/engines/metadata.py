@@ -45,7 +45,7 @@ class ModelMetadata:
         }
 
     @classmethod
-    def from_props(cls, props: dict[str, str], origin: str) -> "ModelMetadata":
+    def from_props(cls, props: dict[str, str], origin: str) -> ModelMetadata:
         """Parse and validate; raises ModelFileError naming ``origin`` and what is wrong."""
         if f"{_PREFIX}contract" not in props:
             raise ModelFileError(f"{origin}: not a handtrack model (no crop contract in its metadata); export it "

@@ -67,8 +67,9 @@ class PoseWriter:
         if not self._file.closed:
             self._file.close()
 
-    def __enter__(self) -> "PoseWriter":
+    def __enter__(self) -> PoseWriter:
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
         self.close()

@@ -51,7 +51,7 @@ class ModelConfig:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "ModelConfig":
+    def from_dict(cls, data: dict[str, Any]) -> ModelConfig:
         return cls(**data)
 
 
@@ -72,5 +72,5 @@ class LossConfig:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "LossConfig":
+    def from_dict(cls, data: dict[str, Any]) -> LossConfig:
         return cls(**data)

@@ -17,7 +17,10 @@ from torch import nn
 from handtrack.models.blocks import ConvNormReLU, Hourglass, residual_block
 from handtrack.models.config import ModelConfig
 from handtrack.models.decoders import (
-    depth_regression_decode, heatmap_confidence, normalise_heatmaps, plane_regression_decode,
+    depth_regression_decode,
+    heatmap_confidence,
+    normalise_heatmaps,
+    plane_regression_decode,
 )
 from handtrack.models.losses import StageOutput
 
@@ -94,7 +97,8 @@ class PixelwiseRegression(nn.Module):
         self.config = config
         f, j, norm = config.features, config.joints, config.norm
         self.stem = Stem(config)
-        self.hourglasses = nn.ModuleList([Hourglass(config.levels, f, norm, config.block) for _ in range(config.stages)])
+        self.hourglasses = nn.ModuleList([Hourglass(config.levels, f, norm, config.block)
+                                          for _ in range(config.stages)])
         self.heads = nn.ModuleList([PRDRHead(config) for _ in range(config.stages)])
         # Stage 2 input: shared features + [heatmaps, offsets, I] brought to the feature resolution.
         self.merges = nn.ModuleList([ConvNormReLU(f + 2 * j + 1, f, 1, 1, norm) for _ in range(config.stages - 1)])

@@ -2,7 +2,13 @@
 crop warp with its inverse (crop.py)."""
 
 from handtrack.preprocess.crop import (
-    CropTransform, crop_depth, crop_to_image_uvd, crop_to_xyz_mm, hand_mask, image_uvd_to_crop, make_crop_transform,
+    CropTransform,
+    crop_depth,
+    crop_to_image_uvd,
+    crop_to_xyz_mm,
+    hand_mask,
+    image_uvd_to_crop,
+    make_crop_transform,
 )
 from handtrack.preprocess.localize import HandCandidate, HandLocalizer, Localization, LocalizerConfig
 from handtrack.preprocess.params import CropParams

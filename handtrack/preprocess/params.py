@@ -47,7 +47,7 @@ class CropParams:
         return data
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "CropParams":
+    def from_dict(cls, data: dict[str, Any]) -> CropParams:
         """Read a contract back; refuses versions or settings this code cannot honour."""
         version = int(data.get("version", -1))
         if version != CONTRACT_VERSION:

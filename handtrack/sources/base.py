@@ -58,11 +58,12 @@ class DepthSource(abc.ABC):
     def __iter__(self) -> Iterator[Frame]:
         """Yield frames in order."""
 
-    def close(self) -> None:
+    def close(self) -> None:  # noqa: B027 - a no-op by default: sources without resources need not override it
         """Release the underlying file or device."""
 
-    def __enter__(self) -> "DepthSource":
+    def __enter__(self) -> DepthSource:
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
         self.close()

@@ -26,7 +26,7 @@ def list_devices() -> list[dict[str, str]]:
     return [device_info(dev) for dev in rs.context().query_devices()]
 
 
-def depth_modes(device: "rs.device") -> list[tuple[int, int, int]]:
+def depth_modes(device: rs.device) -> list[tuple[int, int, int]]:
     """(width, height, fps) of every z16 depth mode a device offers, sorted."""
     modes = set()
     for sensor in device.query_sensors():

@@ -32,7 +32,7 @@ class LatestFrameCapture:
         self._cond = threading.Condition()
         self._thread = threading.Thread(target=self._run, name="handtrack-capture", daemon=True)
 
-    def start(self) -> "LatestFrameCapture":
+    def start(self) -> LatestFrameCapture:
         self._thread.start()
         return self
 
@@ -93,7 +93,7 @@ class LatestFrameCapture:
             if self._thread.is_alive():
                 log.warning("capture thread did not stop within %.1f s", timeout_s)
 
-    def __enter__(self) -> "LatestFrameCapture":
+    def __enter__(self) -> LatestFrameCapture:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:

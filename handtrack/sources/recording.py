@@ -13,8 +13,7 @@ import re
 import sqlite3
 import threading
 import time
-from collections.abc import Callable
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,7 +23,10 @@ import pyrealsense2 as rs
 from handtrack.errors import RecordingError
 from handtrack.sources.base import RECORDING_SUFFIXES, DepthSource
 from handtrack.sources.rs_convert import (
-    call_with_timeout, depth_unit_mm_from_scale, device_info, intrinsics_from_rs,
+    call_with_timeout,
+    depth_unit_mm_from_scale,
+    device_info,
+    intrinsics_from_rs,
 )
 from handtrack.types import Frame, Intrinsics
 
@@ -93,7 +95,7 @@ def _check_db3(path: Path) -> None:
         raise RecordingError(f"{path}: the recording holds no depth stream")
 
 
-def _open_playback_device(path: Path) -> "rs.device":
+def _open_playback_device(path: Path) -> rs.device:
     ctx = rs.context()
     try:
         return call_with_timeout(lambda: ctx.load_device(str(path)), _OPEN_TIMEOUT_S,
@@ -102,7 +104,7 @@ def _open_playback_device(path: Path) -> "rs.device":
         raise RecordingError(f"{path}: corrupt or truncated recording ({exc})") from exc
 
 
-def _depth_stream(device: "rs.device", path: Path) -> tuple["rs.sensor", "rs.video_stream_profile", float]:
+def _depth_stream(device: rs.device, path: Path) -> tuple[rs.sensor, rs.video_stream_profile, float]:
     """The recording's depth sensor, its depth stream profile and its depth scale (m per unit)."""
     for sensor in device.query_sensors():
         for profile in sensor.get_stream_profiles():
@@ -170,7 +172,7 @@ class RealSenseRecording(DepthSource):
         frames: queue.Queue[tuple[np.ndarray, float, int]] = queue.Queue(maxsize=4)
         stopping = threading.Event()
 
-        def on_frame(frame: "rs.frame") -> None:
+        def on_frame(frame: rs.frame) -> None:
             item = (np.asanyarray(frame.get_data()).copy(), float(frame.get_timestamp()), frame.get_frame_number())
             while not stopping.is_set():
                 try:
@@ -188,11 +190,12 @@ class RealSenseRecording(DepthSource):
             while True:
                 try:
                     image, timestamp_ms, frame_number = frames.get(timeout=_POLL_MS / 1000.0)
-                except queue.Empty:
+                except queue.Empty as empty:
                     if playback.current_status() == rs.playback_status.stopped and frames.empty():
                         break  # end of file
                     if time.monotonic() - stalled_since > _STALL_LIMIT_S:
-                        raise RecordingError(f"{self.path}: playback stalled after {index} frames (corrupt file?)")
+                        raise RecordingError(
+                            f"{self.path}: playback stalled after {index} frames (corrupt file?)") from empty
                     continue
                 stalled_since = time.monotonic()
                 yield Frame(image, self._depth_unit_mm, self._intrinsics, timestamp_ms, index, self.description,
@@ -202,7 +205,7 @@ class RealSenseRecording(DepthSource):
             self.close()
 
     @staticmethod
-    def _shutdown(stopping: threading.Event, frames: "queue.Queue[object]", sensor: "rs.sensor") -> None:
+    def _shutdown(stopping: threading.Event, frames: queue.Queue[object], sensor: rs.sensor) -> None:
         stopping.set()  # releases a callback blocked on the full queue
         while not frames.empty():
             frames.get_nowait()

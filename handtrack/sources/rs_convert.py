@@ -22,7 +22,7 @@ _DEVICE_INFO_FIELDS = {
 }
 
 
-def intrinsics_from_rs(intr: "rs.intrinsics") -> Intrinsics:
+def intrinsics_from_rs(intr: rs.intrinsics) -> Intrinsics:
     """pyrealsense2 intrinsics -> :class:`Intrinsics`."""
     return Intrinsics(
         width=intr.width, height=intr.height, fx=intr.fx, fy=intr.fy, ppx=intr.ppx, ppy=intr.ppy,
@@ -30,7 +30,7 @@ def intrinsics_from_rs(intr: "rs.intrinsics") -> Intrinsics:
     )
 
 
-def intrinsics_to_rs(intr: Intrinsics) -> "rs.intrinsics":
+def intrinsics_to_rs(intr: Intrinsics) -> rs.intrinsics:
     """:class:`Intrinsics` -> pyrealsense2 intrinsics."""
     out = rs.intrinsics()
     out.width, out.height = intr.width, intr.height
@@ -45,7 +45,7 @@ def depth_unit_mm_from_scale(depth_scale_m: float) -> float:
     return round(float(depth_scale_m) * 1000.0, 7)
 
 
-def device_info(device: "rs.device") -> dict[str, str]:
+def device_info(device: rs.device) -> dict[str, str]:
     """name / serial / firmware / product line / USB type, where the device reports them."""
     info: dict[str, str] = {}
     for key, field in _DEVICE_INFO_FIELDS.items():

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 
 import numpy as np
 import torch
@@ -65,7 +65,7 @@ class HandShape:
     scale: torch.Tensor
 
 
-@lru_cache(maxsize=None)
+@cache
 def _table(name: str) -> torch.Tensor:
     """(5, k) float32 per-finger constants ("mcp", "phalanx", "radius", "rest"), built once: sampling a hand
     must be cheap. Callers must not modify the tensor."""

@@ -18,7 +18,6 @@ from handtrack.synth.hand import (
 )
 from handtrack.synth.poses import sample_pose
 
-
 #: wrist to middle fingertip of the flat hand of the pose bank's rig
 BANK_HAND_LENGTH_MM = 183.6
 

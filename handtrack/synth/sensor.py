@@ -38,7 +38,7 @@ class SensorModel:
     sdk_hole_fill: bool = False  # the hole-filling filter too (the D400 recordings here had it)
 
     @classmethod
-    def for_family(cls, family: str, sigma_mm_at_1m: float) -> "SensorModel":
+    def for_family(cls, family: str, sigma_mm_at_1m: float) -> SensorModel:
         if family == "stereo":
             return cls(sigma_mm_at_1m, edge_dropout=0.2, hole_fraction=0.02, flying_pixels=0.3)
         if family in ("coded_light", "structured_light"):

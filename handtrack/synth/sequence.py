@@ -29,7 +29,8 @@ FPS = 30.0
 def _rotation(yaw: float, pitch: float, roll: float) -> np.ndarray:
     """Palm towards the camera, fingers up, then small yaw/pitch/roll (radians)."""
     facing = np.diag([1.0, -1.0, -1.0])  # hand x -> camera x, fingers up, palm towards the camera
-    cy, sy, cp, sp, cr, sr = math.cos(yaw), math.sin(yaw), math.cos(pitch), math.sin(pitch), math.cos(roll), math.sin(roll)
+    cy, sy, cp, sp = math.cos(yaw), math.sin(yaw), math.cos(pitch), math.sin(pitch)
+    cr, sr = math.cos(roll), math.sin(roll)
     ry = np.array([[cy, 0, sy], [0, 1, 0], [-sy, 0, cy]])
     rx = np.array([[1, 0, 0], [0, cp, -sp], [0, sp, cp]])
     rz = np.array([[cr, -sr, 0], [sr, cr, 0], [0, 0, 1]])
@@ -53,7 +54,8 @@ def gesture_scenes(seed: int = 0) -> list[Scene]:
                         0.25 * math.sin(2 * math.pi * t / 5.3))
         offset = np.array([60 * math.sin(2 * math.pi * t / 4.0), -30 + 40 * math.sin(2 * math.pi * t / 3.0),
                            520 + 40 * math.sin(2 * math.pi * t / 5.0)])
-        scenes.append(Scene(local @ rot.T + offset, a @ rot.T + offset, b @ rot.T + offset, r, None, DEMO_GESTURES[segment]))
+        scenes.append(Scene(local @ rot.T + offset, a @ rot.T + offset, b @ rot.T + offset, r, None,
+                            DEMO_GESTURES[segment]))
     return scenes
 
 

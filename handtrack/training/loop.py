@@ -11,9 +11,9 @@ import json
 import logging
 import os
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -148,7 +148,6 @@ def train(config: TrainConfig, out_dir: Path, resume: bool = False,
     renderer = None
     if isinstance(dataset, SyntheticJobs):
         from handtrack.synth.batched import BatchedCropRenderer
-
         from handtrack.synth.generator import CropSampler
 
         renderer = BatchedCropRenderer.for_sampler(CropSampler(config.data_seed, palm=config.palm), device)
@@ -179,7 +178,8 @@ def train(config: TrainConfig, out_dir: Path, resume: bool = False,
 
     with log_path.open("a", encoding="utf-8") if is_main else open(os.devnull, "w") as log_file:
         if resume and schedule and is_main:
-            log_file.write(json.dumps({"step": step, "schedule": {k: getattr(config, k) for k in SCHEDULE_KEYS}}) + "\n")
+            schedule_now = {k: getattr(config, k) for k in SCHEDULE_KEYS}
+            log_file.write(json.dumps({"step": step, "schedule": schedule_now}) + "\n")
         replay = ReplayBuffer(config.reuse_buffer, config.data_seed + rank) if config.reuse > 1 else None
         stop = False
         for batch in loader:
@@ -264,7 +264,8 @@ def _truncate_log(log_path: Path, step: int) -> None:
     lines = log_path.read_text(encoding="utf-8").splitlines()
     kept = [line for line in lines if line.strip() and json.loads(line).get("step", 0) <= step]
     if len(kept) != len(lines):
-        log.info("resume at step %d: dropping %d log records of steps after the checkpoint", step, len(lines) - len(kept))
+        log.info("resume at step %d: dropping %d log records of steps after the checkpoint", step,
+                 len(lines) - len(kept))
         log_path.write_text("".join(line + "\n" for line in kept), encoding="utf-8")
 
 

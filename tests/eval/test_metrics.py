@@ -5,7 +5,12 @@ import pytest
 
 from handtrack.calibration import load_profile
 from handtrack.eval.metrics import (
-    DATASET_JOINTS, ResultsFileError, evaluate, load_uvd_file, uvd_to_xyz, write_uvd_file,
+    DATASET_JOINTS,
+    ResultsFileError,
+    evaluate,
+    load_uvd_file,
+    uvd_to_xyz,
+    write_uvd_file,
 )
 from tests.cli.test_cli import run_cli
 

@@ -6,7 +6,10 @@ torch = pytest.importorskip("torch", reason="the models need PyTorch (the train 
 
 from handtrack.models.config import LossConfig  # noqa: E402
 from handtrack.models.decoders import (  # noqa: E402
-    depth_regression_decode, heatmap_confidence, normalise_heatmaps, plane_regression_decode,
+    depth_regression_decode,
+    heatmap_confidence,
+    normalise_heatmaps,
+    plane_regression_decode,
 )
 from handtrack.models.losses import StageOutput, make_targets, pwr_loss  # noqa: E402
 from handtrack.models.targets import gaussian_kernel, heatmap_target, offset_target  # noqa: E402

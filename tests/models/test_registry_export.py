@@ -10,10 +10,10 @@ from handtrack.engines import ModelFileError, load_engine  # noqa: E402
 from handtrack.models import REGISTRY, build_network, registry_entry  # noqa: E402
 from handtrack.models.checkpoint import load_checkpoint, save_checkpoint  # noqa: E402
 from handtrack.models.export import export_onnx  # noqa: E402
-from handtrack.preprocess.random_crops import random_crops  # noqa: E402
 from handtrack.models.losses import make_targets, pwr_loss  # noqa: E402
 from handtrack.models.pwr import representation  # noqa: E402
 from handtrack.preprocess.params import CropParams  # noqa: E402
+from handtrack.preprocess.random_crops import random_crops  # noqa: E402
 
 
 def _checkpoint(tmp_path, name):

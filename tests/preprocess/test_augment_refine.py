@@ -1,10 +1,10 @@
 import numpy as np
 
+from handtrack.geometry import project_points_to_pixels
 from handtrack.pose import Joint
 from handtrack.preprocess import CropParams, crop_depth, hand_mask, image_uvd_to_crop
 from handtrack.preprocess.augment import AugmentConfig, augmented_transform
 from handtrack.preprocess.refine import palm_centre_mm
-from handtrack.geometry import project_points_to_pixels
 from tests.preprocess.scenes import make_scene
 
 

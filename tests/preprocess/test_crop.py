@@ -2,7 +2,12 @@ import numpy as np
 import pytest
 
 from handtrack.preprocess.crop import (
-    crop_depth, crop_to_image_uvd, crop_to_xyz_mm, hand_mask, image_uvd_to_crop, make_crop_transform,
+    crop_depth,
+    crop_to_image_uvd,
+    crop_to_xyz_mm,
+    hand_mask,
+    image_uvd_to_crop,
+    make_crop_transform,
 )
 from handtrack.preprocess.params import CropParams
 from handtrack.types import Frame, Intrinsics

@@ -72,7 +72,7 @@ def test_awr_centres_agree_with_the_datasets_own_hand_centroids():
     localizer = HandLocalizer()
     for folder in sorted(shared_path("d4xx-close-awr").iterdir()):
         lines = (folder / "centroids.txt").read_text().split("\n")
-        for i, line in enumerate(l for l in lines if l.strip()):
+        for i, line in enumerate(text for text in lines if text.strip()):
             u_ref, v_ref, _ = map(float, line.split())
             depth = cv2.imread(str(folder / f"frame_{i}_depth_mm.png"), cv2.IMREAD_UNCHANGED)
             hand = localizer.locate(Frame(depth, 1.0, D4XX_COLOUR, 0.0, i)).hands[0]

@@ -1,8 +1,8 @@
+import numpy as np
+
 from handtrack.sources.files import ArrayStackSource
 from handtrack.sources.pacing import PacedSource
 from tests.conftest import SMALL_INTRINSICS, pattern_frame
-
-import numpy as np
 
 
 class FakeClock:

@@ -5,11 +5,11 @@ import pytest
 
 pytest.importorskip("numba", reason="the compiled loops need numba (the train extra)")
 
+from handtrack.geometry import pixel_rays, project_points_to_pixels  # noqa: E402
 from handtrack.synth.generator import CropSampler  # noqa: E402
 from handtrack.synth.raster import render_capsules_culled  # noqa: E402
 from handtrack.synth.sensor import _projector_shadow  # noqa: E402
 from handtrack.types import Intrinsics  # noqa: E402
-from handtrack.geometry import pixel_rays, project_points_to_pixels  # noqa: E402
 
 INTR = Intrinsics(160, 120, 120.0, 120.0, 79.5, 59.5)
 

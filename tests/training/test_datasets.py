@@ -38,10 +38,10 @@ def test_dataset_crops_carry_the_labels_in_project_order(tmp_path):
 
     reader = open_dataset(f"msra:{tmp_path}")
     # Rebuild the crop's transform as the dataset did, and map the crop joints back to camera space.
+    from handtrack.datasets.readers import TO_PROJECT_ORDER
     from handtrack.preprocess import CropParams
     from handtrack.preprocess.augment import AugmentConfig, augmented_transform
     from handtrack.preprocess.refine import palm_centre_mm
-    from handtrack.datasets.readers import TO_PROJECT_ORDER
 
     order = list(TO_PROJECT_ORDER["msra"])
     rng = np.random.default_rng([3, 1])

@@ -3,7 +3,6 @@
 import json
 
 import numpy as np
-
 import pytest
 
 torch = pytest.importorskip("torch", reason="training needs PyTorch (the train extra)")
@@ -30,8 +29,8 @@ def test_resume_continues_bit_for_bit(tmp_path):
         assert torch.equal(x, y), name
     steps = [json.loads(line) for line in (tmp_path / "split" / "log.jsonl").read_text().splitlines()]
     losses_split = [r["total"] for r in steps if "total" in r]
-    losses_straight = [json.loads(l)["total"] for l in (tmp_path / "straight" / "log.jsonl").read_text().splitlines()
-                       if "total" in json.loads(l)]
+    straight = [json.loads(line) for line in (tmp_path / "straight" / "log.jsonl").read_text().splitlines()]
+    losses_straight = [r["total"] for r in straight if "total" in r]
     assert losses_split == losses_straight
     assert any("val_mean_mm" in r for r in steps)
     import cv2

@@ -16,7 +16,7 @@ def _pose() -> HandPose:
 def test_skeleton_is_drawn_where_the_joints_project():
     pose = _pose()
     image = draw_hand(np.zeros((480, 640, 3), np.uint8), pose)
-    for f, colour in enumerate(FINGER_COLOURS):
+    for f in range(len(FINGER_COLOURS)):
         for i in finger_joint_indices(("thumb", "index", "middle", "ring", "little")[f]):
             u, v = np.round(pose.joints_uvd[i, :2]).astype(int)
             assert image[v, u].any(), (f, i)  # something is drawn on every joint

@@ -10,8 +10,8 @@ import cv2
 import numpy as np
 import pytest
 
-from tests.conftest import REPO
 from handtrack.viz.draw import FINGER_COLOURS
+from tests.conftest import REPO
 
 SYNTHETIC_POSE = """
 from handtrack.geometry import project_points_to_pixels
@@ -52,7 +52,11 @@ def virtual_display():
     display = ":97"
     server = subprocess.Popen(["Xvfb", display, "-screen", "0", "1024x768x24", "-nolisten", "tcp"],
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    time.sleep(1.0)
+    for _ in range(100):  # until the server listens (its socket appears), at most 10 s
+        if os.path.exists(f"/tmp/.X11-unix/X{display[1:]}"):
+            break
+        time.sleep(0.1)
+    time.sleep(0.2)
     yield display
     server.terminate()
     server.wait(10)
@@ -66,7 +70,7 @@ def test_2d_viewer_shows_the_skeleton_where_joints_project(virtual_display, tmp_
     viewer = subprocess.Popen([sys.executable, "-c", script], env=env, cwd=REPO)
     try:
         shot = None
-        for _ in range(40):  # wait for the window to be mapped and painted
+        for _ in range(80):  # wait for the window to be mapped and painted (slow under load)
             time.sleep(0.5)
             if not os.path.exists(image_path):
                 continue
