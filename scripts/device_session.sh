@@ -2,7 +2,9 @@
 # One prepared command for a lent GPU machine (the `run` tool), within its 10-minute limit:
 #   1. benchmarks/bench_synth_batched.py: crops/s of the batched (GPU) data path, the card named;
 #   2. scripts/device_train.py: trains MODEL in RUN for MINUTES, with the crops rendered on the GPU when (1)
-#      measured it faster than the CPU path (session 3: 990 crops/s with 15 processes), else on the CPU.
+#      measured it faster than the CPU path (session 3: 990 crops/s with 15 processes), else on the CPU;
+#   3. with HANDEDNESS_MINUTES set: the handedness classifier on crops rendered on the fly
+#      (runs/handedness-gpu continued when it is there).
 # Everything goes to $OUT. Usage (on the device, from the repository root):
 #   bash scripts/device_session.sh MINUTES MODEL RUN [extra device_train.py options]
 #   bash scripts/device_session.sh 6 pwr runs/pwr --reuse 2
@@ -34,3 +36,9 @@ print('--render-on-device --crops-per-scene 2' if rate > 1500 else '')
 echo "data path: ${DATA:-CPU processes}"
 python3 scripts/device_train.py --model "$MODEL" --run "$RUN" --minutes "$MINUTES" --workers "$WORKERS" \
   --checkpoint-every 2 $BANK $DATA "$@" --out "$OUT"
+if [ "${HANDEDNESS_MINUTES:-0}" != "0" ]; then
+  [ -d runs/handedness-gpu ] && cp -r runs/handedness-gpu "$OUT/"
+  python3 -m handtrack.training.handedness stream --run "$OUT/handedness-gpu" --minutes "$HANDEDNESS_MINUTES" \
+    --workers "$WORKERS" --validation-palm anatomical $BANK > "$OUT/handedness.txt" 2>&1
+  echo "handedness exit $?"; tail -3 "$OUT/handedness.txt"
+fi

@@ -10,6 +10,10 @@ mirror). Held out: the project's fixed validation set and its mirror images.
     python -m handtrack.training.handedness render --out runs/handedness/cache --minutes 20
     python -m handtrack.training.handedness train --cache runs/handedness/cache --run runs/handedness --minutes 10
     python -m handtrack.training.handedness export --run runs/handedness --model-out models/handedness.onnx
+
+On a GPU, fresh crops every step instead of a cache (``train_streaming``):
+
+    python -m handtrack.training.handedness stream --run runs/handedness-gpu --minutes 5 --workers 15
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ import numpy as np
 log = logging.getLogger(__name__)
 
 CACHE_SEED = 4242  # training crops; the validation set has its own seed (synth.generator.VALIDATION_SEED)
+STREAM_SEED = 4343  # crops rendered on the fly (train_streaming)
 
 
 def render_cache(out_dir: Path, minutes: float, chunk: int = 1000, pose_bank: str = "") -> int:
@@ -81,10 +86,11 @@ def accuracy(network, crops: np.ndarray) -> float:  # type: ignore[no-untyped-de
     """Share of crops and their mirror images classified right (right: logit < 0, left: logit > 0)."""
     import torch
 
+    device = next(network.parameters()).device
     network.eval()
     with torch.inference_mode():
-        right = network(torch.from_numpy(np.ascontiguousarray(crops[:, None]))).numpy()
-        left = network(torch.from_numpy(np.ascontiguousarray(crops[:, None, :, ::-1]))).numpy()
+        right = network(torch.from_numpy(np.ascontiguousarray(crops[:, None])).to(device)).cpu().numpy()
+        left = network(torch.from_numpy(np.ascontiguousarray(crops[:, None, :, ::-1])).to(device)).cpu().numpy()
     network.train()
     return float((np.sum(right < 0) + np.sum(left > 0)) / (2 * len(crops)))
 
@@ -135,9 +141,107 @@ def train_classifier(cache_dir: Path, run_dir: Path, minutes: float, batch: int 
     return result
 
 
+def _resolve_device(device: str):  # type: ignore[no-untyped-def]
+    import torch
+
+    if device == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    return torch.device(device)
+
+
+def mirrored_rotated_batch(crops, generator):  # type: ignore[no-untyped-def]
+    """Torch twin of :func:`_batch` with rotation: (B, 1, S, S) right-hand crops -> (2B, 1, S, S) crops (the
+    crops, then their mirror images) each turned by a random multiple of 90 degrees, and (2B,) labels
+    (0 right, 1 left)."""
+    import torch
+
+    both = torch.cat([crops, crops.flip(-1)])
+    labels = torch.cat([torch.zeros(len(crops)), torch.ones(len(crops))]).to(crops.device)
+    turns = torch.randint(0, 4, (len(both),), generator=generator)
+    out = both.clone()
+    for k in (1, 2, 3):
+        chosen = (turns == k).nonzero()[:, 0].to(crops.device)
+        if len(chosen):
+            out[chosen] = torch.rot90(both[chosen], k, dims=(-2, -1))
+    return out, labels
+
+
+def train_streaming(run_dir: Path, minutes: float, device: str = "auto", workers: int = 1, batch: int = 256,
+                    lr: float = 1e-3, validation_count: int = 1000, validation_palm: str = "anatomical",
+                    crops_per_scene: int = 2, pose_bank: str = "", checkpoint_every_min: float = 2.0) -> dict:
+    """Train (or continue) the classifier in ``run_dir`` on crops rendered on the fly: worker processes make
+    the scenes and crop windows (:class:`handtrack.training.data.SyntheticJobs`, anatomical palm), the training
+    device renders each batch (:class:`handtrack.synth.batched.BatchedCropRenderer`), so every batch is new
+    and nothing can be memorised (the cached crops were: 59 % held out). Meant for a GPU; works on a CPU."""
+    import torch
+    from torch.utils.data import DataLoader
+
+    from handtrack.models.handedness import HandednessNet
+    from handtrack.synth.batched import BatchedCropRenderer
+    from handtrack.synth.generator import CropSampler
+    from handtrack.training.data import RangeSampler, SyntheticJobs
+
+    dev = _resolve_device(device)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    network = HandednessNet().to(dev)
+    optimizer = torch.optim.Adam(network.parameters(), lr=lr)
+    step, streamed = 0, 0
+    ckpt = run_dir / "checkpoint.pt"
+    if ckpt.is_file():
+        state = torch.load(ckpt, map_location=dev, weights_only=False)
+        network.load_state_dict(state["network"])
+        optimizer.load_state_dict(state["optimizer"])
+        step, streamed = state["step"], state.get("streamed_crops", 0)
+    val = validation_crops(validation_count, validation_palm)
+    half = batch // 2  # each crop also goes in mirrored
+    loader = DataLoader(SyntheticJobs(STREAM_SEED, pose_bank=pose_bank, crops_per_scene=crops_per_scene),
+                        batch_size=half, sampler=RangeSampler(streamed, 10**12, half), num_workers=workers,
+                        persistent_workers=workers > 0, prefetch_factor=4 if workers > 0 else None)
+    renderer = BatchedCropRenderer.for_sampler(CropSampler(STREAM_SEED), dev)
+    generator = torch.Generator().manual_seed(STREAM_SEED + step)
+    loss_fn = torch.nn.BCEWithLogitsLoss()
+
+    def save() -> None:
+        torch.save({"network": network.state_dict(), "optimizer": optimizer.state_dict(), "step": step,
+                    "streamed_crops": streamed}, ckpt)
+
+    start = last_save = time.monotonic()
+    with (run_dir / "log.jsonl").open("a", encoding="utf-8") as log_file:
+        for jobs in loader:
+            with torch.no_grad():
+                x, y = mirrored_rotated_batch(renderer(jobs), generator)
+            loss = loss_fn(network(x), y)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            step += 1
+            streamed += half
+            record = {"step": step, "loss": round(float(loss.detach()), 5), "streamed_crops": streamed}
+            if step % 250 == 0:
+                record["val_accuracy"] = round(accuracy(network, val[:300]), 4)
+                log.info("step %d: loss %.4f, accuracy on 300 held-out crops x 2: %.3f", step, loss.item(),
+                         record["val_accuracy"])
+            log_file.write(json.dumps(record) + "\n")
+            now = time.monotonic()
+            if now - last_save > checkpoint_every_min * 60:
+                save()
+                last_save = now
+            if now - start > minutes * 60:
+                break
+    save()
+    result = {"step": step, "streamed_crops": streamed, "val_accuracy": accuracy(network, val),
+              "val_crops": 2 * len(val), "val_palm": validation_palm, "device": str(dev)}
+    with (run_dir / "log.jsonl").open("a", encoding="utf-8") as log_file:
+        log_file.write(json.dumps({"final": result}) + "\n")
+    return result
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description="handedness classifier: render a crop cache, or train")
-    parser.add_argument("action", choices=("render", "train", "export"))
+    parser.add_argument("action", choices=("render", "train", "stream", "export"))
+    parser.add_argument("--device", default="auto", help="stream: where crops are rendered and the net trains")
+    parser.add_argument("--workers", type=int, default=1, help="stream: processes making scenes and crop windows")
+    parser.add_argument("--batch", type=int, default=256, help="stream: crops per step (half of them mirrored)")
     parser.add_argument("--out", type=Path, default=Path("runs/handedness/cache"))
     parser.add_argument("--cache", type=Path, default=Path("runs/handedness/cache"))
     parser.add_argument("--run", type=Path, default=Path("runs/handedness"))
@@ -151,6 +255,9 @@ def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     if args.action == "render":
         print(render_cache(args.out, args.minutes, pose_bank=args.pose_bank), "crops in the cache")
+    elif args.action == "stream":
+        print(json.dumps(train_streaming(args.run, args.minutes, args.device, args.workers, args.batch,
+                                         validation_palm=args.validation_palm, pose_bank=args.pose_bank)))
     elif args.action == "train":
         print(json.dumps(train_classifier(args.cache, args.run, args.minutes, threads=args.threads,
                                           validation_palm=args.validation_palm)))
@@ -184,8 +291,11 @@ def export_classifier(run_dir: Path, out: Path, check_crops: np.ndarray, result:
                       dynamic_axes={"crop": {0: "batch"}, "p_left": {0: "batch"}})
     proto = onnx.load(str(out))
     metadata = ModelMetadata("handedness", {"kind": "handedness", "width": 16}, CropParams(),
-                             {"data": "synthetic right hands and their mirror images (CropSampler seed "
-                                      f"{CACHE_SEED}, {state['cache_crops']} crops)", "steps": state["step"],
+                             {"data": "synthetic right hands and their mirror images " + (
+                                 f"(CropSampler seed {CACHE_SEED}, {state['cache_crops']} cached crops)"
+                                 if "cache_crops" in state else
+                                 f"(rendered on the fly, seed {STREAM_SEED}, {state['streamed_crops']} crops)"),
+                              "steps": state["step"],
                               "held_out": result})
     for key, value in metadata.to_props().items():
         entry = proto.metadata_props.add()

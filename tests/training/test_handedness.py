@@ -65,3 +65,29 @@ def test_held_out_crops_can_use_the_anatomical_palm():
     symmetric, anatomical = validation_crops(2), validation_crops(2, "anatomical")
     assert symmetric.shape == anatomical.shape == (2, 128, 128)
     assert np.mean(np.abs(symmetric - anatomical) > 0.01) > 0.01  # the same scenes, the palm's relief differs
+
+
+def test_torch_batches_pair_every_crop_with_its_turned_mirror_image():
+    from handtrack.training.handedness import mirrored_rotated_batch
+
+    crops = torch.rand(4, 1, 8, 8)
+    x, y = mirrored_rotated_batch(crops, torch.Generator().manual_seed(0))
+    assert x.shape == (8, 1, 8, 8) and y.tolist() == [0, 0, 0, 0, 1, 1, 1, 1]
+    for k in range(4):
+        right = [torch.equal(x[k], torch.rot90(crops[k], t, dims=(-2, -1))) for t in range(4)]
+        left = [torch.equal(x[4 + k], torch.rot90(crops[k].flip(-1), t, dims=(-2, -1))) for t in range(4)]
+        assert any(right) and any(left)
+
+
+def test_streaming_training_renders_fresh_crops_checkpoints_and_exports(tmp_path, monkeypatch):
+    import handtrack.training.handedness as module
+
+    rng = np.random.default_rng(0)
+    monkeypatch.setattr(module, "validation_crops",
+                        lambda n, palm="symmetric": rng.random((min(n, 8), 128, 128)).astype(np.float32))
+    result = module.train_streaming(tmp_path / "run", minutes=0.01, device="cpu", workers=0, batch=4)
+    assert result["step"] >= 1 and result["streamed_crops"] == 2 * result["step"]
+    again = module.train_streaming(tmp_path / "run", minutes=0.01, device="cpu", workers=0, batch=4)
+    assert again["step"] > result["step"]  # continued from the checkpoint
+    out = tmp_path / "handedness.onnx"
+    assert export_classifier(tmp_path / "run", out, rng.random((2, 128, 128)).astype(np.float32), again) <= 1e-4
