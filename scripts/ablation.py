@@ -34,7 +34,7 @@ def main() -> None:
 
     from handtrack.models.checkpoint import load_checkpoint
     from handtrack.synth.generator import validation_sampler
-    from handtrack.training.loop import TrainConfig, validation_error_mm, train
+    from handtrack.training.loop import TrainConfig, train, validation_error_mm
 
     for name in args.entries:
         run = args.out / name

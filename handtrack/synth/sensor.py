@@ -28,7 +28,8 @@ EDGE_JUMP_MM = 20.0
 class SensorModel:
     sigma_mm_at_1m: float = 1.0
     edge_dropout: float = 0.3  # probability a silhouette-edge pixel is missing
-    hole_fraction: float = 0.03  # share of surface pixels lost in holes
+    hole_fraction: float = 0.03  # threshold on a smooth random field: far fewer holes than this share (about
+    # 0.02 % of the surface at 0.03), which matches the real SR305 frames' clean surfaces (docs/realism.md)
     shadow_baseline_mm: float = 0.0  # projector-camera baseline; 0 = no shadow
     flying_pixels: float = 0.0  # probability an edge pixel takes a depth between its neighbours
     sdk_filter_share: float = 0.0  # share of frames given the SDK's spatial filter (and hole filling, if on)
