@@ -116,7 +116,7 @@ def train(config: TrainConfig, out_dir: Path, resume: bool = False,
             config = TrainConfig(**{**asdict(config), **changes})
         step, samples_seen, elapsed_before = state["step"], state["samples_seen"], state["elapsed_s"]
         if is_main:
-            _truncate_log(log_path, step)
+            _truncate_log(log_path, step, {k: saved[k] for k in SCHEDULE_KEYS})
         optimizer = torch.optim.Adam(network.parameters(), lr=config.lr)
         optimizer.load_state_dict(state["optimizer"])
         torch.set_rng_state(state["torch_rng"])
@@ -256,16 +256,29 @@ def _draw_curve(log_path: Path, png_path: Path, label: str) -> None:
         log.warning("could not draw %s: %s", png_path, exc)
 
 
-def _truncate_log(log_path: Path, step: int) -> None:
+def _truncate_log(log_path: Path, step: int, saved_schedule: dict[str, Any] | None = None) -> None:
     """Drop log records after ``step``: a run stopped between two checkpoints (killed, machine lost) logged
-    steps that the resumed run does again."""
+    steps that the resumed run does again. Schedule records at ``step`` itself are kept only when they say
+    what the checkpoint holds (``saved_schedule``), once: a resume whose schedule change died with it before a
+    checkpoint left a record of a change that never took effect."""
     if not log_path.is_file():
         return
     lines = log_path.read_text(encoding="utf-8").splitlines()
-    kept = [line for line in lines if line.strip() and json.loads(line).get("step", 0) <= step]
+    kept, schedule_kept = [], False
+    for line in lines:
+        if not line.strip():
+            continue
+        record = json.loads(line)
+        if record.get("step", 0) > step:
+            continue
+        if record.get("step", 0) == step and "schedule" in record:
+            if schedule_kept or (saved_schedule is not None and record["schedule"] != saved_schedule):
+                continue
+            schedule_kept = True
+        kept.append(line)
     if len(kept) != len(lines):
-        log.info("resume at step %d: dropping %d log records of steps after the checkpoint", step,
-                 len(lines) - len(kept))
+        log.info("resume at step %d: dropping %d log records of steps after the checkpoint (or of schedule "
+                 "changes it does not hold)", step, len(lines) - len(kept))
         log_path.write_text("".join(line + "\n" for line in kept), encoding="utf-8")
 
 

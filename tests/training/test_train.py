@@ -138,3 +138,15 @@ def test_training_on_crops_rendered_in_batches_by_the_training_device(tmp_path):
     result = train(config, tmp_path / "run")
     _, _, state = load_checkpoint(tmp_path / "run" / "checkpoint.pt")
     assert state["step"] == 2 and state["samples_seen"] == 4 and np.isfinite(result["val_mean_mm"])
+
+
+def test_a_schedule_change_that_died_before_a_checkpoint_leaves_no_record(tmp_path):
+    train(_config(2), tmp_path / "run")
+    with (tmp_path / "run" / "log.jsonl").open("a") as log_file:  # a resume with a new rate, killed at once
+        log_file.write(json.dumps({"step": 2, "schedule": {"lr": 5e-4, "lr_decay_every": 20000,
+                                                           "palm": "anatomical"}}) + "\n")
+        log_file.write(json.dumps({"step": 3, "total": 1.0}) + "\n")
+    train(_config(3), tmp_path / "run", resume=True, schedule={"lr": 5e-4})
+    records = [json.loads(line) for line in (tmp_path / "run" / "log.jsonl").read_text().splitlines()]
+    assert sum(1 for r in records if "schedule" in r) == 1  # the second resume's own record only
+    assert [r["step"] for r in records if "total" in r] == [1, 2, 3]
