@@ -7,7 +7,8 @@ real crops above, synthetic below; prints a Markdown table for docs/realism.md.
   camera: fx = fy = 610 assumed, see the data README) against the d435 profile's stereo sensor model seen
   through those intrinsics.
 
-Usage: python benchmarks/realism.py [--camera sr305|d4xx] [--synthetic N]
+Usage: python benchmarks/realism.py [--camera sr305|d4xx] [--synthetic N] [--sdk-filters SHARE]
+       python benchmarks/realism.py --finger-widths
 """
 
 from __future__ import annotations
@@ -72,13 +73,48 @@ def crop_stats(frame, localizer: HandLocalizer, params: CropParams) -> tuple[dic
     return stats, crop
 
 
+def ridge_widths_mm(frame: Frame, localizer: HandLocalizer, params: CropParams) -> tuple[np.ndarray, float] | None:
+    """Widths (mm) along the ridge of the hand's silhouette in its crop (twice the distance transform where it
+    peaks: fingers give the thin ridges) and the silhouette's area in mm^2; None without a hand."""
+    found = localizer.locate(frame)
+    if not found.found:
+        return None
+    transform = make_crop_transform(found.hands[0].centre_xyz_mm, frame.intrinsics, params)
+    mask = hand_mask(crop_depth(frame.depth, frame.depth_unit_mm, transform, params), params).astype(np.uint8)
+    mask = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, np.ones((3, 3), np.uint8))
+    distance = cv2.distanceTransform(mask, cv2.DIST_L2, 5)
+    mm_per_px = 2 * transform.cube_half_mm / params.input_size  # a crop pixel at the hand's depth
+    ridge = (distance >= cv2.dilate(distance, np.ones((3, 3), np.uint8))) & (distance > 1.5)
+    return 2 * distance[ridge] * mm_per_px, float(mask.sum() * mm_per_px**2)
+
+
+def finger_width_table() -> None:
+    """Open right hands palm-first (benchmarks/palm_side.py's scenes) against the real SR305 open hands."""
+    from palm_side import open_hand_frames
+
+    params, localizer = CropParams(), HandLocalizer()
+    for name, frames in (("real SR305", real_frames("sr305")),
+                         ("synthetic, open, palm first", [f for f, _ in open_hand_frames("palm", 20, "anatomical")])):
+        results = [r for r in (ridge_widths_mm(f, localizer, params) for f in frames) if r is not None]
+        widths = np.concatenate([w for w, _ in results])
+        fingers = widths[widths < 24]  # the thin ridges (the palm's is wider)
+        p25, p50, p75 = np.percentile(fingers, [25, 50, 75])
+        print(f"{name}: {len(results)} frames; finger ridge width p25 / median / p75 {p25:.1f} / {p50:.1f} / "
+              f"{p75:.1f} mm; silhouette area median {np.median([a for _, a in results]):,.0f} mm^2")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--camera", choices=("sr305", "d4xx"), default="sr305")
     parser.add_argument("--synthetic", type=int, default=120)
     parser.add_argument("--sdk-filters", type=float, default=0.0,
                         help="share of synthetic frames given the SDK's spatial and hole-filling filters")
+    parser.add_argument("--finger-widths", action="store_true",
+                        help="instead: finger width and area of open palm-first hands, real against synthetic")
     args = parser.parse_args()
+    if args.finger_widths:
+        finger_width_table()
+        return
     params, localizer = CropParams(), HandLocalizer()
     real, real_crops = [], []
     for frame in real_frames(args.camera):
