@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # One prepared command for a lent GPU machine (the `run` tool), within its 10-minute limit:
-#   1. benchmarks/bench_synth_batched.py: crops/s of the batched (GPU) data path, the card named;
+#   1. benchmarks/bench_synth_batched.py: crops/s of the batched (GPU) data path, the card named (512 crops a
+#      render call, as training renders 16 batches of 32 at a time);
 #   2. scripts/device_train.py: trains MODEL in RUN for MINUTES, with the crops rendered on the GPU when (1)
 #      measured it faster than the CPU path (session 3: 990 crops/s with 15 processes), else on the CPU;
 #   3. with HANDEDNESS_MINUTES set: the handedness classifier on crops rendered on the fly
@@ -22,7 +23,7 @@ if [ -f .devdata/animbank.pose ]; then
   BANK="--pose-bank ../shared/data/intel-hand-model"
 fi
 nvidia-smi --query-gpu=name,memory.total --format=csv > "$OUT/gpu.txt" 2>&1 || true
-timeout 150 python3 benchmarks/bench_synth_batched.py --batch ${BENCH_BATCH:-1024} --workers "$WORKERS" --crops-per-scene 2 \
+timeout 150 python3 benchmarks/bench_synth_batched.py --batch ${BENCH_BATCH:-512} --workers "$WORKERS" --crops-per-scene 2 \
   --batches ${BENCH_BATCHES:-6} --json "$OUT/bench-synth-batched.json" > "$OUT/bench-synth-batched.txt" 2>&1
 echo "bench exit $?"; cat "$OUT/bench-synth-batched.txt"
 DATA=$(python3 -c "

@@ -11,7 +11,7 @@ import json
 import logging
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -52,6 +52,7 @@ class TrainConfig:
     reuse_buffer: int = 4096  # samples the replay buffer keeps (on the training device)
     render_on_device: bool = False  # synthetic crops rendered in batches on the training device (GPU)
     crops_per_scene: int = 1  # with render_on_device: crop windows (augmentations) per localised scene
+    render_group: int = 16  # with render_on_device: training batches rendered in one call
 
 
 def learning_rate(config: TrainConfig, step: int) -> float:
@@ -108,7 +109,7 @@ def train(config: TrainConfig, out_dir: Path, resume: bool = False,
         network, metadata, state = load_checkpoint(ckpt_path)
         # The saved run decides everything but how long this session may train.
         keep = ("time_budget_min", "checkpoint_every_min", "max_steps", "workers", "threads", "device", "reuse",
-                "reuse_buffer", "render_on_device", "crops_per_scene")
+                "reuse_buffer", "render_on_device", "crops_per_scene", "render_group")
         saved = {**_SETTING_BEFORE_IT_EXISTED, **state["config"]}
         config = TrainConfig(**{**saved, **{k: getattr(config, k) for k in keep}})
         changes = {k: v for k, v in (schedule or {}).items() if k in SCHEDULE_KEYS and v != getattr(config, k)}
@@ -137,8 +138,11 @@ def train(config: TrainConfig, out_dir: Path, resume: bool = False,
         from handtrack.training.datasets import DatasetCrops
 
         dataset = DatasetCrops(config.data, config.data_seed)
-    loader = DataLoader(dataset, batch_size=config.batch_size,
-                        sampler=RangeSampler(samples_seen, 10**12, config.batch_size, rank, world),
+    # Jobs rendered on the device are loaded (and rendered) render_group training batches at a time: a batched
+    # renderer's fixed cost per call (kernel launches) is then shared by more crops.
+    loaded = config.batch_size * (config.render_group if isinstance(dataset, SyntheticJobs) else 1)
+    loader = DataLoader(dataset, batch_size=loaded,
+                        sampler=RangeSampler(samples_seen, 10**12, loaded, rank, world),
                         num_workers=config.workers, persistent_workers=config.workers > 0,
                         prefetch_factor=4 if config.workers > 0 else None)
     start = last_ckpt = time.monotonic()
@@ -182,14 +186,7 @@ def train(config: TrainConfig, out_dir: Path, resume: bool = False,
             log_file.write(json.dumps({"step": step, "schedule": schedule_now}) + "\n")
         replay = ReplayBuffer(config.reuse_buffer, config.data_seed + rank) if config.reuse > 1 else None
         stop = False
-        for batch in loader:
-            if renderer is not None:  # packed jobs: their crops are rendered here, on the training device
-                with torch.no_grad():
-                    fresh_crops = renderer(batch)
-                fresh_joints = batch["joints"].to(device, non_blocking=True)
-            else:
-                fresh_crops = batch[0].to(device, non_blocking=True)
-                fresh_joints = batch[1].to(device, non_blocking=True)
+        for fresh_crops, fresh_joints in _fresh_batches(loader, renderer, device, config.batch_size):
             if replay is not None:
                 replay.add(fresh_crops, fresh_joints)
             for repeat in range(config.reuse):
@@ -243,6 +240,21 @@ def train(config: TrainConfig, out_dir: Path, resume: bool = False,
         torch.distributed.barrier()
         torch.distributed.destroy_process_group()
     return result
+
+
+def _fresh_batches(loader: DataLoader, renderer: Any, device: torch.device, batch_size: int,
+                   ) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+    """Training batches (crops (B, 1, S, S), joints (B, J, 3)) on the device, in data order: as loaded, or, for
+    packed jobs, rendered on the device a loaded group at a time and split into batches of ``batch_size``."""
+    for batch in loader:
+        if renderer is None:
+            yield batch[0].to(device, non_blocking=True), batch[1].to(device, non_blocking=True)
+            continue
+        with torch.no_grad():
+            crops = renderer(batch)
+        joints = batch["joints"].to(device, non_blocking=True)
+        for first in range(0, len(crops), batch_size):
+            yield crops[first: first + batch_size], joints[first: first + batch_size]
 
 
 def _draw_curve(log_path: Path, png_path: Path, label: str) -> None:

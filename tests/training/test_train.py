@@ -134,10 +134,12 @@ def test_training_on_crops_rendered_in_batches_by_the_training_device(tmp_path):
     assert torch.equal(first["a"], second["a"]) and not torch.equal(first["crop_to_image"], second["crop_to_image"])
     assert not torch.equal(first["a"], third["a"])  # item 2 is the next scene
     assert torch.equal(SyntheticJobs(seed=1, crops_per_scene=2)[1]["joints"], second["joints"])  # deterministic
-    config = replace(_config(2), render_on_device=True, crops_per_scene=2)
-    result = train(config, tmp_path / "run")
+    config = replace(_config(3), render_on_device=True, crops_per_scene=2, render_group=2)
+    result = train(config, tmp_path / "run")  # batches of 2, rendered 4 at a time
     _, _, state = load_checkpoint(tmp_path / "run" / "checkpoint.pt")
-    assert state["step"] == 2 and state["samples_seen"] == 4 and np.isfinite(result["val_mean_mm"])
+    assert state["step"] == 3 and state["samples_seen"] == 6 and np.isfinite(result["val_mean_mm"])
+    records = [json.loads(line) for line in (tmp_path / "run" / "log.jsonl").read_text().splitlines()]
+    assert [r["samples"] for r in records if "total" in r] == [2, 4, 6]
 
 
 def test_a_schedule_change_that_died_before_a_checkpoint_leaves_no_record(tmp_path):
