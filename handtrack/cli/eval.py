@@ -17,7 +17,7 @@ from handtrack.eval.plots import per_joint_png, success_curve_png
 from handtrack.pose import JOINT_NAMES
 
 
-def _run_validation(model: Path, count: int, out_dir: Path) -> tuple[Path, Path]:
+def _run_validation(model: Path, count: int, out_dir: Path, palm: str = "symmetric") -> tuple[Path, Path]:
     from handtrack.engines import load_engine
     from handtrack.geometry import project_points_to_pixels
     from handtrack.preprocess import crop_to_image_uvd
@@ -25,6 +25,7 @@ def _run_validation(model: Path, count: int, out_dir: Path) -> tuple[Path, Path]
 
     engine = load_engine(model)
     sampler = validation_sampler()
+    sampler.palm = palm  # "symmetric": the fixed set; "anatomical": its scenes with today's palm
     pred, gt = [], []
     with frame_progress() as progress:
         task = progress.add_task("validation set", total=count, rate="")
@@ -69,6 +70,8 @@ def eval_command(
                                          "set (writes results.txt and ground_truth.txt to --out)."),
     count: int = typer.Option(2000, "--count", min=1, help="Validation samples to use (the set has 2,000)."),
     out: Optional[Path] = typer.Option(None, "--out", help="Folder for plots (and files written by --model)."),
+    palm: str = typer.Option("symmetric", "--palm", help="With --model: symmetric (the fixed validation set) or "
+                             "anatomical (the same scenes with the palm the generator now trains on)."),
 ) -> None:
     """Mean 3D error (3 decimals), per-joint error and the success curve (table and PNG plots)."""
     if dataset not in DATASET_JOINTS:
@@ -76,7 +79,9 @@ def eval_command(
     if model is not None:
         if dataset != "synthetic":
             raise HandtrackError("--model runs the synthetic validation set; use --dataset synthetic")
-        gt, pred = _run_validation(model, count, out or Path("handtrack-eval"))
+        if palm not in ("symmetric", "anatomical"):
+            raise HandtrackError(f"--palm: symmetric or anatomical, not {palm!r}")
+        gt, pred = _run_validation(model, count, out or Path("handtrack-eval"), palm)
         out = out or Path("handtrack-eval")
     if gt is None or pred is None:
         raise HandtrackError("give --gt and --pred (results files), or --model to run the validation set")

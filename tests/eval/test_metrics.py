@@ -74,3 +74,14 @@ def test_eval_runs_a_model_on_the_validation_set(untrained_onnx, tmp_path):
     assert len((tmp_path / "results.txt").read_text().splitlines()) == 8
     assert len((tmp_path / "ground_truth.txt").read_text().splitlines()) == 8
     assert "mean 3D joint error" in proc.stdout
+
+
+def test_eval_on_the_validation_scenes_with_the_anatomical_palm(untrained_onnx, tmp_path):
+    proc = run_cli("eval", "--model", untrained_onnx, "--count", "2", "--out", tmp_path / "a", "--palm", "anatomical")
+    assert proc.returncode == 0, proc.stderr
+    assert run_cli("eval", "--model", untrained_onnx, "--count", "2", "--out", tmp_path / "s").returncode == 0
+    # the same scenes and joints, other palms: the crops, so the predictions, differ
+    assert (tmp_path / "a" / "ground_truth.txt").read_text() == (tmp_path / "s" / "ground_truth.txt").read_text()
+    assert (tmp_path / "a" / "results.txt").read_text() != (tmp_path / "s" / "results.txt").read_text()
+    bad = run_cli("eval", "--model", untrained_onnx, "--count", "2", "--palm", "round")
+    assert bad.returncode == 2 and "--palm" in bad.stderr and "Traceback" not in bad.stderr
