@@ -21,14 +21,13 @@ from dataclasses import dataclass
 
 import numpy as np
 import torch
-from torch.nn import functional as F
 
 from handtrack.geometry import pixel_rays
 from handtrack.preprocess import CropParams
-from handtrack.synth.generator import CropJob, CropSampler
+from handtrack.synth.generator import CropJob, CropSampler, crop_fx_px
 from handtrack.synth.render import render_capsules, render_plane
 from handtrack.synth.sensor import SensorModel
-from handtrack.synth.sensor_torch import apply_sensor_torch
+from handtrack.synth.sensor_torch import EIGHT_NEIGHBOURS, apply_sensor_torch, neighbours
 from handtrack.types import Intrinsics
 
 #: Capsules per scene in a packed job (a hand with forearm and a body has about 25); unused slots are
@@ -52,7 +51,6 @@ def pack_job(job: CropJob, sensor: SensorModel, intrinsics: Intrinsics) -> dict[
         normal, offset = np.asarray(scene.plane[0], np.float32), float(scene.plane[1])
     else:
         normal, offset = np.array([0.0, 0.0, 1.0], np.float32), -1.0  # behind the camera
-    window_px = abs(np.linalg.det(job.transform.crop_to_image[:, :2])) ** 0.5
     sdk = sensor.sdk_filter_share > 0 and job.rng.random() < sensor.sdk_filter_share
     return {
         "a": torch.from_numpy(a), "b": torch.from_numpy(b), "radii": torch.from_numpy(radii),
@@ -60,7 +58,7 @@ def pack_job(job: CropJob, sensor: SensorModel, intrinsics: Intrinsics) -> dict[
         "crop_to_image": torch.from_numpy(job.transform.crop_to_image.astype(np.float64)),
         "centre_z": torch.tensor(job.transform.centre_uvz[2], dtype=torch.float64),
         "cube_half": torch.tensor(job.transform.cube_half_mm, dtype=torch.float64),
-        "fx_px": torch.tensor(abs(intrinsics.fx) / window_px, dtype=torch.float32),
+        "fx_px": torch.tensor(crop_fx_px(job.transform, intrinsics), dtype=torch.float32),
         "sdk": torch.tensor(bool(sdk)),
         "seed": torch.tensor(int(job.rng.integers(2**62)), dtype=torch.int64),
         "capsules": torch.tensor(k, dtype=torch.int64),
@@ -86,27 +84,16 @@ def connected_to_centre(normalised: torch.Tensor, inside: torch.Tensor, jump: to
     reach = reach.view(b, size, size)
     image = torch.where(inside, normalised, torch.full_like(normalised, 1e3))
     # passable[:, k]: may a pixel be reached from its neighbour in direction k (a step <= jump, and inside)?
-    passable = (image[:, None] - _neighbours8(image, 1e3)).abs() <= (
+    passable = (image[:, None] - neighbours(image, 1e3, EIGHT_NEIGHBOURS)).abs() <= (
         jump[:, None] if isinstance(jump, torch.Tensor) else jump)
     passable &= inside[:, None]
     iteration = 0
     while True:
-        grown = reach | (_neighbours8(reach, False) & passable).any(dim=1)
+        grown = reach | (neighbours(reach, False, EIGHT_NEIGHBOURS) & passable).any(dim=1)
         iteration += 1
         if iteration % check_every == 0 and torch.equal(grown, reach):
             return grown & inside
         reach = grown
-
-
-def _neighbours8(values: torch.Tensor, outside: float | bool) -> torch.Tensor:
-    """(B, S, S) -> (B, 8, S, S): each pixel's eight neighbours' values (``outside`` beyond the border)."""
-    size = values.shape[-1]
-    padded = F.pad(values[:, None].to(torch.float32 if values.dtype == torch.bool else values.dtype),
-                   (1, 1, 1, 1), value=float(outside))[:, 0]
-    shifted = [padded[:, 1 + dy: 1 + dy + size, 1 + dx: 1 + dx + size]
-               for dy in (-1, 0, 1) for dx in (-1, 0, 1) if dy or dx]
-    out = torch.stack(shifted, dim=1)
-    return out > 0.5 if values.dtype == torch.bool else out
 
 
 def normalise_crops(z_mm: torch.Tensor, centre_z: torch.Tensor, cube_half: torch.Tensor,

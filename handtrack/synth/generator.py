@@ -18,7 +18,7 @@ import numpy as np
 
 from handtrack.calibration import CameraProfile, load_profile
 from handtrack.geometry import pixel_rays, project_points_to_pixels
-from handtrack.preprocess import CropParams, HandLocalizer, LocalizerConfig, image_uvd_to_crop
+from handtrack.preprocess import CropParams, HandLocalizer, LocalizerConfig, image_uvd_to_crop, make_crop_transform
 from handtrack.preprocess.augment import AugmentConfig, augmented_transform
 from handtrack.preprocess.crop import CropTransform, crop_source_pixels, normalise_crop
 from handtrack.sources.base import DepthSource
@@ -174,8 +174,6 @@ class CropSampler:
             if self.augment is not None:
                 transform = augmented_transform(centre, intr, self.params, self.augment, rng)
             else:
-                from handtrack.preprocess import make_crop_transform
-
                 transform = make_crop_transform(centre, intr, self.params)
             joints = image_uvd_to_crop(joints_uvd, transform).astype(np.float32)
             jobs.append(CropJob(scene, transform, centre_from, joints, rng))

@@ -15,11 +15,17 @@ from torch.nn import functional as F
 
 from handtrack.synth.sensor import EDGE_JUMP_MM, SensorModel
 
+#: (row, column) offsets of a pixel's 4 neighbours (above, below, left, right) and of its 8 neighbours
+FOUR_NEIGHBOURS = ((-1, 0), (1, 0), (0, -1), (0, 1))
+EIGHT_NEIGHBOURS = tuple((dy, dx) for dy in (-1, 0, 1) for dx in (-1, 0, 1) if dy or dx)
 
-def _four_neighbours(values: torch.Tensor, outside: float) -> torch.Tensor:
-    """(B, H, W) -> (4, B, H, W): each pixel's neighbour above, below, left and right (``outside`` beyond)."""
+
+def neighbours(values: torch.Tensor, outside: float | bool, offsets: tuple[tuple[int, int], ...]) -> torch.Tensor:
+    """(B, H, W) -> (B, len(offsets), H, W): each pixel's neighbour at each (row, column) offset of at most one
+    pixel (``outside`` beyond the border)."""
+    h, w = values.shape[-2:]
     padded = F.pad(values[:, None], (1, 1, 1, 1), value=outside)[:, 0]
-    return torch.stack([padded[:, :-2, 1:-1], padded[:, 2:, 1:-1], padded[:, 1:-1, :-2], padded[:, 1:-1, 2:]])
+    return torch.stack([padded[:, 1 + dy: 1 + dy + h, 1 + dx: 1 + dx + w] for dy, dx in offsets], dim=1)
 
 
 def projector_shadow(z: torch.Tensor, valid: torch.Tensor, baseline_mm: float, fx_px: torch.Tensor,
@@ -80,12 +86,12 @@ def apply_sensor_torch(depth_mm: torch.Tensor, model: SensorModel, depth_unit_mm
 
     noise = torch.randn(z.shape, generator=generator, device=device)
     noisy = z + noise * model.sigma_mm_at_1m * (z / 1000.0) ** 2
-    neighbours = _four_neighbours(torch.where(valid, z, torch.full_like(z, math.inf)), math.inf)
-    edge = valid & (neighbours - z > EDGE_JUMP_MM).any(dim=0)
+    around = neighbours(torch.where(valid, z, torch.full_like(z, math.inf)), math.inf, FOUR_NEIGHBOURS)
+    edge = valid & (around - z[:, None] > EDGE_JUMP_MM).any(dim=1)
     drop = edge & (uniform(z.shape) < model.edge_dropout)
     if model.flying_pixels > 0:
         fly = edge & ~drop & (uniform(z.shape) < model.flying_pixels)
-        far = torch.where(torch.isfinite(neighbours), neighbours, torch.zeros_like(neighbours)).amax(dim=0)
+        far = torch.where(torch.isfinite(around), around, torch.zeros_like(around)).amax(dim=1)
         noisy = torch.where(fly & (far > 0), noisy + uniform(z.shape) * (far - z), noisy)
     if model.hole_fraction > 0:
         b, h, w = z.shape

@@ -141,14 +141,6 @@ def train_classifier(cache_dir: Path, run_dir: Path, minutes: float, batch: int 
     return result
 
 
-def _resolve_device(device: str):  # type: ignore[no-untyped-def]
-    import torch
-
-    if device == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    return torch.device(device)
-
-
 def mirrored_rotated_batch(crops, generator):  # type: ignore[no-untyped-def]
     """Torch twin of :func:`_batch` with rotation: (B, 1, S, S) right-hand crops -> (2B, 1, S, S) crops (the
     crops, then their mirror images) each turned by a random multiple of 90 degrees, and (2B,) labels
@@ -180,8 +172,9 @@ def train_streaming(run_dir: Path, minutes: float, device: str = "auto", workers
     from handtrack.synth.batched import BatchedCropRenderer
     from handtrack.synth.generator import CropSampler
     from handtrack.training.data import RangeSampler, SyntheticJobs
+    from handtrack.training.loop import training_device
 
-    dev = _resolve_device(device)
+    dev = training_device(device)
     run_dir.mkdir(parents=True, exist_ok=True)
     network = HandednessNet().to(dev)
     optimizer = torch.optim.Adam(network.parameters(), lr=lr)

@@ -146,7 +146,7 @@ def train(config: TrainConfig, out_dir: Path, resume: bool = False,
                         num_workers=config.workers, persistent_workers=config.workers > 0,
                         prefetch_factor=4 if config.workers > 0 else None)
     start = last_ckpt = time.monotonic()
-    device = _device(config.device, rank)
+    device = training_device(config.device, rank)
     network.to(device)
     _optimizer_to(optimizer, device)
     renderer = None
@@ -294,7 +294,8 @@ def _truncate_log(log_path: Path, step: int, saved_schedule: dict[str, Any] | No
         log_path.write_text("".join(line + "\n" for line in kept), encoding="utf-8")
 
 
-def _device(name: str, rank: int) -> torch.device:
+def training_device(name: str, rank: int = 0) -> torch.device:
+    """auto (CUDA when available, else CPU), cpu or cuda; a CUDA rank gets its own GPU."""
     if name == "auto":
         name = "cuda" if torch.cuda.is_available() else "cpu"
     if name == "cuda":
