@@ -1,12 +1,14 @@
 """Benchmark: training crops per second of the batched path (``handtrack train --render-on-device``).
 
 Usage: python benchmarks/bench_synth_batched.py [--device cuda] [--batch 1024] [--workers 15]
-       [--crops-per-scene 2] [--batches 8] [--json OUT.json]
+       [--crops-per-scene 2 [3 ...]] [--batches 8] [--json OUT.json]
 
 Three figures, with the machine and the device named:
 - jobs: what the CPU worker processes deliver alone (scene, real localiser, crop windows, packing), crops/s;
 - render: the device's batched rendering alone (ray casting, sensor model, normalisation), crops/s;
 - end to end: workers feeding the device, crops/s (what a training run gets when the network is fast).
+Each ``--crops-per-scene`` value is measured in turn; the JSON holds the first at its top level and all of them
+under ``runs``.
 """
 
 from __future__ import annotations
@@ -35,62 +37,73 @@ def _sync(device: torch.device) -> None:
         torch.cuda.synchronize()
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
-    parser.add_argument("--batch", type=int, default=1024)
-    parser.add_argument("--workers", type=int, default=max(1, (os.cpu_count() or 2) - 1))
-    parser.add_argument("--crops-per-scene", type=int, default=2)
-    parser.add_argument("--batches", type=int, default=8)
-    parser.add_argument("--json", default="")
-    args = parser.parse_args()
-    device = torch.device(args.device)
-    renderer = BatchedCropRenderer.for_sampler(CropSampler(1), device)
-    dataset = SyntheticJobs(1, crops_per_scene=args.crops_per_scene)
+def measure(renderer: BatchedCropRenderer, device: torch.device, batch: int, workers: int, crops_per_scene: int,
+            batches: int) -> dict:
+    """The three rates (crops/s) for one number of crop windows per scene, and the hand's pixel share."""
+    dataset = SyntheticJobs(1, crops_per_scene=crops_per_scene)
 
     def loader(start: int) -> DataLoader:
-        return DataLoader(dataset, batch_size=args.batch, sampler=RangeSampler(start, 10**9, args.batch),
-                          num_workers=args.workers, persistent_workers=False, prefetch_factor=4)
+        return DataLoader(dataset, batch_size=batch, sampler=RangeSampler(start, 10**9, batch),
+                          num_workers=workers, persistent_workers=False, prefetch_factor=4)
 
     # jobs alone: the workers' rate once they are running (the first batch, with start-up, is not counted)
     it = iter(loader(0))
     first = next(it)
     t0 = time.perf_counter()
-    for _ in range(args.batches):
+    for _ in range(batches):
         next(it)
-    jobs_rate = args.batches * args.batch / (time.perf_counter() - t0)
+    jobs_rate = batches * batch / (time.perf_counter() - t0)
     del it
     # render alone, on one batch of packed jobs
     renderer(first)
     _sync(device)
     t0 = time.perf_counter()
-    for _ in range(args.batches):
+    for _ in range(batches):
         crops = renderer(first)
     _sync(device)
-    render_rate = args.batches * args.batch / (time.perf_counter() - t0)
+    render_rate = batches * batch / (time.perf_counter() - t0)
     # end to end
     it = iter(loader(10**7))
     renderer(next(it))
     _sync(device)
     t0 = time.perf_counter()
-    for _ in range(args.batches):
+    for _ in range(batches):
         crops = renderer(next(it))
     _sync(device)
-    end_rate = args.batches * args.batch / (time.perf_counter() - t0)
-    hand = float((crops < 1.0).float().mean())
+    end_rate = batches * batch / (time.perf_counter() - t0)
+    del it
+    return {"crops_per_scene": crops_per_scene, "jobs_crops_per_s": round(jobs_rate, 1),
+            "render_crops_per_s": round(render_rate, 1), "end_to_end_crops_per_s": round(end_rate, 1),
+            "hand_pixel_share": round(float((crops < 1.0).float().mean()), 3)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
+    parser.add_argument("--batch", type=int, default=1024)
+    parser.add_argument("--workers", type=int, default=max(1, (os.cpu_count() or 2) - 1))
+    parser.add_argument("--crops-per-scene", type=int, nargs="+", default=[2])
+    parser.add_argument("--batches", type=int, default=8)
+    parser.add_argument("--json", default="")
+    args = parser.parse_args()
+    device = torch.device(args.device)
+    renderer = BatchedCropRenderer.for_sampler(CropSampler(1), device)
     m = machine_info()
     name = torch.cuda.get_device_name(device) if device.type == "cuda" else f"CPU ({m['cpu']})"
-    result = {"machine": m, "device": name, "batch": args.batch, "workers": args.workers,
-              "crops_per_scene": args.crops_per_scene, "jobs_crops_per_s": round(jobs_rate, 1),
-              "render_crops_per_s": round(render_rate, 1), "end_to_end_crops_per_s": round(end_rate, 1),
-              "hand_pixel_share": round(hand, 3)}
-    print(f"machine: {m['cpu']}, {m['cores']} cores; device: {name}")
-    print(f"batch {args.batch}, {args.workers} worker processes, {args.crops_per_scene} crops per scene")
-    print(f"jobs (CPU workers): {jobs_rate:.0f} crops/s; render ({args.device}): {render_rate:.0f} crops/s; "
-          f"end to end: {end_rate:.0f} crops/s")
-    if args.json:
-        with open(args.json, "w", encoding="utf-8") as f:
-            json.dump(result, f, indent=2)
+    print(f"machine: {m['cpu']}, {m['cores']} cores; device: {name}; batch {args.batch}, {args.workers} worker "
+          "processes", flush=True)
+    runs = []
+    for k in args.crops_per_scene:
+        run = measure(renderer, device, args.batch, args.workers, k, args.batches)
+        runs.append(run)
+        print(f"{k} crops per scene: jobs (CPU workers) {run['jobs_crops_per_s']:.0f} crops/s; render "
+              f"({args.device}) {run['render_crops_per_s']:.0f} crops/s; end to end "
+              f"{run['end_to_end_crops_per_s']:.0f} crops/s", flush=True)
+        if args.json:  # written after each setting, so a run stopped at a time limit keeps what it measured
+            result = {"machine": m, "device": name, "batch": args.batch, "workers": args.workers, **runs[0],
+                      "runs": runs}
+            with open(args.json, "w", encoding="utf-8") as f:
+                json.dump(result, f, indent=2)
 
 
 if __name__ == "__main__":

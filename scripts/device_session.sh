@@ -6,7 +6,9 @@
 #      measured it faster than the CPU path (session 3: 990 crops/s with 15 processes), else on the CPU;
 #   3. with HANDEDNESS_MINUTES set: the handedness classifier on crops rendered on the fly
 #      (runs/handedness-gpu continued when it is there).
-# Everything goes to $OUT. Usage (on the device, from the repository root):
+# Everything goes to $OUT (the tool returns at most 8 files of at most 16 MiB each: a checkpoint larger than 15 MiB,
+# such as pwr's with its Adam state, comes back as byte pieces checkpoint.pt.part-aa, -ab, ...; put it together with
+# `cat RUN/checkpoint.pt.part-* > RUN/checkpoint.pt`). Usage (on the device, from the repository root):
 #   bash scripts/device_session.sh MINUTES MODEL RUN [extra device_train.py options]
 #   bash scripts/device_session.sh 6 pwr runs/pwr --reuse 2
 # The pose bank travels as .devdata/ (carried, git-ignored) and is put where ../shared/data would hold it.
@@ -22,21 +24,40 @@ if [ -f .devdata/animbank.pose ]; then
   mkdir -p ../shared/data/intel-hand-model && cp .devdata/animbank.pose .devdata/model_hand.json ../shared/data/intel-hand-model/
   BANK="--pose-bank ../shared/data/intel-hand-model"
 fi
-nvidia-smi --query-gpu=name,memory.total --format=csv > "$OUT/gpu.txt" 2>&1 || true
-timeout 150 python3 benchmarks/bench_synth_batched.py --batch ${BENCH_BATCH:-512} --workers "$WORKERS" --crops-per-scene 2 \
-  --batches ${BENCH_BATCHES:-6} --json "$OUT/bench-synth-batched.json" > "$OUT/bench-synth-batched.txt" 2>&1
-echo "bench exit $?"; cat "$OUT/bench-synth-batched.txt"
+export PYTHONUNBUFFERED=1
+nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv 2>&1 || true
+timeout 150 python3 benchmarks/bench_synth_batched.py --batch ${BENCH_BATCH:-512} --workers "$WORKERS" \
+  --crops-per-scene 2 ${BENCH_MORE_CROPS_PER_SCENE:-} --batches ${BENCH_BATCHES:-6} --json "$OUT/bench-synth-batched.json" 2>&1
+echo "bench exit $?"
 DATA=$(python3 -c "
 import json, sys
 try:
     rate = json.load(open('$OUT/bench-synth-batched.json'))['end_to_end_crops_per_s']
 except Exception:
     rate = 0
-print('--render-on-device --crops-per-scene 2' if rate > 1500 else '')
+choice = '${DATA_PATH:-auto}'
+device = rate > 1500 if choice == 'auto' else choice == 'device'
+print('--render-on-device --crops-per-scene 2' if device else '')
 ")
 echo "data path: ${DATA:-CPU processes}"
-python3 scripts/device_train.py --model "$MODEL" --run "$RUN" --minutes "$MINUTES" --workers "$WORKERS" \
+START=$SECONDS
+LIMIT=$(python3 -c "print(int($MINUTES * 60 + 150))")  # a hung run is stopped in time to return its last checkpoint
+timeout "$LIMIT" python3 scripts/device_train.py --model "$MODEL" --run "$RUN" --minutes "$MINUTES" --workers "$WORKERS" \
   --checkpoint-every 2 $BANK $DATA "$@" --out "$OUT"
+STATUS=$?
+echo "training exit $STATUS"
+LEFT=$(python3 -c "print(round($MINUTES - ($SECONDS - $START) / 60 - 0.5, 1))")
+if [ "$STATUS" != 0 ] && [ -n "$DATA" ] && python3 -c "import sys; sys.exit(not $LEFT >= 1)"; then
+  echo "the device's data path failed: training on the CPU processes for the $LEFT minutes left"
+  python3 scripts/device_train.py --model "$MODEL" --run "$RUN" --minutes "$LEFT" --workers "$WORKERS" \
+    --checkpoint-every 2 $BANK "$@" --out "$OUT"
+  echo "training exit $?"
+fi
+CKPT="$OUT/$(basename "$RUN")/checkpoint.pt"
+if [ -f "$CKPT" ] && [ "$(stat -c %s "$CKPT")" -gt "${SPLIT_AT:-15728640}" ]; then
+  split -b "${SPLIT_AT:-15728640}" "$CKPT" "$CKPT.part-" && sha256sum "$CKPT" && mv "$CKPT" /tmp/
+fi
+ls -la "$OUT" "$OUT/$(basename "$RUN")"
 if [ "${HANDEDNESS_MINUTES:-0}" != "0" ]; then
   [ -d runs/handedness-gpu ] && cp -r runs/handedness-gpu "$OUT/"
   python3 -m handtrack.training.handedness stream --run "$OUT/handedness-gpu" --minutes "$HANDEDNESS_MINUTES" \

@@ -70,6 +70,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=14, help="data-rendering processes")
     parser.add_argument("--batch", type=int, default=32)
     parser.add_argument("--lr", type=float, default=2e-4)
+    parser.add_argument("--lr-decay-every", type=int, default=TrainConfig.lr_decay_every, help="steps; x0.5 each")
     parser.add_argument("--reuse", type=int, default=1, help="optimizer steps per fresh batch (replay buffer)")
     parser.add_argument("--render-on-device", action="store_true", help="render the crops in batches on the GPU")
     parser.add_argument("--crops-per-scene", type=int, default=1, help="with --render-on-device")
@@ -82,9 +83,11 @@ def main() -> None:
     # Train inside --out, so that a command stopped at its time limit still returns the last checkpoint.
     run = args.out / args.run.name
     if args.run.resolve() != run.resolve():
-        shutil.copytree(args.run, run, dirs_exist_ok=True) if args.run.is_dir() else run.mkdir(parents=True)
+        shutil.copytree(args.run, run, dirs_exist_ok=True) if args.run.is_dir() else run.mkdir(parents=True,
+                                                                                              exist_ok=True)
     resume = (run / "checkpoint.pt").is_file()
-    config = TrainConfig(model=args.model, batch_size=args.batch, lr=args.lr, time_budget_min=args.minutes,
+    config = TrainConfig(model=args.model, batch_size=args.batch, lr=args.lr, lr_decay_every=args.lr_decay_every,
+                         time_budget_min=args.minutes,
                          checkpoint_every_min=args.checkpoint_every, workers=args.workers, threads=2,
                          pose_bank=args.pose_bank, device="auto", reuse=args.reuse,
                          render_on_device=args.render_on_device, crops_per_scene=args.crops_per_scene)
