@@ -4,7 +4,8 @@ Usage: python benchmarks/bench_synth_batched.py [--device cuda] [--batch 1024] [
        [--crops-per-scene 2 [3 ...]] [--batches 8] [--json OUT.json]
 
 Three figures, with the machine and the device named:
-- jobs: what the CPU worker processes deliver alone (scene, real localiser, crop windows, packing), crops/s;
+- jobs: what the CPU worker processes deliver alone (scene, real localiser, crop windows, packing), crops/s,
+  over at least three batches per worker with their start-up (a lower bound of the sustained rate);
 - render: the device's batched rendering alone (ray casting, sensor model, normalisation), crops/s;
 - end to end: workers feeding the device, crops/s (what a training run gets when the network is fast).
 Each ``--crops-per-scene`` value is measured in turn; the JSON holds the first at its top level and all of them
@@ -27,14 +28,49 @@ import torch  # noqa: E402
 from torch.utils.data import DataLoader  # noqa: E402
 
 from handtrack.benchmark import machine_info  # noqa: E402
-from handtrack.synth.batched import BatchedCropRenderer  # noqa: E402
+from handtrack.synth.batched import BatchedCropRenderer, normalise_crops  # noqa: E402
 from handtrack.synth.generator import CropSampler  # noqa: E402
+from handtrack.synth.sensor_torch import apply_sensor_torch, edge_preserving_smooth, projector_shadow  # noqa: E402
 from handtrack.training.data import RangeSampler, SyntheticJobs  # noqa: E402
 
 
 def _sync(device: torch.device) -> None:
     if device.type == "cuda":
         torch.cuda.synchronize()
+
+
+def stage_ms(renderer: BatchedCropRenderer, jobs: dict[str, torch.Tensor], device: torch.device,
+             repeats: int = 3) -> dict[str, float]:
+    """Milliseconds per render call of each stage (synchronised, the median of ``repeats``), on one loaded
+    batch of packed jobs: ray casting, the whole sensor model and, within it, the projector shadow and the SDK
+    smoothing, and the normalisation with the connected-surface growth."""
+    dev = renderer.device
+    generator = torch.Generator(device=dev).manual_seed(0)
+    fx, sdk = jobs["fx_px"].to(dev), jobs["sdk"].to(dev)
+    depth = renderer.depth_mm(jobs)
+    z = apply_sensor_torch(depth, renderer.sensor, renderer.depth_unit_mm, fx, sdk, generator)
+    clean = torch.where(torch.isfinite(depth), depth, torch.zeros_like(depth)).float()
+    model = renderer.sensor
+    stages = {
+        "ray casting": lambda: renderer.depth_mm(jobs),
+        "sensor model": lambda: apply_sensor_torch(depth, model, renderer.depth_unit_mm, fx, sdk, generator),
+        "  projector shadow": lambda: projector_shadow(clean, clean > 0, model.shadow_baseline_mm, fx),
+        "  SDK smoothing": lambda: edge_preserving_smooth(clean[sdk], model.sdk_alpha, model.sdk_delta_mm,
+                                                          model.sdk_iterations),
+        "normalisation": lambda: normalise_crops(z, jobs["centre_z"].to(dev), jobs["cube_half"].to(dev),
+                                                 renderer.params),
+    }
+    result = {}
+    for name, call in stages.items():
+        times = []
+        for _ in range(repeats):
+            _sync(device)
+            t0 = time.perf_counter()
+            call()
+            _sync(device)
+            times.append(time.perf_counter() - t0)
+        result[name] = round(1e3 * sorted(times)[len(times) // 2], 2)
+    return result
 
 
 def measure(renderer: BatchedCropRenderer, device: torch.device, batch: int, workers: int, crops_per_scene: int,
@@ -46,13 +82,16 @@ def measure(renderer: BatchedCropRenderer, device: torch.device, batch: int, wor
         return DataLoader(dataset, batch_size=batch, sampler=RangeSampler(start, 10**9, batch),
                           num_workers=workers, persistent_workers=False, prefetch_factor=4)
 
-    # jobs alone: the workers' rate once they are running (the first batch, with start-up, is not counted)
+    # jobs alone: the workers' sustained rate, start-up included. Timing from the first batch would count the
+    # batches every other worker had nearly finished by then (and prefetched ones): at least three rounds of
+    # every worker are drawn, so that the queue's head start is a small part of the figure.
+    t0 = time.perf_counter()
     it = iter(loader(0))
     first = next(it)
-    t0 = time.perf_counter()
-    for _ in range(batches):
+    rounds = max(batches, 3 * max(workers, 1))
+    for _ in range(rounds - 1):
         next(it)
-    jobs_rate = batches * batch / (time.perf_counter() - t0)
+    jobs_rate = rounds * batch / (time.perf_counter() - t0)
     del it
     # render alone, on one batch of packed jobs
     renderer(first)
@@ -62,19 +101,18 @@ def measure(renderer: BatchedCropRenderer, device: torch.device, batch: int, wor
         crops = renderer(first)
     _sync(device)
     render_rate = batches * batch / (time.perf_counter() - t0)
-    # end to end
-    it = iter(loader(10**7))
-    renderer(next(it))
-    _sync(device)
+    stages = stage_ms(renderer, first, device)
+    # end to end, likewise over at least three rounds of every worker, start-up included
     t0 = time.perf_counter()
-    for _ in range(batches):
+    it = iter(loader(10**7))
+    for _ in range(rounds):
         crops = renderer(next(it))
     _sync(device)
-    end_rate = batches * batch / (time.perf_counter() - t0)
+    end_rate = rounds * batch / (time.perf_counter() - t0)
     del it
     return {"crops_per_scene": crops_per_scene, "jobs_crops_per_s": round(jobs_rate, 1),
             "render_crops_per_s": round(render_rate, 1), "end_to_end_crops_per_s": round(end_rate, 1),
-            "hand_pixel_share": round(float((crops < 1.0).float().mean()), 3)}
+            "hand_pixel_share": round(float((crops < 1.0).float().mean()), 3), "stage_ms_per_call": stages}
 
 
 def main() -> None:
@@ -99,6 +137,8 @@ def main() -> None:
         print(f"{k} crops per scene: jobs (CPU workers) {run['jobs_crops_per_s']:.0f} crops/s; render "
               f"({args.device}) {run['render_crops_per_s']:.0f} crops/s; end to end "
               f"{run['end_to_end_crops_per_s']:.0f} crops/s", flush=True)
+        print("  ms per render call of " + str(args.batch) + ": " + ", ".join(
+            f"{name.strip()} {ms}" for name, ms in run["stage_ms_per_call"].items()), flush=True)
         if args.json:  # written after each setting, so a run stopped at a time limit keeps what it measured
             result = {"machine": m, "device": name, "batch": args.batch, "workers": args.workers, **runs[0],
                       "runs": runs}

@@ -27,12 +27,26 @@ from handtrack.sources.base import DepthSource
 from handtrack.types import Frame
 
 MODELS_DIR = Path(__file__).resolve().parent / "_models"
-DEFAULT_MODEL = "pwr-lite.onnx"
+DEFAULT_MODEL = "pwr-lite.onnx"  # on a CPU
+GPU_MODEL = "pwr.onnx"  # the larger model, when the engine would run on a GPU
 HANDEDNESS_MODEL = "handedness.onnx"
 
 
-def default_model_path() -> Path:
-    """The bundled model (models/pwr-lite.onnx); a clear error while none has been trained and shipped."""
+def runs_on_gpu(provider: str | None) -> bool:
+    """Would an .onnx model loaded with ``provider`` run on a GPU (an explicit cuda / tensorrt provider, or none
+    given and onnxruntime lists a GPU provider first)?"""
+    if provider:
+        return provider.lower().startswith(("cuda", "tensorrt"))
+    from handtrack.engines.onnx_engine import choose_providers
+
+    return choose_providers()[0] != "CPUExecutionProvider"
+
+
+def default_model_path(provider: str | None = None) -> Path:
+    """The bundled model for where it will run: models/pwr.onnx on a GPU (when shipped), else
+    models/pwr-lite.onnx; a clear error while none has been trained and shipped."""
+    if runs_on_gpu(provider) and (MODELS_DIR / GPU_MODEL).is_file():
+        return MODELS_DIR / GPU_MODEL
     path = MODELS_DIR / DEFAULT_MODEL
     if not path.is_file():
         raise HandtrackError(f"no bundled model yet ({DEFAULT_MODEL} is not in models/): pass a model file "
@@ -43,7 +57,8 @@ def default_model_path() -> Path:
 class HandTracker:
     """Tracks up to ``max_hands`` hands per frame.
 
-    model: a model file (.onnx / .pt), an already loaded Engine, or None for the bundled model.
+    model: a model file (.onnx / .pt), an already loaded Engine, or None for the bundled model: pwr-lite on a
+    CPU, the larger pwr when onnxruntime runs it on a GPU (:func:`default_model_path`).
     refine: run a second pass around the first pass's palm (DESIGN.md section 4).
     smoothing: One Euro filter settings for the joints over time (None: off, as for replay and evaluation;
     live use turns it on).
@@ -68,7 +83,7 @@ class HandTracker:
                                      "is shipped yet: say which hand with --hand right or --hand left")
             self.classifier = HandednessClassifier(path, threads=threads)
         self.engine = model if isinstance(model, Engine) else load_engine(
-            model if model is not None else default_model_path(), provider=provider, threads=threads)
+            model if model is not None else default_model_path(provider), provider=provider, threads=threads)
         self.params = self.engine.metadata.contract
         config = localizer or LocalizerConfig(cube_half_mm=self.params.cube_half_mm, max_hands=max_hands)
         self.localizer = HandLocalizer(config)

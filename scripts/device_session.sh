@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # One prepared command for a lent GPU machine (the `run` tool), within its 10-minute limit:
 #   1. benchmarks/bench_synth_batched.py: crops/s of the batched (GPU) data path, the card named (512 crops a
-#      render call, as training renders 16 batches of 32 at a time);
+#      render call, as training renders 16 batches of 32 at a time); benchmarks/bench_train_step.py: the training
+#      step in fp32 and under bf16 autocast at TRAIN_BATCH (default 32) and 4x it; PRECISION=auto (default) trains
+#      in bf16 when that is at least 1.2x faster;
 #   2. scripts/device_train.py: trains MODEL in RUN for MINUTES, with the crops rendered on the GPU when (1)
 #      measured it faster than the CPU path (session 3: 990 crops/s with 15 processes), else on the CPU;
 #   3. with HANDEDNESS_MINUTES set: the handedness classifier on crops rendered on the fly
@@ -29,6 +31,24 @@ nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv 2>&1 || tru
 timeout 150 python3 benchmarks/bench_synth_batched.py --batch ${BENCH_BATCH:-512} --workers "$WORKERS" \
   --crops-per-scene 2 ${BENCH_MORE_CROPS_PER_SCENE:-} --batches ${BENCH_BATCHES:-6} --json "$OUT/bench-synth-batched.json" 2>&1
 echo "bench exit $?"
+# the training step alone, fp32 against bf16 autocast at the run's batch (and 4x it), to pick the precision
+TRAIN_BATCH=${TRAIN_BATCH:-32}
+timeout 120 python3 benchmarks/bench_train_step.py --device cuda --models "$MODEL" --batch "$TRAIN_BATCH" \
+  $(( TRAIN_BATCH * 4 )) --precision fp32 bf16 --steps 20 --json "$OUT/bench-train-step.json" 2>&1
+echo "train-step bench exit $?"
+PRECISION=$(python3 -c "
+import json
+choice = '${PRECISION:-auto}'
+if choice == 'auto':
+    try:
+        rows = {r['precision']: r['samples_per_s'] for r in json.load(open('$OUT/bench-train-step.json'))
+                if r['batch'] == $TRAIN_BATCH}
+        choice = 'bf16' if rows['bf16'] >= 1.2 * rows['fp32'] else 'fp32'
+    except Exception:
+        choice = 'fp32'
+print(choice)
+")
+echo "precision: $PRECISION"
 DATA=$(python3 -c "
 import json, sys
 try:
@@ -43,20 +63,21 @@ echo "data path: ${DATA:-CPU processes}"
 START=$SECONDS
 LIMIT=$(python3 -c "print(int($MINUTES * 60 + 150))")  # a hung run is stopped in time to return its last checkpoint
 timeout "$LIMIT" python3 scripts/device_train.py --model "$MODEL" --run "$RUN" --minutes "$MINUTES" --workers "$WORKERS" \
-  --checkpoint-every 2 $BANK $DATA "$@" --out "$OUT"
+  --checkpoint-every 2 --batch "$TRAIN_BATCH" --precision "$PRECISION" $BANK $DATA "$@" --out "$OUT"
 STATUS=$?
 echo "training exit $STATUS"
 LEFT=$(python3 -c "print(round($MINUTES - ($SECONDS - $START) / 60 - 0.5, 1))")
 if [ "$STATUS" != 0 ] && [ -n "$DATA" ] && python3 -c "import sys; sys.exit(not $LEFT >= 1)"; then
   echo "the device's data path failed: training on the CPU processes for the $LEFT minutes left"
   python3 scripts/device_train.py --model "$MODEL" --run "$RUN" --minutes "$LEFT" --workers "$WORKERS" \
-    --checkpoint-every 2 $BANK "$@" --out "$OUT"
+    --checkpoint-every 2 --batch "$TRAIN_BATCH" --precision "$PRECISION" $BANK "$@" --out "$OUT"
   echo "training exit $?"
 fi
 CKPT="$OUT/$(basename "$RUN")/checkpoint.pt"
 if [ -f "$CKPT" ] && [ "$(stat -c %s "$CKPT")" -gt "${SPLIT_AT:-15728640}" ]; then
   split -b "${SPLIT_AT:-15728640}" "$CKPT" "$CKPT.part-" && sha256sum "$CKPT" && mv "$CKPT" /tmp/
 fi
+rm -f "$OUT/$(basename "$RUN")/curve.png"  # the tool returns 8 files; the curve is drawn again from the log here
 ls -la "$OUT" "$OUT/$(basename "$RUN")"
 if [ "${HANDEDNESS_MINUTES:-0}" != "0" ]; then
   [ -d runs/handedness-gpu ] && cp -r runs/handedness-gpu "$OUT/"

@@ -13,7 +13,8 @@ Needs no typer, rich or pyrealsense2. Example, on the device machine:
 The run is copied into ``--out`` and trained there (checkpoint every ``--checkpoint-every`` minutes), so that
 a command stopped at its limit still returns the last checkpoint.
 
-The batch, learning rate and data of a resumed run are the run's own (``handtrack train --resume`` rules).
+The data of a resumed run are the run's own; its batch size, learning rate and decay change only where given
+(``handtrack train --resume`` rules).
 """
 
 from __future__ import annotations
@@ -68,9 +69,10 @@ def main() -> None:
     parser.add_argument("--minutes", type=float, default=8.0)
     parser.add_argument("--checkpoint-every", type=float, default=2.0, help="minutes between checkpoints")
     parser.add_argument("--workers", type=int, default=14, help="data-rendering processes")
-    parser.add_argument("--batch", type=int, default=32)
-    parser.add_argument("--lr", type=float, default=2e-4)
-    parser.add_argument("--lr-decay-every", type=int, default=TrainConfig.lr_decay_every, help="steps; x0.5 each")
+    parser.add_argument("--batch", type=int, default=None, help="default 32; on a resumed run, changes its batch")
+    parser.add_argument("--lr", type=float, default=None, help="default 2e-4; on a resumed run, changes its rate")
+    parser.add_argument("--lr-decay-every", type=int, default=None, help="steps between halvings (default 20000)")
+    parser.add_argument("--precision", default="fp32", help="fp32, or bf16 (autocast forward pass)")
     parser.add_argument("--reuse", type=int, default=1, help="optimizer steps per fresh batch (replay buffer)")
     parser.add_argument("--render-on-device", action="store_true", help="render the crops in batches on the GPU")
     parser.add_argument("--crops-per-scene", type=int, default=1, help="with --render-on-device")
@@ -86,13 +88,14 @@ def main() -> None:
         shutil.copytree(args.run, run, dirs_exist_ok=True) if args.run.is_dir() else run.mkdir(parents=True,
                                                                                               exist_ok=True)
     resume = (run / "checkpoint.pt").is_file()
-    config = TrainConfig(model=args.model, batch_size=args.batch, lr=args.lr, lr_decay_every=args.lr_decay_every,
-                         time_budget_min=args.minutes,
+    schedule = {k: v for k, v in (("batch_size", args.batch), ("lr", args.lr), ("lr_decay_every",
+                                                                               args.lr_decay_every)) if v is not None}
+    config = TrainConfig(model=args.model, **schedule, precision=args.precision, time_budget_min=args.minutes,
                          checkpoint_every_min=args.checkpoint_every, workers=args.workers, threads=2,
                          pose_bank=args.pose_bank, device="auto", reuse=args.reuse,
                          render_on_device=args.render_on_device, crops_per_scene=args.crops_per_scene)
     report: dict = {"model": args.model, "resumed": resume}
-    report.update(train(config, run, resume=resume))
+    report.update(train(config, run, resume=resume, schedule=schedule))
     report_path = args.out / f"{run.name}-report.json"
     report_path.write_text(json.dumps(report, indent=2))
     engines = engine_report(run / "checkpoint.pt")

@@ -54,6 +54,24 @@ def test_missing_bundled_model_is_a_clear_error(monkeypatch, tmp_path):
         default_model_path()
 
 
+def test_the_bundled_model_is_pwr_lite_on_a_cpu_and_pwr_on_a_gpu(monkeypatch, tmp_path):
+    import handtrack.tracker as tracker_module
+
+    monkeypatch.setattr(tracker_module, "MODELS_DIR", tmp_path)
+    (tmp_path / "pwr-lite.onnx").write_bytes(b"")
+    assert default_model_path("cpu").name == "pwr-lite.onnx"
+    assert default_model_path("cuda").name == "pwr-lite.onnx"  # no larger model shipped: the lite one
+    (tmp_path / "pwr.onnx").write_bytes(b"")
+    assert default_model_path("cpu").name == "pwr-lite.onnx"
+    assert default_model_path("cuda").name == "pwr.onnx"
+    assert default_model_path("TensorrtExecutionProvider").name == "pwr.onnx"
+    monkeypatch.setattr("handtrack.engines.onnx_engine.choose_providers", lambda: ["CPUExecutionProvider"])
+    assert default_model_path().name == "pwr-lite.onnx"
+    monkeypatch.setattr("handtrack.engines.onnx_engine.choose_providers",
+                        lambda: ["CUDAExecutionProvider", "CPUExecutionProvider"])
+    assert default_model_path().name == "pwr.onnx"
+
+
 def test_a_mirrored_hand_tracked_as_left_is_the_mirror_of_the_right_hand(sr305_dir):
     from handtrack.pose import Handedness
     from handtrack.preprocess.mirror import mirror_frame

@@ -21,7 +21,8 @@ def train_command(
     out: Path = typer.Option(Path("runs/pwr-lite"), "--out", help="Run folder: checkpoint.pt, log.jsonl."),
     time_budget: float = typer.Option(60.0, "--time-budget", min=0.1, help="Minutes to train, then checkpoint."),
     resume: bool = typer.Option(False, "--resume", help="Continue the run in --out exactly where it stopped."),
-    batch: int = typer.Option(32, "--batch", min=1, help="Batch size (paper: 32)."),
+    batch: Optional[int] = typer.Option(None, "--batch", min=1, help="Batch size (default 32, the paper's; on "
+                                        "--resume, changes the run's from that step on)."),
     lr: Optional[float] = typer.Option(None, "--lr", help="Adam learning rate (default 2e-4, the paper's; a resumed "
                                        "run keeps its own unless this is given)."),
     lr_decay_every: Optional[int] = typer.Option(None, "--lr-decay-every", min=1, help="Steps between halvings "
@@ -44,6 +45,8 @@ def train_command(
     crops_per_scene: int = typer.Option(1, "--crops-per-scene", min=1, help="With --render-on-device: crop "
                                         "windows (independent augmentations and sensor noise) per localised "
                                         "scene."),
+    precision: str = typer.Option("fp32", "--precision", help="fp32, or bf16: the forward pass under bfloat16 "
+                                  "autocast (tensor cores on a GPU; losses and weights stay fp32)."),
     pose_bank: str = typer.Option("", "--pose-bank", help="Folder with animbank.pose and model_hand.json (real "
                                   "captured poses for half the samples)."),
 ) -> None:
@@ -78,8 +81,13 @@ def train_command(
 
     if palm is not None and palm not in PALM_MODELS:
         raise HandtrackError(f"--palm: unknown palm geometry {palm!r}; choose from {', '.join(PALM_MODELS)}")
-    schedule = {k: v for k, v in (("lr", lr), ("lr_decay_every", lr_decay_every), ("palm", palm)) if v is not None}
-    config = TrainConfig(model=model, batch_size=batch, time_budget_min=time_budget, workers=workers, **schedule,
+    from handtrack.training.loop import PRECISIONS
+
+    if precision not in PRECISIONS:
+        raise HandtrackError(f"--precision: unknown precision {precision!r}; choose from {', '.join(PRECISIONS)}")
+    schedule = {k: v for k, v in (("lr", lr), ("lr_decay_every", lr_decay_every), ("palm", palm),
+                                  ("batch_size", batch)) if v is not None}
+    config = TrainConfig(model=model, time_budget_min=time_budget, workers=workers, **schedule, precision=precision,
                          threads=threads, max_steps=max_steps, checkpoint_every_min=checkpoint_every,
                          pose_bank=pose_bank, device=device, data=data, reuse=reuse,
                          render_on_device=render_on_device, crops_per_scene=crops_per_scene)

@@ -22,7 +22,7 @@ from torch.utils.data import DataLoader
 
 from handtrack.models import build_network, registry_entry
 from handtrack.models.checkpoint import load_checkpoint, save_checkpoint
-from handtrack.models.losses import make_targets, pwr_loss
+from handtrack.models.losses import StageOutput, make_targets, pwr_loss
 from handtrack.models.pwr import representation
 from handtrack.preprocess.params import CropParams
 from handtrack.training.data import RangeSampler, ReplayBuffer, SyntheticCrops, SyntheticJobs
@@ -53,6 +53,7 @@ class TrainConfig:
     render_on_device: bool = False  # synthetic crops rendered in batches on the training device (GPU)
     crops_per_scene: int = 1  # with render_on_device: crop windows (augmentations) per localised scene
     render_group: int = 16  # with render_on_device: training batches rendered in one call
+    precision: str = "fp32"  # or "bf16": the network's forward pass under bfloat16 autocast (GPUs), losses in fp32
 
 
 def learning_rate(config: TrainConfig, step: int) -> float:
@@ -78,9 +79,12 @@ def validation_error_mm(network: torch.nn.Module, samples: list[tuple[np.ndarray
     return float(np.mean(errors))
 
 
-#: settings a resumed run may change (its learning-rate schedule, the generator's palm geometry); everything
+#: settings a resumed run may change (its learning-rate schedule, the generator's palm geometry, its batch size:
+#: the data order is the global sample counter, so a new batch size continues the same sample stream); everything
 #: else is the run's own
-SCHEDULE_KEYS = ("lr", "lr_decay_every", "palm")
+SCHEDULE_KEYS = ("lr", "lr_decay_every", "palm", "batch_size")
+#: the numeric precisions a run may train in
+PRECISIONS = ("fp32", "bf16")
 #: runs saved before a setting existed trained with this value of it
 _SETTING_BEFORE_IT_EXISTED = {"palm": "symmetric"}
 
@@ -109,7 +113,7 @@ def train(config: TrainConfig, out_dir: Path, resume: bool = False,
         network, metadata, state = load_checkpoint(ckpt_path)
         # The saved run decides everything but how long this session may train.
         keep = ("time_budget_min", "checkpoint_every_min", "max_steps", "workers", "threads", "device", "reuse",
-                "reuse_buffer", "render_on_device", "crops_per_scene", "render_group")
+                "reuse_buffer", "render_on_device", "crops_per_scene", "render_group", "precision")
         saved = {**_SETTING_BEFORE_IT_EXISTED, **state["config"]}
         config = TrainConfig(**{**saved, **{k: getattr(config, k) for k in keep}})
         changes = {k: v for k, v in (schedule or {}).items() if k in SCHEDULE_KEYS and v != getattr(config, k)}
@@ -148,6 +152,8 @@ def train(config: TrainConfig, out_dir: Path, resume: bool = False,
     start = last_ckpt = time.monotonic()
     device = training_device(config.device, rank)
     network.to(device)
+    if device.type == "cuda":
+        torch.backends.cudnn.benchmark = True  # fixed input shapes: let cuDNN pick its fastest convolutions
     _optimizer_to(optimizer, device)
     renderer = None
     if isinstance(dataset, SyntheticJobs):
@@ -200,7 +206,7 @@ def train(config: TrainConfig, out_dir: Path, resume: bool = False,
                     group["lr"] = learning_rate(config, step)
                 image, mask = representation(crops, 1.0)
                 targets = make_targets(joints, image, mask, entry.loss)
-                terms = pwr_loss(model(crops), targets, entry.loss)
+                terms = pwr_loss(forward(model, crops, config.precision), targets, entry.loss)
                 optimizer.zero_grad()
                 terms["total"].backward()
                 optimizer.step()
@@ -240,6 +246,22 @@ def train(config: TrainConfig, out_dir: Path, resume: bool = False,
         torch.distributed.barrier()
         torch.distributed.destroy_process_group()
     return result
+
+
+def forward(model: torch.nn.Module, crops: torch.Tensor, precision: str) -> list[StageOutput]:
+    """The network's stage outputs for (B, 1, S, S) crops, in fp32: computed in fp32, or under bfloat16
+    autocast for ``precision`` "bf16" (tensor cores; the outputs are cast back so that the losses stay fp32)."""
+    if precision == "fp32":
+        return model(crops)
+    if precision not in PRECISIONS:
+        raise ValueError(f"precision {precision!r}: choose one of {', '.join(PRECISIONS)}")
+    with torch.autocast(crops.device.type, dtype=torch.bfloat16):
+        stages = model(crops)
+
+    def fp32(t: torch.Tensor | None) -> torch.Tensor | None:
+        return None if t is None else t.float()
+
+    return [StageOutput(s.uvd.float(), fp32(s.heatmaps), fp32(s.offsets)) for s in stages]
 
 
 def _fresh_batches(loader: DataLoader, renderer: Any, device: torch.device, batch_size: int,

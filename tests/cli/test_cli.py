@@ -301,3 +301,4 @@ def test_train_errors_are_one_line(tmp_path):
                       "dataset folder not found")
     assert_user_error(run_cli("train", "--model", "pwr-huge", "--out", tmp_path), "unknown model")
     assert_user_error(run_cli("train", "--resume", "--out", tmp_path), "no checkpoint")
+    assert_user_error(run_cli("train", "--precision", "fp8", "--out", tmp_path), "unknown precision 'fp8'")

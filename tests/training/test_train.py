@@ -57,12 +57,45 @@ def test_learning_rate_schedule_is_a_function_of_the_step():
 
 def test_a_resumed_run_can_lower_its_learning_rate_and_logs_it(tmp_path):
     train(_config(2), tmp_path / "run")
-    train(_config(3), tmp_path / "run", resume=True, schedule={"lr": 2e-4, "lr_decay_every": 1000, "batch_size": 9})
+    train(_config(3), tmp_path / "run", resume=True, schedule={"lr": 2e-4, "lr_decay_every": 1000, "model": "pwr"})
     _, _, state = load_checkpoint(tmp_path / "run" / "checkpoint.pt")
     assert state["config"]["lr"] == 2e-4 and state["config"]["lr_decay_every"] == 1000
-    assert state["config"]["batch_size"] == 2  # only the schedule may change
+    assert state["config"]["model"] == "pwr-one-stage"  # only the schedule may change
     records = [json.loads(line) for line in (tmp_path / "run" / "log.jsonl").read_text().splitlines()]
-    assert {"step": 2, "schedule": {"lr": 2e-4, "lr_decay_every": 1000, "palm": "anatomical"}} in records
+    schedule = {"lr": 2e-4, "lr_decay_every": 1000, "palm": "anatomical", "batch_size": 2}
+    assert {"step": 2, "schedule": schedule} in records
+
+
+def test_a_resumed_run_can_change_its_batch_size_and_continues_the_same_sample_stream(tmp_path):
+    train(_config(2), tmp_path / "run")  # batch 2: samples 0-3
+    train(_config(4), tmp_path / "run", resume=True, schedule={"batch_size": 3})  # two steps of 3: samples 4-9
+    _, _, state = load_checkpoint(tmp_path / "run" / "checkpoint.pt")
+    assert state["config"]["batch_size"] == 3 and state["step"] == 4 and state["samples_seen"] == 10
+    records = [json.loads(line) for line in (tmp_path / "run" / "log.jsonl").read_text().splitlines()]
+    assert [r["samples"] for r in records if "total" in r] == [2, 4, 7, 10]
+    schedule = {"lr": 1e-3, "lr_decay_every": 20000, "palm": "anatomical", "batch_size": 3}
+    assert {"step": 2, "schedule": schedule} in records
+
+
+def test_bf16_precision_trains_with_fp32_losses_and_weights(tmp_path):
+    from handtrack.models import build_network, registry_entry
+    from handtrack.training.loop import forward
+
+    torch.manual_seed(0)
+    network = build_network(registry_entry("pwr-one-stage").model)
+    crops = torch.rand(2, 1, 128, 128) * 0.8 - 0.4
+    exact, half = forward(network, crops, "fp32")[-1], forward(network, crops, "bf16")[-1]
+    assert half.uvd.dtype == half.heatmaps.dtype == half.offsets.dtype == torch.float32
+    assert 0 < (half.uvd - exact.uvd).abs().max() < 0.05  # computed in bfloat16 (not the fp32 result), and close
+    with pytest.raises(ValueError, match="precision"):
+        forward(network, crops, "fp8")
+    config = TrainConfig(**{**_config(2).__dict__, "precision": "bf16"})
+    result = train(config, tmp_path / "run")
+    network, _, state = load_checkpoint(tmp_path / "run" / "checkpoint.pt")
+    records = [json.loads(line) for line in (tmp_path / "run" / "log.jsonl").read_text().splitlines()]
+    assert result["step"] == 2 and all(np.isfinite(r["total"]) for r in records if "total" in r)
+    assert state["config"]["precision"] == "bf16"
+    assert all(p.dtype == torch.float32 for p in network.parameters())
 
 
 def test_a_run_saved_before_the_palm_setting_resumes_on_its_symmetric_palm_and_can_switch(tmp_path):
@@ -76,7 +109,8 @@ def test_a_run_saved_before_the_palm_setting_resumes_on_its_symmetric_palm_and_c
     train(_config(3), tmp_path / "run", resume=True, schedule={"palm": "anatomical"})
     assert load_checkpoint(tmp_path / "run" / "checkpoint.pt")[2]["config"]["palm"] == "anatomical"
     records = [json.loads(line) for line in (tmp_path / "run" / "log.jsonl").read_text().splitlines()]
-    assert {"step": 2, "schedule": {"lr": 1e-3, "lr_decay_every": 20000, "palm": "anatomical"}} in records
+    schedule = {"lr": 1e-3, "lr_decay_every": 20000, "palm": "anatomical", "batch_size": 2}
+    assert {"step": 2, "schedule": schedule} in records
 
 
 def test_training_imports_without_the_camera_and_cli_packages():
