@@ -25,7 +25,7 @@ def _run_validation(model: Path, count: int, out_dir: Path, palm: str = "symmetr
 
     engine = load_engine(model)
     sampler = validation_sampler()
-    sampler.palm = palm  # "symmetric": the fixed set; "anatomical": its scenes with today's palm
+    sampler.palm = palm  # "symmetric": the fixed set; "anatomical"(-wrist): its scenes with today's palm (and wrist)
     pred, gt = [], []
     with frame_progress() as progress:
         task = progress.add_task("validation set", total=count, rate="")
@@ -70,8 +70,9 @@ def eval_command(
                                          "set (writes results.txt and ground_truth.txt to --out)."),
     count: int = typer.Option(2000, "--count", min=1, help="Validation samples to use (the set has 2,000)."),
     out: Optional[Path] = typer.Option(None, "--out", help="Folder for plots (and files written by --model)."),
-    palm: str = typer.Option("symmetric", "--palm", help="With --model: symmetric (the fixed validation set) or "
-                             "anatomical (the same scenes with the palm the generator now trains on)."),
+    palm: str = typer.Option("symmetric", "--palm", help="With --model: symmetric (the fixed validation set), "
+                             "anatomical (the same scenes with the palm the generator now trains on) or "
+                             "anatomical-wrist (those with the wrist bent as well)."),
 ) -> None:
     """Mean 3D error (3 decimals), per-joint error and the success curve (table and PNG plots)."""
     if dataset not in DATASET_JOINTS:
@@ -79,8 +80,10 @@ def eval_command(
     if model is not None:
         if dataset != "synthetic":
             raise HandtrackError("--model runs the synthetic validation set; use --dataset synthetic")
-        if palm not in ("symmetric", "anatomical"):
-            raise HandtrackError(f"--palm: symmetric or anatomical, not {palm!r}")
+        from handtrack.synth.scene import PALM_MODELS
+
+        if palm not in PALM_MODELS:
+            raise HandtrackError(f"--palm: one of {', '.join(PALM_MODELS)}, not {palm!r}")
         gt, pred = _run_validation(model, count, out or Path("handtrack-eval"), palm)
         out = out or Path("handtrack-eval")
     if gt is None or pred is None:

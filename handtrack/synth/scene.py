@@ -42,9 +42,16 @@ class Scene:
 
 
 #: Palm geometries: "anatomical" (palm side with the thenar and hypothenar eminences, the pad under the knuckles
-#: and the hollow between them, a flatter back) and "symmetric" (the first generator's palm, the same seen from
-#: either side; the fixed validation set keeps it so that every accuracy figure stays comparable).
-PALM_MODELS = ("anatomical", "symmetric")
+#: and the hollow between them, a flatter back), "symmetric" (the first generator's palm, the same seen from
+#: either side; the fixed validation set keeps it so that every accuracy figure stays comparable) and
+#: "anatomical-wrist" (the anatomical palm with the forearm at a random wrist angle: real wrists bend, and a
+#: hand shown palm-first is usually bent back, its forearm going away behind the palm).
+PALM_MODELS = ("anatomical", "symmetric", "anatomical-wrist")
+#: wrist extension (+, the hand bent towards its back) and radial deviation (+, towards the thumb), degrees:
+#: (mean, standard deviation, min, max) of the "anatomical-wrist" geometry (the joint's range: extension 70,
+#: flexion 80, radial 20, ulnar 30 degrees)
+WRIST_EXTENSION_DEG = (15.0, 25.0, -60.0, 70.0)
+WRIST_DEVIATION_DEG = (0.0, 12.0, -30.0, 20.0)
 
 
 def _unit(v: np.ndarray) -> np.ndarray:
@@ -128,10 +135,29 @@ def _anatomical_palm(joints: np.ndarray, palm_r: float, scale: float) -> tuple[l
     return a, b, r
 
 
+def sample_wrist_rad(rng: np.random.Generator) -> tuple[float, float]:
+    """(extension, radial deviation) of a wrist, radians, drawn from :data:`WRIST_EXTENSION_DEG` and
+    :data:`WRIST_DEVIATION_DEG` (normal, clipped to the joint's range)."""
+    out = []
+    for mean, sd, low, high in (WRIST_EXTENSION_DEG, WRIST_DEVIATION_DEG):
+        out.append(float(np.deg2rad(np.clip(rng.normal(mean, sd), low, high))))
+    return out[0], out[1]
+
+
+def forearm_direction(extension_rad: float, deviation_rad: float) -> np.ndarray:
+    """(3,) unit direction from the wrist into the forearm, in the hand frame (+x thumb, +y fingers, +z out of
+    the palm): -y for a straight wrist; extending the wrist (bending the hand back) swings the forearm towards
+    the back (-z), radial deviation (the hand bent towards the thumb) towards the thumb (+x)."""
+    ce, se = np.cos(extension_rad), np.sin(extension_rad)
+    cd, sd = np.cos(deviation_rad), np.sin(deviation_rad)
+    return np.array([sd * ce, -cd * ce, -se])
+
+
 def hand_capsules(joints: np.ndarray, shape: HandShape, index: int, forearm_mm: float,
-                  palm: str = "anatomical") -> tuple[np.ndarray, ...]:
+                  palm: str = "anatomical", wrist_rad: tuple[float, float] = (0.0, 0.0)) -> tuple[np.ndarray, ...]:
     """Capsules of one hand in its own frame: phalanges, the palm (``palm``: one of :data:`PALM_MODELS`) and a
-    forearm leaving along -y. Returns (a (K, 3), b (K, 3), radii (K,))."""
+    forearm leaving along -y, or for "anatomical-wrist" along :func:`forearm_direction` of ``wrist_rad``
+    (extension, radial deviation). Returns (a (K, 3), b (K, 3), radii (K,))."""
     if palm not in PALM_MODELS:
         raise ValueError(f"unknown palm model {palm!r}; choose from {', '.join(PALM_MODELS)}")
     palm_r = float(shape.palm_thickness[index]) / 2.0
@@ -148,7 +174,12 @@ def hand_capsules(joints: np.ndarray, shape: HandShape, index: int, forearm_mm: 
         pa, pb, pr = _anatomical_palm(joints, palm_r, float(shape.scale[index]))
         a, b, r = a + pa, b + pb, r + pr
         # The forearm starts below the wrist, which is thinner front to back than the arm or the heel of the hand.
-        a.append(wrist + down * 30.0 * float(shape.scale[index])), b.append(wrist + down * forearm_mm)
+        scale = float(shape.scale[index])
+        if palm == "anatomical-wrist":
+            down = forearm_direction(*wrist_rad)
+            # the bent joint: from the wrist to the forearm's start, as thick as the wrist
+            a.append(wrist.copy()), b.append(wrist + down * 30.0 * scale), r.append(palm_r * 0.95)
+        a.append(wrist + down * 30.0 * scale), b.append(wrist + down * forearm_mm)
         r.append(palm_r * 1.6)
     return np.array(a), np.array(b), np.array(r)
 
@@ -203,7 +234,11 @@ def sample_scene(rng: np.random.Generator, fov_tan: tuple[float, float] = (0.62,
         else:
             local = forward_kinematics_np(angles[None].astype(np.float32), shape)[0]
     local = local.astype(np.float64)
-    a, b, r = hand_capsules(local, shape, 0, forearm_mm=float(rng.uniform(180, 320)), palm=palm)
+    forearm_mm = float(rng.uniform(180, 320))
+    # The wrist's angles come from a stream of their own, so that the scene is otherwise the same as with the
+    # anatomical palm (same hand, pose, view and background): only the forearm differs.
+    wrist = sample_wrist_rad(np.random.default_rng([seed, 1])) if palm == "anatomical-wrist" else (0.0, 0.0)
+    a, b, r = hand_capsules(local, shape, 0, forearm_mm=forearm_mm, palm=palm, wrist_rad=wrist)
     rot = random_rotation(rng)
     from handtrack.preprocess.refine import palm_centre_mm
 

@@ -99,3 +99,37 @@ def test_numpy_kinematics_match_the_torch_reference():
     for batch_shape, batch in ((shape, angles[:1]), (many, angles)):
         reference = forward_kinematics(torch.from_numpy(batch), batch_shape).numpy()
         np.testing.assert_allclose(forward_kinematics_np(batch, batch_shape), reference, atol=1e-3)
+
+
+def test_forearm_direction_follows_the_wrist_angles():
+    from handtrack.synth.scene import forearm_direction
+
+    np.testing.assert_allclose(forearm_direction(0.0, 0.0), [0.0, -1.0, 0.0], atol=1e-12)
+    np.testing.assert_allclose(forearm_direction(np.pi / 2, 0.0), [0.0, 0.0, -1.0], atol=1e-12)  # bent back
+    np.testing.assert_allclose(forearm_direction(0.0, np.pi / 2), [1.0, 0.0, 0.0], atol=1e-12)  # towards thumb
+    d = forearm_direction(0.4, -0.3)
+    assert abs(np.linalg.norm(d) - 1.0) < 1e-12 and d[2] < 0 and d[0] < 0
+
+
+def test_a_bent_wrist_changes_only_the_forearm_and_keeps_the_scene():
+    from handtrack.synth.scene import hand_capsules, sample_scene, sample_wrist_rad
+
+    shape = sample_shapes(1, torch.Generator().manual_seed(1))
+    flat = forward_kinematics(torch.zeros(1, 20), shape)[0].numpy().astype(np.float64)
+    a0, b0, r0 = hand_capsules(flat, shape, 0, 250.0, palm="anatomical")
+    a1, b1, r1 = hand_capsules(flat, shape, 0, 250.0, palm="anatomical-wrist", wrist_rad=(np.deg2rad(40.0), 0.0))
+    assert len(a1) == len(a0) + 1  # the bent joint's capsule
+    np.testing.assert_array_equal(a1[:-2], a0[:-1])
+    np.testing.assert_array_equal(b1[:-2], b0[:-1])
+    forearm = (b1[-1] - a1[-1]) / np.linalg.norm(b1[-1] - a1[-1])
+    np.testing.assert_allclose(forearm, [0.0, -np.cos(np.deg2rad(40.0)), -np.sin(np.deg2rad(40.0))], atol=1e-9)
+    assert np.linalg.norm(b1[-1] - a1[-1]) == pytest.approx(np.linalg.norm(b0[-1] - a0[-1]))
+    np.testing.assert_array_equal(a1[-2], flat[0])  # the joint's capsule starts at the wrist
+    # Same seed: the same hand, pose, view and background; only the forearm (and the body placed at its end) moves.
+    straight = sample_scene(np.random.default_rng(3), palm="anatomical")
+    bent = sample_scene(np.random.default_rng(3), palm="anatomical-wrist")
+    np.testing.assert_array_equal(straight.joints_mm, bent.joints_mm)
+    assert len(bent.a) >= len(straight.a) + 1
+    angles = np.rad2deg([sample_wrist_rad(np.random.default_rng(i)) for i in range(2000)])
+    assert 10.0 < angles[:, 0].mean() < 20.0 and angles[:, 0].max() <= 70.0 and angles[:, 0].min() >= -60.0
+    assert abs(angles[:, 1].mean()) < 2.0 and angles[:, 1].max() <= 20.0 and angles[:, 1].min() >= -30.0
