@@ -19,11 +19,11 @@ from handtrack.preprocess.refine import palm_centre_mm
 from handtrack.synth.generator import SyntheticSource
 
 
-def centre_errors_mm(frames: int, profile: str, seed: int, model: str | None = None,
+def centre_errors_mm(frames: int, profile: str, seed: int, model: str | None = None, palm: str = "anatomical",
                      ) -> tuple[np.ndarray, np.ndarray, int]:
     """Centre - true palm centre (mm), (N, 3), of the frames where a hand was found: the localiser's, and the
     palm of the tracker's pose (empty without a model); and the frame count."""
-    source = SyntheticSource(frames, seed=seed, profile=profile)
+    source = SyntheticSource(frames, seed=seed, profile=profile, palm=palm)
     localizer = HandLocalizer()
     tracker = None
     if model:
@@ -58,9 +58,11 @@ def main() -> None:
     parser.add_argument("--profile", default="sr305")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--model", default=None, help="also score the tracker's palm with this model")
+    parser.add_argument("--palm", default="anatomical", help="hand geometry (handtrack.synth.scene.PALM_MODELS)")
     args = parser.parse_args()
-    errors, tracked, total = centre_errors_mm(args.frames, args.profile, args.seed, args.model)
-    print(f"{args.profile}, synthetic frames of seed {args.seed} (depth error positive: behind the true palm)")
+    errors, tracked, total = centre_errors_mm(args.frames, args.profile, args.seed, args.model, args.palm)
+    print(f"{args.profile}, synthetic frames of seed {args.seed}, {args.palm} hands (depth error positive: behind "
+          "the true palm)")
     report("localiser centre", errors, total)
     if args.model:
         report(f"palm of the tracked pose ({args.model})", tracked, total)
