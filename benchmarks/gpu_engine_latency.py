@@ -4,7 +4,7 @@ compared with eager fp32. For a lent GPU machine (needs only torch, numpy, onnx)
 lines to ``--out`` as each variant finishes, so a command stopped at its limit keeps what it measured.
 
     python benchmarks/gpu_engine_latency.py --models pwr pwr-lite --out "$OUT/latency.jsonl"
-    python benchmarks/gpu_engine_latency.py --checkpoint runs/pwr-lite/checkpoint.pt --out latency.jsonl
+    python benchmarks/gpu_engine_latency.py --checkpoint runs/pwr-lite-anatomical/checkpoint.pt --out latency.jsonl
 """
 
 from __future__ import annotations
