@@ -86,7 +86,7 @@ def test_fp16_export_of_the_trained_run_passes_its_check(tmp_path, sr305_crops):
     """Half precision on trained weights (the repository's pwr-lite run): joints within 1e-2 of fp32 PyTorch."""
     from tests.conftest import REPO
 
-    report = export_onnx(REPO / "runs" / "pwr-lite" / "checkpoint.pt", tmp_path / "half.onnx", fp16=True,
+    report = export_onnx(REPO / "runs" / "pwr-lite-anatomical" / "checkpoint.pt", tmp_path / "half.onnx", fp16=True,
                          check_crops=sr305_crops)
     assert report.max_joint_error <= 1e-2 and report.n_real == len(sr305_crops)
     joints, _ = load_engine(tmp_path / "half.onnx").infer(sr305_crops.astype(np.float32))

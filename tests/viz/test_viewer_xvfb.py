@@ -35,7 +35,7 @@ image = annotate_frame(frame.depth, frame.depth_unit_mm, [pose], ["synthetic han
 np.save({image_path!r}, image)
 np.save({joints_path!r}, uv)
 viewer = Viewer2D("handtrack test")
-deadline = time.time() + 20
+deadline = time.time() + 90  # the test kills it once it has its screenshot
 while time.time() < deadline:
     if viewer.show(image, wait_ms=50) == "quit":
         break
@@ -70,7 +70,8 @@ def test_2d_viewer_shows_the_skeleton_where_joints_project(virtual_display, tmp_
     viewer = subprocess.Popen([sys.executable, "-c", script], env=env, cwd=REPO)
     try:
         shot = None
-        for _ in range(80):  # wait for the window to be mapped and painted (slow under load)
+        deadline = time.monotonic() + 80  # wait for the window to be mapped and painted (slow under load)
+        while time.monotonic() < deadline:
             time.sleep(0.5)
             if not os.path.exists(image_path):
                 continue
