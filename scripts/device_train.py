@@ -86,9 +86,10 @@ def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     # Train inside --out, so that a command stopped at its time limit still returns the last checkpoint.
     run = args.out / args.run.name
-    if args.run.resolve() != run.resolve():
-        shutil.copytree(args.run, run, dirs_exist_ok=True) if args.run.is_dir() else run.mkdir(parents=True,
-                                                                                              exist_ok=True)
+    if args.run.resolve() != run.resolve() and args.run.is_dir():
+        # contents only (copyfile): files fetched from a device arrive read-only, and the log is appended to
+        shutil.copytree(args.run, run, dirs_exist_ok=True, copy_function=shutil.copyfile)
+    run.mkdir(parents=True, exist_ok=True)
     resume = (run / "checkpoint.pt").is_file()
     schedule = {k: v for k, v in (("batch_size", args.batch), ("lr", args.lr), ("lr_decay_every", args.lr_decay_every),
                                   ("palm", args.palm)) if v is not None}
