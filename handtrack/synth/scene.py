@@ -45,13 +45,19 @@ class Scene:
 #: and the hollow between them, a flatter back), "symmetric" (the first generator's palm, the same seen from
 #: either side; the fixed validation set keeps it so that every accuracy figure stays comparable) and
 #: "anatomical-wrist" (the anatomical palm with the forearm at a random wrist angle: real wrists bend, and a
-#: hand shown palm-first is usually bent back, its forearm going away behind the palm).
+#: hand shown palm-first is usually bent back, its forearm going away behind the palm; and an arm long enough to
+#: leave the view).
 PALM_MODELS = ("anatomical", "symmetric", "anatomical-wrist")
 #: wrist extension (+, the hand bent towards its back) and radial deviation (+, towards the thumb), degrees:
 #: (mean, standard deviation, min, max) of the "anatomical-wrist" geometry (the joint's range: extension 70,
 #: flexion 80, radial 20, ulnar 30 degrees)
 WRIST_EXTENSION_DEG = (15.0, 25.0, -60.0, 70.0)
 WRIST_DEVIATION_DEG = (0.0, 12.0, -30.0, 20.0)
+#: length of the arm from the wrist, mm, in the "anatomical-wrist" geometry (forearm and upper arm as one
+#: capsule: the other geometries' 180-320 mm forearms end in mid-air, which a real arm never does)
+ARM_MM = (400.0, 700.0)
+#: the least z component (camera space, away from the camera) of the arm's direction from the wrist
+ARM_AWAY_Z = 0.15
 
 
 def _unit(v: np.ndarray) -> np.ndarray:
@@ -144,6 +150,18 @@ def sample_wrist_rad(rng: np.random.Generator) -> tuple[float, float]:
     return out[0], out[1]
 
 
+def sample_wrist_away(rng: np.random.Generator, rotation: np.ndarray, tries: int = 20) -> tuple[float, float]:
+    """Wrist angles (:func:`sample_wrist_rad`) whose arm, turned by the hand's ``rotation`` (3, 3; hand frame ->
+    camera), points away from the camera as :func:`random_rotation` keeps a straight arm (z >= 0.15): the arm
+    comes from a body behind the hand or from below in a head-mounted view, never out of the camera. A straight
+    wrist after ``tries`` draws."""
+    for _ in range(tries):
+        wrist = sample_wrist_rad(rng)
+        if (rotation @ forearm_direction(*wrist))[2] >= ARM_AWAY_Z:
+            return wrist
+    return 0.0, 0.0
+
+
 def forearm_direction(extension_rad: float, deviation_rad: float) -> np.ndarray:
     """(3,) unit direction from the wrist into the forearm, in the hand frame (+x thumb, +y fingers, +z out of
     the palm): -y for a straight wrist; extending the wrist (bending the hand back) swings the forearm towards
@@ -196,7 +214,8 @@ def _interleave_metacarpals(a: list, b: list, r: list, pa: list, pb: list, pr: l
 
 def random_rotation(rng: np.random.Generator) -> np.ndarray:
     """A uniformly random rotation (3, 3) whose forearm direction (-y of the hand) points away from the camera
-    (z component >= 0.15): the arm comes from a body behind the hand, or from below in a head-mounted view."""
+    (z component >= ``ARM_AWAY_Z``): the arm comes from a body behind the hand, or from below in a head-mounted
+    view."""
     while True:
         q = rng.normal(size=4)
         q /= np.linalg.norm(q)
@@ -206,7 +225,7 @@ def random_rotation(rng: np.random.Generator) -> np.ndarray:
             [2 * (x * y + z * w), 1 - 2 * (x * x + z * z), 2 * (y * z - x * w)],
             [2 * (x * z - y * w), 2 * (y * z + x * w), 1 - 2 * (x * x + y * y)],
         ])
-        if (rot @ np.array([0.0, -1.0, 0.0]))[2] >= 0.15:
+        if (rot @ np.array([0.0, -1.0, 0.0]))[2] >= ARM_AWAY_Z:
             return rot
 
 
@@ -235,11 +254,16 @@ def sample_scene(rng: np.random.Generator, fov_tan: tuple[float, float] = (0.62,
             local = forward_kinematics_np(angles[None].astype(np.float32), shape)[0]
     local = local.astype(np.float64)
     forearm_mm = float(rng.uniform(180, 320))
-    # The wrist's angles come from a stream of their own, so that the scene is otherwise the same as with the
-    # anatomical palm (same hand, pose, view and background): only the forearm differs.
-    wrist = sample_wrist_rad(np.random.default_rng([seed, 1])) if palm == "anatomical-wrist" else (0.0, 0.0)
-    a, b, r = hand_capsules(local, shape, 0, forearm_mm=forearm_mm, palm=palm, wrist_rad=wrist)
     rot = random_rotation(rng)
+    wrist = (0.0, 0.0)
+    if palm == "anatomical-wrist":
+        # The wrist's angles (and the arm's length) come from a stream of their own, so that the scene is otherwise
+        # the same as with the anatomical palm (same hand, pose, view and background): only the arm differs. A real
+        # arm does not end in mid-air: it runs on to the elbow and out of the view.
+        arm_rng = np.random.default_rng([seed, 1])
+        wrist = sample_wrist_away(arm_rng, rot)
+        forearm_mm = float(arm_rng.uniform(*ARM_MM))
+    a, b, r = hand_capsules(local, shape, 0, forearm_mm=forearm_mm, palm=palm, wrist_rad=wrist)
     from handtrack.preprocess.refine import palm_centre_mm
 
     palm_local = palm_centre_mm(local)

@@ -130,6 +130,14 @@ def test_a_bent_wrist_changes_only_the_forearm_and_keeps_the_scene():
     bent = sample_scene(np.random.default_rng(3), palm="anatomical-wrist")
     np.testing.assert_array_equal(straight.joints_mm, bent.joints_mm)
     assert len(bent.a) >= len(straight.a) + 1
+    arm = [np.linalg.norm(s.b[len(s.b) - k] - s.joints_mm[0]) for s, k in ((straight, 1), (bent, 1))]
+    assert arm[0] <= 320.0 + 1e-6 and 400.0 - 1e-6 <= arm[1] <= 700.0 + 1e-6  # the arm runs out of the view
+    for seed in range(40):  # a bent arm, like a straight one, points away from the camera
+        scene = sample_scene(np.random.default_rng(seed), palm="anatomical-wrist")
+        starts_near_wrist = np.linalg.norm(scene.a - scene.joints_mm[0], axis=1) < 40.0
+        arms = [b - a for a, b in zip(scene.a[starts_near_wrist], scene.b[starts_near_wrist])
+                if np.linalg.norm(b - a) > 300.0]
+        assert len(arms) == 1 and arms[0][2] / np.linalg.norm(arms[0]) >= 0.15 - 1e-9
     angles = np.rad2deg([sample_wrist_rad(np.random.default_rng(i)) for i in range(2000)])
     assert 10.0 < angles[:, 0].mean() < 20.0 and angles[:, 0].max() <= 70.0 and angles[:, 0].min() >= -60.0
     assert abs(angles[:, 1].mean()) < 2.0 and angles[:, 1].max() <= 20.0 and angles[:, 1].min() >= -30.0
