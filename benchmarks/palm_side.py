@@ -26,7 +26,7 @@ from handtrack.preprocess.refine import palm_centre_mm
 from handtrack.sources import open_source
 from handtrack.synth.generator import render_frame
 from handtrack.synth.hand import forward_kinematics_np, sample_shapes
-from handtrack.synth.scene import Scene, hand_capsules, sample_wrist_rad
+from handtrack.synth.scene import Scene, hand_capsules, sample_wrist_away
 from handtrack.synth.sensor import SensorModel
 from handtrack.types import Frame
 
@@ -56,10 +56,11 @@ def open_hand_frames(facing: str, count: int, palm: str) -> list[tuple[Frame, np
         angles = rng.normal(0.0, 0.08, 20)
         angles[1::4] *= 2.0  # spread the fingers a little more than they bend
         local = forward_kinematics_np(angles[None], shape)[0]
-        wrist = sample_wrist_rad(np.random.default_rng([i, 1])) if palm == "anatomical-wrist" else (0.0, 0.0)
-        a, b, r = hand_capsules(local, shape, 0, 250.0, palm=palm, wrist_rad=wrist)
         rot = (_rotation_x(0.4) @ _rotation_z(rng.uniform(-0.6, 0.6)) @ _rotation_x(rng.uniform(-0.3, 0.3))
                @ FACING[facing])
+        # a bent wrist (anatomical-wrist), its arm pointing away from the camera as in training scenes
+        wrist = sample_wrist_away(np.random.default_rng([i, 1]), rot) if palm == "anatomical-wrist" else (0.0, 0.0)
+        a, b, r = hand_capsules(local, shape, 0, 250.0, palm=palm, wrist_rad=wrist)
         offset = np.array([0.0, 0.0, 520.0]) - rot @ palm_centre_mm(local)
         wall = (np.array([0.0, 0.0, -1.0]), -750.0)
         scene = Scene(local @ rot.T + offset, a @ rot.T + offset, b @ rot.T + offset, r, wall, "open")
