@@ -27,14 +27,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from palm_side import SHARED, open_hand_frames  # noqa: E402
 
 from handtrack.engines import Engine, load_engine  # noqa: E402
+from handtrack.pose import Joint  # noqa: E402
 from handtrack.preprocess import HandLocalizer, make_crop_transform  # noqa: E402
 from handtrack.preprocess.crop import crop_depth  # noqa: E402
 from handtrack.preprocess.mirror import mirror_crops, unmirror_joints  # noqa: E402
 from handtrack.preprocess.params import CropParams  # noqa: E402
 from handtrack.sources import open_source  # noqa: E402
 from handtrack.types import Frame  # noqa: E402
-
-WRIST, MIDDLE_MCP = 0, 9
 
 
 def first_crops(frames: list[Frame], params: CropParams) -> np.ndarray:
@@ -66,7 +65,7 @@ def edited(crop: np.ndarray, joints: np.ndarray, background: float) -> dict[str,
     design = np.stack([u[hand], v[hand], np.ones(int(hand.sum()))], axis=1)
     coefficients, *_ = np.linalg.lstsq(design, crop[hand], rcond=None)
     plane = coefficients[0] * u + coefficients[1] * v + coefficients[2]
-    wrist, mcp = joints[WRIST, :2], joints[MIDDLE_MCP, :2]
+    wrist, mcp = joints[Joint.WRIST, :2], joints[Joint.MIDDLE_MCP, :2]
     length = float(np.linalg.norm(mcp - wrist))
     axis = (mcp - wrist) / max(length, 1e-6)
     along = (u - wrist[0]) * axis[0] + (v - wrist[1]) * axis[1]
