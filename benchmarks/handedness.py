@@ -9,7 +9,8 @@ Usage:
 
     python benchmarks/handedness.py [--model models/pwr-lite.onnx] [--samples 500]
 
-With ``--classifier FILE.onnx`` (an export of ``handtrack.training.handedness``) it measures that classifier
+With ``--classifier FILE.onnx`` (an export of ``handtrack.training.handedness`` or
+``handtrack.training.handedness_pose``; the latter reads ``--model``'s poses) it measures that classifier
 instead, the same way: held-out synthetic crops (``--palm``: the fixed set's symmetric palm or the anatomical
 one) and their mirror images, then the real SR305 views through the tracker with ``handedness="auto"``.
 """
@@ -74,23 +75,29 @@ def real_views() -> list[tuple[Frame, Handedness]]:
 
 def classifier(path: str, model: str, n: int, palm: str) -> None:
     from handtrack import HandTracker
-    from handtrack.engines.handedness import HandednessClassifier
+    from handtrack.engines.handedness import PoseHandedness, load_handedness
 
     right = validation_crops(n, palm)[:, None]
-    net = HandednessClassifier(path)
-    p_right, p_left = net.p_left(right), net.p_left(mirror_crops(right))
+    net = load_handedness(path)
+    if isinstance(net, PoseHandedness):
+        from handtrack.training.handedness_pose import features, read_crops
+
+        seen, mirrored = features(read_crops(load_engine(model, threads=2), right[:, 0]))
+        p_right, p_left = net.p_left(seen, mirrored), net.p_left(mirrored, seen)
+    else:
+        p_right, p_left = net.p_left(right), net.p_left(mirror_crops(right))
     correct = int(np.sum(p_right < 0.5) + np.sum(p_left >= 0.5))
     print(f"{path}: right on {100.0 * correct / (2 * n):.1f} % of {2 * n} held-out crops ({n} right hands of "
           f"the validation scenes with the {palm} palm, and their mirror images)")
     tracker = HandTracker(model, handedness="auto", handedness_model=path)
     views = real_views()
-    correct = 0
+    correct = {Handedness.RIGHT: 0, Handedness.LEFT: 0}
     for view, truth in views:
         tracker.localizer.reset()
         poses = tracker.track(view)
-        correct += bool(poses) and poses[0].handedness == truth
-    print(f"real SR305 views: right on {100.0 * correct / max(len(views), 1):.1f} % of {len(views)} "
-          "(19 right hands as recorded and mirrored)")
+        correct[truth] += bool(poses) and poses[0].handedness == truth
+    print(f"real SR305 views: right on {sum(correct.values())} of {len(views)} (19 right hands as recorded: "
+          f"{correct[Handedness.RIGHT]} called right; the same mirrored: {correct[Handedness.LEFT]} called left)")
 
 
 def real_frames(model: str) -> None:

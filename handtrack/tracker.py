@@ -14,7 +14,13 @@ from pathlib import Path
 import numpy as np
 
 from handtrack.engines import Engine, load_engine
-from handtrack.engines.handedness import HandednessClassifier
+from handtrack.engines.handedness import (
+    HandednessClassifier,
+    PoseHandedness,
+    load_handedness,
+    pose_features,
+    surface_at_joints,
+)
 from handtrack.errors import HandtrackError
 from handtrack.geometry import deproject_pixels_to_points
 from handtrack.pose import Handedness, HandPose
@@ -29,7 +35,11 @@ from handtrack.types import Frame
 MODELS_DIR = Path(__file__).resolve().parent / "_models"
 DEFAULT_MODEL = "pwr-lite.onnx"  # on a CPU
 GPU_MODEL = "pwr.onnx"  # the larger model, when the engine would run on a GPU
-HANDEDNESS_MODEL = "handedness.onnx"
+
+
+def handedness_model_path(pose_model: str) -> Path:
+    """The bundled handedness classifier that reads pose model ``pose_model``: models/handedness-NAME.onnx."""
+    return MODELS_DIR / f"handedness-{pose_model}.onnx"
 
 
 def runs_on_gpu(provider: str | None) -> bool:
@@ -64,7 +74,9 @@ class HandTracker:
     live use turns it on).
     handedness: "right" (the model's own side), "left" (every hand is mirrored through the right-hand model,
     preprocess/mirror.py) or "auto": a handedness classifier (``handedness_model``, default the bundled
-    models/handedness.onnx) decides per hand and left hands are mirrored. "auto" without a classifier file is
+    models/handedness-<pose model>.onnx) decides per hand and left hands are mirrored. The bundled kind reads
+    the pose network's readings of the crop and of its mirror image (one engine call for both, so "auto"
+    doubles the first pass's engine work) and keeps the reading it chose. "auto" without a classifier file is
     refused: the pose network's own confidence was measured to be no guide (docs/ARCHITECTURE.md).
     """
 
@@ -75,15 +87,19 @@ class HandTracker:
         if handedness not in HANDEDNESS_CHOICES:
             raise HandtrackError(f"handedness {handedness!r}: choose one of {', '.join(HANDEDNESS_CHOICES)}")
         self.handedness = handedness
-        self.classifier: HandednessClassifier | None = None
-        if handedness == "auto":
-            path = Path(handedness_model) if handedness_model is not None else MODELS_DIR / HANDEDNESS_MODEL
-            if handedness_model is None and not path.is_file():
-                raise HandtrackError("handedness auto needs a handedness model (models/handedness.onnx), and none "
-                                     "is shipped yet: say which hand with --hand right or --hand left")
-            self.classifier = HandednessClassifier(path, threads=threads)
         self.engine = model if isinstance(model, Engine) else load_engine(
             model if model is not None else default_model_path(provider), provider=provider, threads=threads)
+        self.classifier: HandednessClassifier | PoseHandedness | None = None
+        if handedness == "auto":
+            path = Path(handedness_model) if handedness_model is not None else handedness_model_path(
+                self.engine.metadata.name)
+            if handedness_model is None and not path.is_file():
+                raise HandtrackError(f"handedness auto needs a handedness model for pose model "
+                                     f"{self.engine.metadata.name!r} ({path.name} in models/), and none is shipped: "
+                                     "say which hand with --hand right or --hand left")
+            self.classifier = load_handedness(path, threads=threads)
+            if isinstance(self.classifier, PoseHandedness):
+                self.classifier.check_pose_model(self.engine)
         self.params = self.engine.metadata.contract
         config = localizer or LocalizerConfig(cube_half_mm=self.params.cube_half_mm, max_hands=max_hands)
         self.localizer = HandLocalizer(config)
@@ -96,29 +112,53 @@ class HandTracker:
         return self.engine.metadata.name
 
     def _sides(self, crops: np.ndarray, known: list[Handedness] | None) -> list[tuple[Handedness, float]]:
-        """(side, score) per crop: the ``known`` sides, the fixed one, or the classifier's decision."""
+        """(side, score) per crop: the ``known`` sides, the fixed one, or the crop classifier's decision."""
         if known is not None:
             return [(side, 1.0) for side in known]
-        if self.classifier is None:
+        if not isinstance(self.classifier, HandednessClassifier):
             return [(Handedness.LEFT if self.handedness == "left" else Handedness.RIGHT, 1.0)] * len(crops)
-        return [(Handedness.LEFT, float(p)) if p > 0.5 else (Handedness.RIGHT, float(1.0 - p))
-                for p in self.classifier.p_left(crops)]
+        return self._decided(self.classifier.p_left(crops))
+
+    @staticmethod
+    def _decided(p_left: np.ndarray) -> list[tuple[Handedness, float]]:
+        return [(Handedness.LEFT, float(p)) if p > 0.5 else (Handedness.RIGHT, float(1.0 - p)) for p in p_left]
 
     def _infer(self, frame: Frame, centres: list[np.ndarray], sides: list[Handedness] | None = None,
                ) -> tuple[list[CropTransform], np.ndarray, np.ndarray, list[tuple[Handedness, float]], float, float]:
         """Crop around each centre and run the engine once for all hands. ``sides``: each hand's known side;
-        None: decide per ``self.handedness`` (see :meth:`_sides`)."""
+        None: decide per ``self.handedness`` (see :meth:`_sides`; the pose-reading classifier reads both
+        orientations of every crop in the same engine call)."""
         t0 = time.perf_counter()
         transforms = [make_crop_transform(c, frame.intrinsics, self.params) for c in centres]
         crops = np.stack([crop_depth(frame.depth, frame.depth_unit_mm, t, self.params) for t in transforms])[:, None]
         t1 = time.perf_counter()
-        chosen = self._sides(crops, sides)
-        left = np.array([side == Handedness.LEFT for side, _ in chosen])
-        # Left hands go through the right-hand model mirrored, all hands in one engine call.
-        joints, confidence = self.engine.infer(np.where(left[:, None, None, None], mirror_crops(crops), crops))
-        joints = np.where(left[:, None, None], unmirror_joints(joints), joints)
+        if sides is None and isinstance(self.classifier, PoseHandedness):
+            joints, confidence, chosen = self._read_both_ways(crops, self.classifier)
+        else:
+            chosen = self._sides(crops, sides)
+            left = np.array([side == Handedness.LEFT for side, _ in chosen])
+            # Left hands go through the right-hand model mirrored, all hands in one engine call.
+            joints, confidence = self.engine.infer(np.where(left[:, None, None, None], mirror_crops(crops), crops))
+            joints = np.where(left[:, None, None], unmirror_joints(joints), joints)
         t2 = time.perf_counter()
         return transforms, joints, confidence, chosen, (t1 - t0) * 1e3, (t2 - t1) * 1e3
+
+    def _read_both_ways(self, crops: np.ndarray, classifier: PoseHandedness,
+                        ) -> tuple[np.ndarray, np.ndarray, list[tuple[Handedness, float]]]:
+        """(B, 1, S, S) crops -> the chosen reading's joints (B, 21, 3) in the crops' own orientation, its
+        confidences (B, 21) and each hand's (side, score): the engine reads every crop as seen and mirrored in
+        one call, the classifier picks per crop."""
+        mirrored = mirror_crops(crops)
+        joints, confidence = self.engine.infer(np.concatenate([crops, mirrored]))
+        b = len(crops)
+        readings = [pose_features(joints[k * b:(k + 1) * b], confidence[k * b:(k + 1) * b],
+                                  surface_at_joints(seen, joints[k * b:(k + 1) * b]))
+                    for k, seen in enumerate((crops, mirrored))]
+        p_left = classifier.p_left(readings[0], readings[1])
+        left = p_left > 0.5
+        chosen_joints = np.where(left[:, None, None], unmirror_joints(joints[b:]), joints[:b])
+        chosen_confidence = np.where(left[:, None], confidence[b:], confidence[:b])
+        return chosen_joints, chosen_confidence, self._decided(p_left)
 
     def track(self, frame: Frame) -> list[HandPose]:
         """Hands in this frame (empty when none; ``last_reason`` then says why)."""

@@ -1,0 +1,87 @@
+"""The pose-reading handedness classifier: crops, readings, fit, ONNX export, and its use by the tracker."""
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch", reason="training needs PyTorch (the train extra)")
+
+from handtrack.engines import load_engine  # noqa: E402
+from handtrack.engines.handedness import POSE_FEATURES, PoseHandedness  # noqa: E402
+from handtrack.engines.metadata import ModelFileError  # noqa: E402
+from handtrack.tracker import MODELS_DIR  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def classifier_file(tmp_path_factory):
+    import handtrack.training.handedness_pose as module
+
+    data = tmp_path_factory.mktemp("handedness-pose")
+    original = module.CHUNK
+    module.CHUNK = 4
+    try:
+        module.render_crops(data, count=8, validation_count=4)
+        assert sorted(p.name for p in data.glob("*.npy")) == [
+            "train-000000.npy", "train-000004.npy", "validation-000000.npy"]
+        assert module.read_all(data, MODELS_DIR / "pwr-lite.onnx") == 3
+        assert module.read_all(data, MODELS_DIR / "pwr-lite.onnx") == 0  # chunks already read are kept
+    finally:
+        module.CHUNK = original
+    network, result = module.fit(data, "pwr-lite", epochs=2)
+    assert result["train_crops"] == 8 and result["held_out_crops"] == 8
+    assert 0.0 <= result["held_out_accuracy"] <= 1.0
+    out = data / "handedness-pwr-lite.onnx"
+    assert module.export(network, load_engine(MODELS_DIR / "pwr-lite.onnx"), out, result) <= 1e-5
+    return out
+
+
+def test_the_exported_classifier_is_antisymmetric(classifier_file):
+    classifier = PoseHandedness(classifier_file)
+    rng = np.random.default_rng(0)
+    a, b = rng.normal(size=(2, 6, POSE_FEATURES)).astype(np.float32)
+    p = classifier.p_left(a, b)
+    assert p.shape == (6,) and np.all((p >= 0) & (p <= 1))
+    np.testing.assert_allclose(p + classifier.p_left(b, a), 1.0, atol=1e-6)  # readings swapped: the other side
+    np.testing.assert_allclose(classifier.p_left(a, a), 0.5, atol=1e-6)  # two equal readings: no idea
+
+
+def test_the_classifier_refuses_another_pose_model(classifier_file):
+    classifier = PoseHandedness(classifier_file)
+    classifier.check_pose_model(load_engine(MODELS_DIR / "pwr-lite.onnx"))
+    with pytest.raises(ModelFileError, match="pose model 'pwr-lite'"):
+        classifier.check_pose_model(load_engine(MODELS_DIR / "pwr.onnx"))
+
+
+def test_the_tracker_reads_both_ways_in_one_call_and_keeps_the_chosen_reading(classifier_file, sr305_dir):
+    from handtrack import HandTracker
+    from handtrack.pose import Handedness
+    from handtrack.preprocess.mirror import mirror_crops
+    from handtrack.sources import open_source
+
+    tracker = HandTracker(MODELS_DIR / "pwr-lite.onnx", handedness="auto", handedness_model=classifier_file)
+    calls = []
+    original = tracker.engine.infer
+    tracker.engine.infer = lambda crops: calls.append(crops.copy()) or original(crops)
+    with open_source(sr305_dir, camera_profile="sr305") as source:
+        frame = next(iter(source))
+    pose = tracker.track(frame)[0]
+    assert [len(c) for c in calls] == [2, 1]  # first pass: the crop and its mirror image; second: the side chosen
+    np.testing.assert_array_equal(calls[0][1], mirror_crops(calls[0][0]))
+    assert pose.handedness in (Handedness.LEFT, Handedness.RIGHT) and 0.5 <= pose.handedness_score <= 1.0
+
+    # A crop and its mirror image: opposite sides, the same score, the same joints mirrored.
+    crops = calls[0][:1]
+    joints, _, sides = tracker._read_both_ways(crops, tracker.classifier)
+    joints_m, _, sides_m = tracker._read_both_ways(mirror_crops(crops), tracker.classifier)
+    assert {sides[0][0], sides_m[0][0]} == {Handedness.LEFT, Handedness.RIGHT}
+    assert sides[0][1] == pytest.approx(sides_m[0][1], abs=1e-5)
+    np.testing.assert_allclose(joints_m[0] * [-1, 1, 1], joints[0], atol=1e-5)
+
+
+def test_auto_handedness_without_a_file_for_this_pose_model_is_refused(monkeypatch, tmp_path):
+    import handtrack.tracker as tracker_module
+    from handtrack import HandTracker
+    from handtrack.errors import HandtrackError
+
+    monkeypatch.setattr(tracker_module, "MODELS_DIR", tmp_path)
+    with pytest.raises(HandtrackError, match="handedness-pwr-lite.onnx"):
+        HandTracker(MODELS_DIR / "pwr-lite.onnx", handedness="auto")
