@@ -6,6 +6,10 @@ the same for the palm centre of the tracker's final pose (the second pass re-cro
 predicted palm), which is where a trained network takes over from geometry. Usage:
 
     python benchmarks/localize_synthetic.py [--frames 300] [--profile sr305] [--seed 7] [--model M.onnx]
+        [--view front|head-mounted] [--head-mounted]
+
+``--view head-mounted`` renders a headset's view (the arm comes from below the camera towards it);
+``--head-mounted`` runs the localiser (and the tracker) in its head-mounted mode.
 """
 
 from __future__ import annotations
@@ -14,22 +18,22 @@ import argparse
 
 import numpy as np
 
-from handtrack.preprocess import HandLocalizer
+from handtrack.preprocess import HandLocalizer, LocalizerConfig
 from handtrack.preprocess.refine import palm_centre_mm
 from handtrack.synth.generator import SyntheticSource
 
 
 def centre_errors_mm(frames: int, profile: str, seed: int, model: str | None = None, palm: str = "anatomical",
-                     ) -> tuple[np.ndarray, np.ndarray, int]:
+                     view: str = "front", head_mounted: bool = False) -> tuple[np.ndarray, np.ndarray, int]:
     """Centre - true palm centre (mm), (N, 3), of the frames where a hand was found: the localiser's, and the
     palm of the tracker's pose (empty without a model); and the frame count."""
-    source = SyntheticSource(frames, seed=seed, profile=profile, palm=palm)
-    localizer = HandLocalizer()
+    source = SyntheticSource(frames, seed=seed, profile=profile, palm=palm, view=view)
+    localizer = HandLocalizer(LocalizerConfig(head_mounted=head_mounted))
     tracker = None
     if model:
         from handtrack import HandTracker
 
-        tracker = HandTracker(model)
+        tracker = HandTracker(model, localizer=LocalizerConfig(head_mounted=head_mounted))
     errors, tracked = [], []
     for frame in source:
         truth = palm_centre_mm(frame.joints_xyz_mm)
@@ -59,10 +63,13 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--model", default=None, help="also score the tracker's palm with this model")
     parser.add_argument("--palm", default="anatomical", help="hand geometry (handtrack.synth.scene.PALM_MODELS)")
+    parser.add_argument("--view", default="front", help="synthetic view (handtrack.synth.scene.VIEWS)")
+    parser.add_argument("--head-mounted", action="store_true", help="the localiser's head-mounted mode")
     args = parser.parse_args()
-    errors, tracked, total = centre_errors_mm(args.frames, args.profile, args.seed, args.model, args.palm)
-    print(f"{args.profile}, synthetic frames of seed {args.seed}, {args.palm} hands (depth error positive: behind "
-          "the true palm)")
+    errors, tracked, total = centre_errors_mm(args.frames, args.profile, args.seed, args.model, args.palm, args.view,
+                                              args.head_mounted)
+    print(f"{args.profile}, synthetic frames of seed {args.seed}, {args.palm} hands, {args.view} view, localiser "
+          f"{'head-mounted' if args.head_mounted else 'default'} mode (depth error positive: behind the true palm)")
     report("localiser centre", errors, total)
     if args.model:
         report(f"palm of the tracked pose ({args.model})", tracked, total)

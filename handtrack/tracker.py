@@ -7,6 +7,7 @@ second pass with the crop re-centred on the predicted palm.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -78,12 +79,16 @@ class HandTracker:
     the pose network's readings of the crop and of its mirror image (one engine call for both, so "auto"
     doubles the first pass's engine work) and keeps the reading it chose. "auto" without a classifier file is
     refused: the pose network's own confidence was measured to be no guide (docs/ARCHITECTURE.md).
+    head_mounted: the camera is at the eyes (a headset): the arm comes towards the camera, so the localiser
+    takes the far end of the nearest surface for the hand (:class:`LocalizerConfig`). The bundled pose models
+    have not been trained on such views.
     """
 
     def __init__(self, model: str | Path | Engine | None = None, max_hands: int = 1, refine: bool = True,
                  provider: str | None = None, threads: int | None = None,
                  localizer: LocalizerConfig | None = None, smoothing: OneEuroConfig | None = None,
-                 handedness: str = "right", handedness_model: str | Path | None = None) -> None:
+                 handedness: str = "right", handedness_model: str | Path | None = None,
+                 head_mounted: bool = False) -> None:
         if handedness not in HANDEDNESS_CHOICES:
             raise HandtrackError(f"handedness {handedness!r}: choose one of {', '.join(HANDEDNESS_CHOICES)}")
         self.handedness = handedness
@@ -102,6 +107,8 @@ class HandTracker:
                 self.classifier.check_pose_model(self.engine)
         self.params = self.engine.metadata.contract
         config = localizer or LocalizerConfig(cube_half_mm=self.params.cube_half_mm, max_hands=max_hands)
+        if head_mounted:
+            config = dataclasses.replace(config, head_mounted=True)
         self.localizer = HandLocalizer(config)
         self.refine = refine
         self.smoother = PoseSmoother(smoothing) if smoothing is not None else None

@@ -26,11 +26,13 @@ def live(
     model: Optional[Path] = typer.Option(None, "--model", help="Model file; default: the bundled one."),
     hands: int = typer.Option(1, "--hands", min=1, max=2, help="Hands per frame."),
     hand: str = typer.Option("right", "--hand", help="right, left (mirrored through the right-hand model), or auto "
-                             "(needs a handedness model file; none is shipped yet)."),
+                             "(a classifier reads the pose network both ways; doubles the first engine pass)."),
     viewer: str = typer.Option("2d", "--viewer", help="2d (OpenCV), 3d (Open3D point cloud and skeleton), or none "
                                "(status lines on the terminal)."),
     record: Optional[Path] = typer.Option(None, "--record", help="Also record the depth stream (.db3)."),
     smoothing: bool = typer.Option(True, "--smoothing/--no-smoothing", help="One Euro filter on the joints."),
+    head_mounted: bool = typer.Option(False, "--head-mounted", help="The camera is at the eyes (a headset): the "
+                                      "hand is the far end of the arm, not the nearest surface."),
     max_frames: Optional[int] = typer.Option(None, "--max-frames", min=1, help="Stop after this many frames."),
     serve: Optional[str] = typer.Option(None, "--serve", help="Stream poses to WebSocket clients (ws://HOST:PORT)."),
     udp: Optional[str] = typer.Option(None, "--udp", help="Stream poses as UDP datagrams to HOST:PORT."),
@@ -40,7 +42,8 @@ def live(
     width, height = parse_resolution(resolution)
     spec = camera if camera != "realsense" else ("realsense:" + serial if serial else "realsense")
     source = open_source(spec, width=width, height=height, fps=fps, realtime=camera != "realsense")
-    tracker = HandTracker(model, max_hands=hands, handedness=hand, smoothing=OneEuroConfig() if smoothing else None)
+    tracker = HandTracker(model, max_hands=hands, handedness=hand, smoothing=OneEuroConfig() if smoothing else None,
+                          head_mounted=head_mounted)
     window = open_window(viewer, source.intrinsics)
     recorder = RecordingWriter(record, source.intrinsics, source.depth_unit_mm, fps) if record else None
     streamer = PoseStreamer(serve, udp) if (serve or udp) else None

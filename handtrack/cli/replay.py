@@ -42,7 +42,9 @@ def replay(
     model: Optional[Path] = typer.Option(None, "--model", help="Model file (.onnx/.pt); default: the bundled one."),
     hands: int = typer.Option(1, "--hands", min=1, max=2, help="Hands per frame."),
     hand: str = typer.Option("right", "--hand", help="right, left (mirrored through the right-hand model), or auto "
-                             "(needs a handedness model file; none is shipped yet)."),
+                             "(a classifier reads the pose network both ways; doubles the first engine pass)."),
+    head_mounted: bool = typer.Option(False, "--head-mounted", help="The camera is at the eyes (a headset): the "
+                                      "hand is the far end of the arm, not the nearest surface."),
     refine: bool = typer.Option(True, "--refine/--no-refine", help="Second pass around the predicted palm."),
     provider: Optional[str] = typer.Option(
         None, "--provider", help="Force an onnxruntime provider (cpu, cuda); for a .pt model a torch device with "
@@ -57,7 +59,8 @@ def replay(
     frames = found = 0
     stage_ms: dict[str, list[float]] = {}
     with open_source(recording, camera_profile=camera_profile, depth_unit_mm=depth_unit, realtime=realtime) as source:
-        tracker = HandTracker(model, max_hands=hands, handedness=hand, refine=refine, provider=provider)
+        tracker = HandTracker(model, max_hands=hands, handedness=hand, refine=refine, provider=provider,
+                              head_mounted=head_mounted)
         start = time.perf_counter()
         writer, video_writer = None, None
         window = open_window(viewer, source.intrinsics, f"handtrack replay {Path(recording).name}")

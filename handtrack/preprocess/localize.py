@@ -18,6 +18,11 @@ resolution):
 
 Tracking (``track``) looks for the nearest surface inside the previous hand's cube (grown by
 ``track_margin``) first and falls back to a fresh search.
+
+Head-mounted cameras (``head_mounted=True``, a headset's view): the arm comes from below the camera towards it,
+so the nearest surface is the forearm, not the hand. After step 3 the search moves to the surface's far end
+(the point furthest from its nearest part: the fingers) and goes on from there; the whole arm belongs to that
+hand (a second search does not take the rest of the arm for another hand).
 """
 
 from __future__ import annotations
@@ -54,6 +59,7 @@ class LocalizerConfig:
     hand_length_mm: float = 200.0  # kept from the finger end when the forearm is cut
     refine_iterations: int = 6
     max_hands: int = 1
+    head_mounted: bool = False  # the camera at the eyes: the hand is the far end of the arm (module docstring)
 
 
 @dataclass
@@ -172,6 +178,19 @@ def _grow(grid: _Grid, seed: tuple[int, int], config: LocalizerConfig, excluded:
     return mask[1:-1, 1:-1].astype(bool) & (z > 0)
 
 
+def _hand_end(grid: _Grid, grown: np.ndarray, config: LocalizerConfig) -> tuple[tuple[int, int], np.ndarray]:
+    """Head-mounted view: the (row, column) pixel of the grown surface furthest in 3D from its nearest part (the
+    arm comes towards the camera; its far end is the hand), and the part of ``grown`` within reach of it."""
+    rows, cols = np.nonzero(grown)
+    points = grid.points(grown)
+    near = points[:, 2] < points[:, 2].min() + config.seed_band_mm
+    entry = points[near].mean(axis=0)
+    far = int(np.argmax(np.linalg.norm(points - entry, axis=1)))
+    local = np.zeros_like(grown)
+    local[rows, cols] = np.linalg.norm(points - points[far], axis=1) < config.reach_mm + config.cube_half_mm
+    return (int(rows[far]), int(cols[far])), local
+
+
 def _within_band(region: np.ndarray, z: np.ndarray, seed: tuple[int, int], band_mm: float) -> np.ndarray:
     """The part of ``region`` less than ``band_mm`` behind its front, connected to ``seed``.
 
@@ -287,7 +306,11 @@ def _locate_one(grid: _Grid, config: LocalizerConfig, excluded: np.ndarray,
         return _Attempt(None, lambda: excluded, reason, exhausted=True)
     grown = _grow(grid, seed, config, excluded)
     grown[seed] = grid.z[seed] > 0
-    region = _within_band(grown, grid.z, seed, config.hand_band_mm)
+    if config.head_mounted and grown.any():
+        # the depth band would cut the hand off the arm that comes towards the camera; reach does the cutting
+        seed, region = _hand_end(grid, grown, config)
+    else:
+        region = _within_band(grown, grid.z, seed, config.hand_band_mm)
     pts = grid.points(region)
     anchor = grid.point(seed)
     start = anchor + np.array([0.0, 0.0, config.cube_half_mm * 0.5], dtype=np.float32)
@@ -306,6 +329,8 @@ def _locate_one(grid: _Grid, config: LocalizerConfig, excluded: np.ndarray,
         keep, _ = _cut_forearm(pts, centre, offset, inside_all, config)
     area = float(pts_area[keep].sum())
     def claimed(centre: np.ndarray = centre) -> np.ndarray:  # later searches (a second hand) skip this surface
+        if config.head_mounted:  # the whole arm, which runs on out of the view
+            return excluded | grown
         mask = excluded.copy()  # near this hand, its arm included
         mask[grown] = np.linalg.norm(grid.points(grown) - centre, axis=-1) < config.reach_mm + config.cube_half_mm
         return mask | excluded

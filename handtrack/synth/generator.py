@@ -64,19 +64,21 @@ class SyntheticSource(DepthSource):
     """``count`` random scenes (seeded) rendered with a camera profile; frames carry ground-truth joints."""
 
     def __init__(self, count: int, seed: int = 0, profile: str | CameraProfile = "sr305", fps: float = 30.0,
-                 sdk_filter_share: float = 0.0, palm: str = "anatomical") -> None:
+                 sdk_filter_share: float = 0.0, palm: str = "anatomical", view: str = "front") -> None:
         self.profile = _profile(profile)
         self.palm = palm
+        self.view = view
         self.count, self.seed, self._fps, self._frame_count = count, seed, fps, count
         self._intrinsics, self._depth_unit_mm = self.profile.intrinsics, self.profile.depth_unit_mm
         self.sensor = replace(SensorModel.for_family(self.profile.noise_family, self.profile.noise_sigma_mm_at_1m),
                               sdk_filter_share=sdk_filter_share)
-        self.description = f"synthetic hands ({self.profile.name}, seed {seed})"
+        self.description = f"synthetic hands ({self.profile.name}, seed {seed}" + (
+            f", {view} view)" if view != "front" else ")")
 
     def frame(self, index: int) -> LabelledFrame:
         rng = np.random.default_rng([self.seed, index])
         intr = self.intrinsics
-        scene = sample_scene(rng, _fov_tan(intr), palm=self.palm)
+        scene = sample_scene(rng, _fov_tan(intr), palm=self.palm, view=self.view)
         raw = render_frame(scene, intr, self.depth_unit_mm, self.sensor, rng)
         uv = project_points_to_pixels(scene.joints_mm, intr)
         uvd = np.column_stack([uv, scene.joints_mm[:, 2]]).astype(np.float32)

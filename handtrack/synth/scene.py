@@ -58,6 +58,14 @@ WRIST_DEVIATION_DEG = (0.0, 12.0, -30.0, 20.0)
 ARM_MM = (400.0, 700.0)
 #: the least z component (camera space, away from the camera) of the arm's direction from the wrist
 ARM_AWAY_Z = 0.15
+#: views of the generator: "front" (a camera facing the person or on a desk: the arm points away from it) and
+#: "head-mounted" (the camera at the eyes, as on a headset: the arm comes from below the camera, towards it)
+VIEWS = ("front", "head-mounted")
+#: head-mounted: the forearm's direction (wrist to elbow) in camera space has z <= this (towards the camera) and
+#: y >= HEAD_MOUNTED_ARM_DOWN (down in the image: the elbow hangs below the eyes)
+HEAD_MOUNTED_ARM_Z = -0.2
+HEAD_MOUNTED_ARM_DOWN = 0.3
+HEAD_MOUNTED_DISTANCE_MM = (300.0, 600.0)  # the palm at arm's length from the eyes
 
 
 def _unit(v: np.ndarray) -> np.ndarray:
@@ -150,14 +158,16 @@ def sample_wrist_rad(rng: np.random.Generator) -> tuple[float, float]:
     return out[0], out[1]
 
 
-def sample_wrist_away(rng: np.random.Generator, rotation: np.ndarray, tries: int = 20) -> tuple[float, float]:
+def sample_wrist_away(rng: np.random.Generator, rotation: np.ndarray, tries: int = 20,
+                      view: str = "front") -> tuple[float, float]:
     """Wrist angles (:func:`sample_wrist_rad`) whose arm, turned by the hand's ``rotation`` (3, 3; hand frame ->
-    camera), points away from the camera as :func:`random_rotation` keeps a straight arm (z >= 0.15): the arm
-    comes from a body behind the hand or from below in a head-mounted view, never out of the camera. A straight
-    wrist after ``tries`` draws."""
+    camera), fits the view as :func:`random_rotation` keeps a straight arm: "front", pointing away from the
+    camera (z >= 0.15: the arm comes from a body behind the hand or from below, never out of the camera);
+    "head-mounted", :func:`head_mounted_arm`. A straight wrist after ``tries`` draws."""
     for _ in range(tries):
         wrist = sample_wrist_rad(rng)
-        if (rotation @ forearm_direction(*wrist))[2] >= ARM_AWAY_Z:
+        forearm = rotation @ forearm_direction(*wrist)
+        if head_mounted_arm(forearm) if view == "head-mounted" else forearm[2] >= ARM_AWAY_Z:
             return wrist
     return 0.0, 0.0
 
@@ -212,10 +222,16 @@ def _interleave_metacarpals(a: list, b: list, r: list, pa: list, pb: list, pr: l
     return out_a + pa[4:], out_b + pb[4:], out_r + pr[4:]
 
 
-def random_rotation(rng: np.random.Generator) -> np.ndarray:
-    """A uniformly random rotation (3, 3) whose forearm direction (-y of the hand) points away from the camera
-    (z component >= ``ARM_AWAY_Z``): the arm comes from a body behind the hand, or from below in a head-mounted
-    view."""
+def head_mounted_arm(forearm: np.ndarray) -> bool:
+    """Is (3,) forearm direction (camera space, wrist to elbow) one of a head-mounted camera's view: towards the
+    camera and down in the image?"""
+    return bool(forearm[2] <= HEAD_MOUNTED_ARM_Z and forearm[1] >= HEAD_MOUNTED_ARM_DOWN)
+
+
+def random_rotation(rng: np.random.Generator, view: str = "front") -> np.ndarray:
+    """A uniformly random rotation (3, 3) whose forearm direction (-y of the hand) fits the view: "front",
+    pointing away from the camera (z component >= ``ARM_AWAY_Z``: the arm comes from a body behind the hand, or
+    from below); "head-mounted", :func:`head_mounted_arm`."""
     while True:
         q = rng.normal(size=4)
         q /= np.linalg.norm(q)
@@ -225,13 +241,14 @@ def random_rotation(rng: np.random.Generator) -> np.ndarray:
             [2 * (x * y + z * w), 1 - 2 * (x * x + z * z), 2 * (y * z - x * w)],
             [2 * (x * z - y * w), 2 * (y * z + x * w), 1 - 2 * (x * x + y * y)],
         ])
-        if (rot @ np.array([0.0, -1.0, 0.0]))[2] >= ARM_AWAY_Z:
+        forearm = rot @ np.array([0.0, -1.0, 0.0])
+        if head_mounted_arm(forearm) if view == "head-mounted" else forearm[2] >= ARM_AWAY_Z:
             return rot
 
 
 def sample_scene(rng: np.random.Generator, fov_tan: tuple[float, float] = (0.62, 0.48),
                  distance_mm: tuple[float, float] = (250.0, 900.0), bank: np.ndarray | None = None,
-                 palm: str = "anatomical", reference: bool = False) -> Scene:
+                 palm: str = "anatomical", reference: bool = False, view: str = "front") -> Scene:
     """One random scene: hand shape, pose, orientation, position (palm centre inside the view), background.
 
     fov_tan: half field of view as tangents (x, y); the palm centre stays within 80 % of it.
@@ -239,7 +256,13 @@ def sample_scene(rng: np.random.Generator, fov_tan: tuple[float, float] = (0.62,
     given, half of the poses come from it. palm: the palm geometry (:data:`PALM_MODELS`).
     reference: the kinematics in torch float32, as the first generator (the fixed validation set); otherwise in
     numpy (the same joints to about 1e-4 mm, faster).
+    view: :data:`VIEWS`. "head-mounted": the arm comes from below the camera towards it and runs on out of the
+    view (an arm of ARM_MM), the palm at HEAD_MOUNTED_DISTANCE_MM, no torso in front of the camera (a wall or a
+    table plane may lie behind the hand).
     """
+    if view not in VIEWS:
+        raise ValueError(f"view {view!r}: choose one of {', '.join(VIEWS)}")
+    head_mounted = view == "head-mounted"
     seed = int(rng.integers(2**31))
     shape = sample_shapes(1, torch.Generator().manual_seed(seed))
     if bank is not None and len(bank) and rng.random() < 0.5:
@@ -254,20 +277,22 @@ def sample_scene(rng: np.random.Generator, fov_tan: tuple[float, float] = (0.62,
             local = forward_kinematics_np(angles[None].astype(np.float32), shape)[0]
     local = local.astype(np.float64)
     forearm_mm = float(rng.uniform(180, 320))
-    rot = random_rotation(rng)
+    rot = random_rotation(rng, view)
     wrist = (0.0, 0.0)
+    if head_mounted:
+        forearm_mm = float(rng.uniform(*ARM_MM))
     if palm == "anatomical-wrist":
         # The wrist's angles (and the arm's length) come from a stream of their own, so that the scene is otherwise
         # the same as with the anatomical palm (same hand, pose, view and background): only the arm differs. A real
         # arm does not end in mid-air: it runs on to the elbow and out of the view.
         arm_rng = np.random.default_rng([seed, 1])
-        wrist = sample_wrist_away(arm_rng, rot)
+        wrist = sample_wrist_away(arm_rng, rot, view=view)
         forearm_mm = float(arm_rng.uniform(*ARM_MM))
     a, b, r = hand_capsules(local, shape, 0, forearm_mm=forearm_mm, palm=palm, wrist_rad=wrist)
     from handtrack.preprocess.refine import palm_centre_mm
 
     palm_local = palm_centre_mm(local)
-    z = rng.uniform(*distance_mm)
+    z = rng.uniform(*(HEAD_MOUNTED_DISTANCE_MM if head_mounted else distance_mm))
     target = np.array([rng.uniform(-0.8, 0.8) * fov_tan[0] * z, rng.uniform(-0.8, 0.8) * fov_tan[1] * z, z])
     offset = target - rot @ palm_local
     joints = local @ rot.T + offset
@@ -279,7 +304,7 @@ def sample_scene(rng: np.random.Generator, fov_tan: tuple[float, float] = (0.62,
         normal /= np.linalg.norm(normal)
         depth = z + rng.uniform(120, 500)
         plane = (normal, float(normal @ np.array([0.0, 0.0, depth])))
-    elif kind < 0.6:  # a body: a big capsule (torso) below/behind the forearm's end
+    elif kind < 0.6 and not head_mounted:  # a body: a big capsule (torso) below/behind the forearm's end
         torso_top = b[-1] + np.array([rng.uniform(-80, 80), rng.uniform(-40, 120), rng.uniform(60, 200)])
         torso = np.array([[torso_top, torso_top + np.array([0.0, 450.0, 40.0])]])
         a = np.vstack([a, torso[:, 0]])

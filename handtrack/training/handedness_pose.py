@@ -132,6 +132,21 @@ def build_network(mean: np.ndarray, std: np.ndarray, hidden: int = 256, dropout:
     return Antisymmetric()
 
 
+def ensemble(members: list):  # type: ignore[no-untyped-def,type-arg]
+    """Several trained scorers as one: the mean of their logits (still antisymmetric)."""
+    import torch
+
+    class Ensemble(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.members = torch.nn.ModuleList(members)
+
+        def forward(self, seen: torch.Tensor, mirrored: torch.Tensor) -> torch.Tensor:
+            return torch.stack([m(seen, mirrored) for m in self.members]).mean(dim=0)
+
+    return Ensemble()
+
+
 def accuracy(network, seen: np.ndarray, mirrored: np.ndarray) -> float:  # type: ignore[no-untyped-def]
     """Share right of right hands (the crops as seen) and left hands (their mirror images: the readings
     swap). The antisymmetric network answers the two exactly oppositely, so one pass counts both."""
@@ -145,23 +160,44 @@ def accuracy(network, seen: np.ndarray, mirrored: np.ndarray) -> float:  # type:
 
 
 def fit(data_dir: Path, model_name: str, epochs: int = 40, seed: int = 0, batch: int = 256,
-        lr: float = 1e-3, weight_decay: float = 1e-3, train_count: int | None = None) -> tuple[object, dict]:
-    """Train the classifier on the training readings of ``model_name``; returns the network and the result
-    (held-out accuracy on the validation crops and their mirror images)."""
+        lr: float = 1e-3, weight_decay: float = 1e-3, train_count: int | None = None,
+        members: int = 1) -> tuple[object, dict]:
+    """Train the classifier on the training readings of ``model_name`` (``members`` networks from seeds
+    ``seed``, ``seed + 1``, ..., averaged); returns the network and the result (held-out accuracy on the
+    validation crops and their mirror images)."""
     import torch
 
-    torch.manual_seed(seed)
     folder = data_dir / f"readings-{model_name}"
     train_seen, train_mirrored = features(load_readings(folder, "train"))
     if train_count is not None:
         train_seen, train_mirrored = train_seen[:train_count], train_mirrored[:train_count]
     val_seen, val_mirrored = features(load_readings(folder, "validation"))
     both = np.concatenate([train_seen, train_mirrored])
-    network = build_network(both.mean(axis=0), both.std(axis=0) + 1e-6)
-    optimizer = torch.optim.AdamW(network.parameters(), lr=lr, weight_decay=weight_decay)
+    mean, std = both.mean(axis=0), both.std(axis=0) + 1e-6
     seen_t, mirrored_t = torch.from_numpy(train_seen), torch.from_numpy(train_mirrored)
-    generator = torch.Generator().manual_seed(seed)
     started = time.monotonic()
+    trained, single = [], []
+    for member_seed in range(seed, seed + members):
+        torch.manual_seed(member_seed)
+        network = build_network(mean, std)
+        _train(network, seen_t, mirrored_t, torch.Generator().manual_seed(member_seed), epochs, batch, lr,
+               weight_decay, (val_seen, val_mirrored))
+        trained.append(network)
+        single.append(round(accuracy(network, val_seen, val_mirrored), 4))
+    network = trained[0] if members == 1 else ensemble(trained)
+    result = {"pose_model": model_name, "train_crops": len(train_seen), "epochs": epochs, "members": members,
+              "fit_seconds": round(time.monotonic() - started, 1),
+              "held_out_accuracy": round(accuracy(network, val_seen, val_mirrored), 4),
+              "held_out_accuracy_members": single, "held_out_crops": 2 * len(val_seen),
+              "held_out": "the fixed validation set's scenes (anatomical palm) and their mirror images"}
+    return network, result
+
+
+def _train(network, seen_t, mirrored_t, generator, epochs: int, batch: int, lr: float,  # type: ignore[no-untyped-def]
+           weight_decay: float, held_out: tuple[np.ndarray, np.ndarray]) -> None:
+    import torch
+
+    optimizer = torch.optim.AdamW(network.parameters(), lr=lr, weight_decay=weight_decay)
     for epoch in range(epochs):
         order = torch.randperm(len(seen_t), generator=generator)
         for i in range(0, len(order), batch):
@@ -174,14 +210,7 @@ def fit(data_dir: Path, model_name: str, epochs: int = 40, seed: int = 0, batch:
             loss.backward()
             optimizer.step()
         if (epoch + 1) % 10 == 0:
-            log.info("epoch %d: loss %.4f, held out %.4f", epoch + 1, loss.item(),
-                     accuracy(network, val_seen, val_mirrored))
-    result = {"pose_model": model_name, "train_crops": len(train_seen), "epochs": epochs,
-              "fit_seconds": round(time.monotonic() - started, 1),
-              "held_out_accuracy": round(accuracy(network, val_seen, val_mirrored), 4),
-              "held_out_crops": 2 * len(val_seen),
-              "held_out": "the fixed validation set's scenes (anatomical palm) and their mirror images"}
-    return network, result
+            log.info("epoch %d: loss %.4f, held out %.4f", epoch + 1, loss.item(), accuracy(network, *held_out))
 
 
 def export(network, engine, out: Path, result: dict) -> float:  # type: ignore[no-untyped-def]
@@ -237,6 +266,7 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--epochs", type=int, default=40)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--members", type=int, default=1, help="fit: networks averaged (seeds seed, seed+1, ...)")
     parser.add_argument("--out", type=Path, default=None, help="fit: default models/handedness-<pose model>.onnx")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
@@ -251,7 +281,8 @@ def main() -> None:
 
         torch.set_num_threads(args.threads)
         engine = load_engine(args.model, threads=args.threads)
-        network, result = fit(args.data, engine.metadata.name, args.epochs, args.seed)
+        network, result = fit(args.data, engine.metadata.name, args.epochs, args.seed,
+                              members=args.members)
         out = args.out or Path("models") / f"handedness-{engine.metadata.name}.onnx"
         difference = export(network, engine, out, result)
         print(f"wrote {out} (ONNX vs PyTorch {difference:.1e}): {json.dumps(result)}")

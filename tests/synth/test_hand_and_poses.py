@@ -141,3 +141,17 @@ def test_a_bent_wrist_changes_only_the_forearm_and_keeps_the_scene():
     angles = np.rad2deg([sample_wrist_rad(np.random.default_rng(i)) for i in range(2000)])
     assert 10.0 < angles[:, 0].mean() < 20.0 and angles[:, 0].max() <= 70.0 and angles[:, 0].min() >= -60.0
     assert abs(angles[:, 1].mean()) < 2.0 and angles[:, 1].max() <= 20.0 and angles[:, 1].min() >= -30.0
+
+
+def test_head_mounted_scenes_bring_the_arm_towards_the_camera_from_below():
+    from handtrack.synth.scene import HEAD_MOUNTED_DISTANCE_MM, sample_scene
+
+    for i in range(20):
+        scene = sample_scene(np.random.default_rng([3, i]), view="head-mounted")
+        arm = scene.b[-1] - scene.joints_mm[Joint.WRIST]  # the last capsule is the forearm (no torso in this view)
+        assert arm[2] < 0 and arm[1] > 0  # towards the camera, down in the image
+        assert HEAD_MOUNTED_DISTANCE_MM[0] - 1 <= scene.palm_centre_mm[2] <= HEAD_MOUNTED_DISTANCE_MM[1] + 1
+    front = sample_scene(np.random.default_rng([3, 0]))
+    assert np.array_equal(front.joints_mm, sample_scene(np.random.default_rng([3, 0]), view="front").joints_mm)
+    with pytest.raises(ValueError, match="view"):
+        sample_scene(np.random.default_rng(0), view="overhead")
