@@ -36,9 +36,12 @@ def main() -> None:
     parser.add_argument("--samples", type=int, default=500)
     parser.add_argument("--classifier", default="")
     parser.add_argument("--palm", default="symmetric")
+    parser.add_argument("--first", type=int, default=0, help="--classifier: held-out scenes from this index of "
+                        "the validation sampler (2000 and on: scenes beyond the fixed set, never used before)")
     args = parser.parse_args()
     if args.classifier:
-        classifier(args.classifier, args.model, min(args.samples, VALIDATION_SIZE), args.palm)
+        classifier(args.classifier, args.model, args.samples if args.first else min(args.samples, VALIDATION_SIZE),
+                   args.palm, args.first)
         return
     engine = load_engine(args.model, threads=2)
     n = min(args.samples, VALIDATION_SIZE)
@@ -73,11 +76,11 @@ def real_views() -> list[tuple[Frame, Handedness]]:
     return views
 
 
-def classifier(path: str, model: str, n: int, palm: str) -> None:
+def classifier(path: str, model: str, n: int, palm: str, first: int = 0) -> None:
     from handtrack import HandTracker
     from handtrack.engines.handedness import PoseHandedness, load_handedness
 
-    right = validation_crops(n, palm)[:, None]
+    right = validation_crops(n, palm, first)[:, None]
     net = load_handedness(path)
     if isinstance(net, PoseHandedness):
         from handtrack.training.handedness_pose import features, read_crops
@@ -88,7 +91,7 @@ def classifier(path: str, model: str, n: int, palm: str) -> None:
         p_right, p_left = net.p_left(right), net.p_left(mirror_crops(right))
     correct = int(np.sum(p_right < 0.5) + np.sum(p_left >= 0.5))
     print(f"{path}: right on {100.0 * correct / (2 * n):.1f} % of {2 * n} held-out crops ({n} right hands of "
-          f"the validation scenes with the {palm} palm, and their mirror images)")
+          f"the validation sampler's scenes {first}-{first + n - 1} with the {palm} palm, and their mirror images)")
     tracker = HandTracker(model, handedness="auto", handedness_model=path)
     views = real_views()
     correct = {Handedness.RIGHT: 0, Handedness.LEFT: 0}

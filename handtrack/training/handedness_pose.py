@@ -76,16 +76,17 @@ def read_crops(engine, crops: np.ndarray, batch: int = 50) -> dict[str, np.ndarr
     return out
 
 
-def read_all(data_dir: Path, model: Path, threads: int = 1) -> int:
+def read_all(data_dir: Path, model: Path, threads: int = 1, shard: tuple[int, int] = (0, 1)) -> int:
     """Readings of every crop chunk by ``model`` into ``readings-<model name>/`` (chunks already read are
-    kept); returns the number of chunks read now."""
+    kept); returns the number of chunks read now. ``shard`` (i, n): only every n-th chunk from the i-th, so that
+    n processes can share the work."""
     from handtrack.engines import load_engine
 
     engine = load_engine(model, threads=threads)
     out_dir = data_dir / f"readings-{engine.metadata.name}"
     out_dir.mkdir(parents=True, exist_ok=True)
     done = 0
-    for crops_file in sorted(data_dir.glob("*-[0-9][0-9][0-9][0-9][0-9][0-9].npy")):
+    for crops_file in sorted(data_dir.glob("*-[0-9][0-9][0-9][0-9][0-9][0-9].npy"))[shard[0]::shard[1]]:
         out = out_dir / f"{crops_file.stem}.npz"
         if out.exists():
             continue
@@ -264,6 +265,7 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=30000, help="crops: training crops to render")
     parser.add_argument("--model", type=Path, default=Path("models/pwr-lite.onnx"), help="the pose model")
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--shard", default="0/1", help="read: I/N, every N-th chunk from the I-th (N processes)")
     parser.add_argument("--epochs", type=int, default=40)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--members", type=int, default=1, help="fit: networks averaged (seeds seed, seed+1, ...)")
@@ -273,7 +275,8 @@ def main() -> None:
     if args.action == "crops":
         render_crops(args.data, args.count)
     elif args.action == "read":
-        print(read_all(args.data, args.model, args.threads), "chunks read")
+        i, n = (int(x) for x in args.shard.split("/"))
+        print(read_all(args.data, args.model, args.threads, (i, n)), "chunks read")
     else:
         import torch
 

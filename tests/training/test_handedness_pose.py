@@ -85,3 +85,19 @@ def test_auto_handedness_without_a_file_for_this_pose_model_is_refused(monkeypat
     monkeypatch.setattr(tracker_module, "MODELS_DIR", tmp_path)
     with pytest.raises(HandtrackError, match="handedness-pwr-lite.onnx"):
         HandTracker(MODELS_DIR / "pwr-lite.onnx", handedness="auto")
+
+
+def test_the_bundled_classifier_tells_fresh_synthetic_hands_apart():
+    """The bundled classifier of the CPU pose model, through ``HandTracker(handedness="auto")``, on 40 scenes of
+    the validation sampler that no figure or choice used (indices 2,000 and on) and their mirror images."""
+    from handtrack import HandTracker
+    from handtrack.training.handedness import validation_crops
+    from handtrack.training.handedness_pose import features, read_crops
+
+    tracker = HandTracker(MODELS_DIR / "pwr-lite.onnx", handedness="auto")  # loads handedness-pwr-lite.onnx
+    assert isinstance(tracker.classifier, PoseHandedness) and tracker.classifier.pose_model == "pwr-lite"
+    crops = validation_crops(40, "anatomical", first=2000)
+    seen, mirrored = features(read_crops(tracker.engine, crops))
+    p_left = tracker.classifier.p_left(seen, mirrored)
+    accuracy = (np.sum(p_left < 0.5) + np.sum(tracker.classifier.p_left(mirrored, seen) >= 0.5)) / 80
+    assert accuracy >= 0.85  # 93.3 % on 4,000 such crops (models/handedness.md)
