@@ -125,8 +125,9 @@ class PoseHandedness:
         joints, _ = engine.infer(probe_crop(engine.metadata.contract.input_size))
         if self.probe_joints.shape != joints[0].shape or float(
                 np.abs(joints[0] - self.probe_joints).max()) > POSE_PROBE_TOLERANCE:
-            raise ModelFileError(f"{self.path}: trained on the readings of pose model {self.pose_model!r}, not "
-                                 f"of {engine.metadata.name!r} as loaded")
+            raise ModelFileError(f"{self.path}: made for pose model {self.pose_model!r} as it was trained; the loaded "
+                                 f"{engine.metadata.name!r} reads its probe crop differently (other weights): "
+                                 "retrain the classifier for it (models/handedness.md) or give the hand")
 
     def p_left(self, right_reading: np.ndarray, mirror_reading: np.ndarray) -> np.ndarray:
         feeds = {"right_reading": np.ascontiguousarray(right_reading, dtype=np.float32),

@@ -194,6 +194,19 @@ def test_replay_writes_jsonl_that_validates_against_the_schema(untrained_onnx, s
     assert hands and all(h["handedness"] == "left" and h["handedness_score"] == 1.0 for h in hands)
     assert_user_error(run_cli("replay", sr305_dir, "--camera-profile", "sr305", "--model", untrained_onnx,
                               "--hand", "both"), "choose one of right, left, auto")
+    # auto with an untrained model named pwr-lite: the bundled classifier is not for these weights, said in one line
+    assert_user_error(run_cli("replay", sr305_dir, "--camera-profile", "sr305", "--model", untrained_onnx,
+                              "--hand", "auto"), "reads its probe crop differently")
+
+
+def test_replay_decides_the_side_with_the_bundled_classifier_and_runs_head_mounted(sr305_dir, tmp_path):
+    out = tmp_path / "auto.jsonl"
+    proc = run_cli("replay", sr305_dir, "--camera-profile", "sr305", "--hand", "auto", "--head-mounted",
+                   "--out", out)
+    assert proc.returncode == 0, proc.stderr
+    hands = [h for line in out.read_text().splitlines()[1:] for h in json.loads(line)["hands"]]
+    assert len(hands) >= 10  # front views through the head-mounted search: it still finds a hand in most
+    assert all(h["handedness"] in ("left", "right") and 0.5 <= h["handedness_score"] <= 1.0 for h in hands)
 
 
 def test_schema_rejects_a_broken_record():
