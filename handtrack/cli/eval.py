@@ -17,7 +17,8 @@ from handtrack.eval.plots import per_joint_png, success_curve_png
 from handtrack.pose import JOINT_NAMES
 
 
-def _run_validation(model: Path, count: int, out_dir: Path, palm: str = "symmetric") -> tuple[Path, Path]:
+def _run_validation(model: Path, count: int, out_dir: Path, palm: str = "symmetric",
+                    view: str = "front") -> tuple[Path, Path]:
     from handtrack.engines import load_engine
     from handtrack.geometry import project_points_to_pixels
     from handtrack.preprocess import crop_to_image_uvd
@@ -26,6 +27,7 @@ def _run_validation(model: Path, count: int, out_dir: Path, palm: str = "symmetr
     engine = load_engine(model)
     sampler = validation_sampler()
     sampler.palm = palm  # "symmetric": the fixed set; "anatomical"(-wrist): its scenes with today's palm (and wrist)
+    sampler.view = view  # "front": the fixed set; "head-mounted": scenes of a headset's view from the same seeds
     pred, gt = [], []
     with frame_progress() as progress:
         task = progress.add_task("validation set", total=count, rate="")
@@ -73,6 +75,8 @@ def eval_command(
     palm: str = typer.Option("symmetric", "--palm", help="With --model: symmetric (the fixed validation set), "
                              "anatomical (the same scenes with the palm the generator now trains on) or "
                              "anatomical-wrist (those with the wrist bent as well)."),
+    view: str = typer.Option("front", "--view", help="With --model: front (the fixed validation set) or "
+                             "head-mounted (a headset's views from the same seeds)."),
 ) -> None:
     """Mean 3D error (3 decimals), per-joint error and the success curve (table and PNG plots)."""
     if dataset not in DATASET_JOINTS:
@@ -80,11 +84,13 @@ def eval_command(
     if model is not None:
         if dataset != "synthetic":
             raise HandtrackError("--model runs the synthetic validation set; use --dataset synthetic")
-        from handtrack.synth.scene import PALM_MODELS
+        from handtrack.synth.scene import PALM_MODELS, VIEWS
 
         if palm not in PALM_MODELS:
             raise HandtrackError(f"--palm: one of {', '.join(PALM_MODELS)}, not {palm!r}")
-        gt, pred = _run_validation(model, count, out or Path("handtrack-eval"), palm)
+        if view not in VIEWS:
+            raise HandtrackError(f"--view: one of {', '.join(VIEWS)}, not {view!r}")
+        gt, pred = _run_validation(model, count, out or Path("handtrack-eval"), palm, view)
         out = out or Path("handtrack-eval")
     if gt is None or pred is None:
         raise HandtrackError("give --gt and --pred (results files), or --model to run the validation set")

@@ -36,6 +36,9 @@ def train_command(
     palm: Optional[str] = typer.Option(None, "--palm", help="Palm geometry of the synthetic hands: anatomical "
                                        "(default) or symmetric (the first generator's); on --resume, changes the "
                                        "run's from that step on."),
+    view: Optional[str] = typer.Option(None, "--view", help="Views of the synthetic hands: front (default), "
+                                       "head-mounted (a headset's camera) or mixed (a quarter head-mounted); on "
+                                       "--resume, changes the run's from that step on."),
     reuse: int = typer.Option(1, "--reuse", min=1, help="Optimizer steps per freshly rendered batch; the extra "
                               "ones train on samples drawn from the last 4,096 (for a GPU that the data processes "
                               "cannot keep busy). 1: every step on fresh samples."),
@@ -81,12 +84,16 @@ def train_command(
 
     if palm is not None and palm not in PALM_MODELS:
         raise HandtrackError(f"--palm: unknown palm geometry {palm!r}; choose from {', '.join(PALM_MODELS)}")
+    from handtrack.synth.generator import TRAINING_VIEWS
+
+    if view is not None and view not in TRAINING_VIEWS:
+        raise HandtrackError(f"--view: unknown view {view!r}; choose from {', '.join(TRAINING_VIEWS)}")
     from handtrack.training.loop import PRECISIONS
 
     if precision not in PRECISIONS:
         raise HandtrackError(f"--precision: unknown precision {precision!r}; choose from {', '.join(PRECISIONS)}")
     schedule = {k: v for k, v in (("lr", lr), ("lr_decay_every", lr_decay_every), ("palm", palm),
-                                  ("batch_size", batch)) if v is not None}
+                                  ("batch_size", batch), ("view", view)) if v is not None}
     config = TrainConfig(model=model, time_budget_min=time_budget, workers=workers, **schedule, precision=precision,
                          threads=threads, max_steps=max_steps, checkpoint_every_min=checkpoint_every,
                          pose_bank=pose_bank, device=device, data=data, reuse=reuse,

@@ -29,6 +29,9 @@ from handtrack.types import Frame, Intrinsics, LabelledFrame
 
 #: The fixed, seeded validation set every accuracy figure of the project uses.
 VALIDATION_SEED = 20261125
+#: views a CropSampler makes: those of :data:`handtrack.synth.scene.VIEWS`, or "mixed"
+TRAINING_VIEWS = ("front", "head-mounted", "mixed")
+HEAD_MOUNTED_SHARE = 0.25  # "mixed": the share of head-mounted scenes
 VALIDATION_SIZE = 2000
 VALIDATION_PROFILE = "sr305"
 
@@ -120,7 +123,7 @@ class CropSampler:
     def __init__(self, seed: int, profile: str | CameraProfile = "sr305", params: CropParams | None = None,
                  augment: AugmentConfig | None = AugmentConfig(), localise: bool = True,
                  bank: np.ndarray | None = None, reference: bool = False, sdk_filter_share: float = 0.5,
-                 palm: str = "anatomical") -> None:
+                 palm: str = "anatomical", view: str = "front") -> None:
         """sdk_filter_share: share of samples whose depth went through the SDK's spatial filter
         (:func:`handtrack.synth.sensor.sdk_post_process`; users switch it on or not, the real test recordings
         have it).
@@ -128,9 +131,15 @@ class CropSampler:
         are bit-identical to every earlier version's (the fixed validation set); otherwise the compiled loops
         (about twice as fast, equal to rounding, which the localiser and the crop can turn into sub-pixel
         shifts of the crop).
-        palm: the palm geometry, :data:`handtrack.synth.scene.PALM_MODELS`."""
+        palm: the palm geometry, :data:`handtrack.synth.scene.PALM_MODELS`.
+        view: :data:`TRAINING_VIEWS`: "front", "head-mounted" (scenes of that view, centred by the localiser's
+        head-mounted mode) or "mixed" (a share HEAD_MOUNTED_SHARE of the scenes head-mounted, drawn per scene from
+        a stream of its own, so that the front scenes are those of "front")."""
+        if view not in TRAINING_VIEWS:
+            raise ValueError(f"view {view!r}: choose one of {', '.join(TRAINING_VIEWS)}")
         self.seed = seed
         self.palm = palm
+        self.view = view
         self.use_kernels = not reference
         self.profile = _profile(profile)
         self.params = params or CropParams()
@@ -144,14 +153,24 @@ class CropSampler:
         self._low_rays = _rays3(pixel_rays(self.low_res))
         self._rays = _rays3(pixel_rays(intr))
         self.localizer = HandLocalizer(LocalizerConfig(cube_half_mm=self.params.cube_half_mm))
+        self.head_mounted_localizer = HandLocalizer(LocalizerConfig(cube_half_mm=self.params.cube_half_mm,
+                                                                    head_mounted=True))
 
-    def _centre(self, scene: Scene, rng: np.random.Generator) -> tuple[np.ndarray, str]:
+    def scene_view(self, index: int) -> str:
+        """The view of scene ``index`` (:data:`handtrack.synth.scene.VIEWS`)."""
+        if self.view != "mixed":
+            return self.view
+        return "head-mounted" if np.random.default_rng([self.seed, index, 2]).random() < HEAD_MOUNTED_SHARE else (
+            "front")
+
+    def _centre(self, scene: Scene, rng: np.random.Generator, view: str = "front") -> tuple[np.ndarray, str]:
         if self.localise:
             low = self.low_res
             depth = render_depth_mm(scene, self._low_rays, lambda p: project_points_to_pixels(p, low),
                                     self.use_kernels)
             raw = apply_sensor(depth, self.sensor, self.profile.depth_unit_mm, abs(low.fx), rng, self.use_kernels)
-            found = self.localizer.locate(Frame(raw, self.profile.depth_unit_mm, low, 0.0, 0))
+            localizer = self.head_mounted_localizer if view == "head-mounted" else self.localizer
+            found = localizer.locate(Frame(raw, self.profile.depth_unit_mm, low, 0.0, 0))
             if found.found:
                 return found.hands[0].centre_xyz_mm.astype(np.float64), "localiser"
         return scene.palm_centre_mm + rng.normal(0.0, 10.0, 3), "truth"
@@ -167,8 +186,10 @@ class CropSampler:
         ``scene_jobs(i, 1)[0]`` is ``job(i)``."""
         rng = np.random.default_rng([self.seed, index])
         intr = self.profile.intrinsics
-        scene = sample_scene(rng, _fov_tan(intr), bank=self.bank, palm=self.palm, reference=not self.use_kernels)
-        centre, centre_from = self._centre(scene, rng)
+        view = self.scene_view(index)
+        scene = sample_scene(rng, _fov_tan(intr), bank=self.bank, palm=self.palm, reference=not self.use_kernels,
+                             view=view)
+        centre, centre_from = self._centre(scene, rng, view)
         uv = project_points_to_pixels(scene.joints_mm, intr)
         joints_uvd = np.column_stack([uv, scene.joints_mm[:, 2]])
         jobs = []

@@ -13,9 +13,11 @@ class SyntheticCrops(Dataset):
     """Item i is CropSampler(seed).sample(i): (crop (1, S, S), joints (21, 3)) tensors; deterministic, so a
     resumed run sees exactly the samples it would have seen."""
 
-    def __init__(self, seed: int, size: int = 10**9, pose_bank: str = "", palm: str = "anatomical") -> None:
+    def __init__(self, seed: int, size: int = 10**9, pose_bank: str = "", palm: str = "anatomical",
+                 view: str = "front") -> None:
         self.seed = seed
         self.palm = palm
+        self.view = view
         self.size = size
         self.pose_bank = pose_bank
         self._sampler: CropSampler | None = None
@@ -32,7 +34,7 @@ class SyntheticCrops(Dataset):
                 from handtrack.synth.posebank import load_pose_bank
 
                 bank = load_pose_bank(self.pose_bank)
-            self._sampler = CropSampler(self.seed, bank=bank, palm=self.palm)
+            self._sampler = CropSampler(self.seed, bank=bank, palm=self.palm, view=self.view)
         return self._sampler
 
     def __getitem__(self, index: int) -> tuple[torch.Tensor, torch.Tensor]:
@@ -47,8 +49,8 @@ class SyntheticJobs(Dataset):
     batch of consecutive items costs one scene per k crops; deterministic like :class:`SyntheticCrops`."""
 
     def __init__(self, seed: int, size: int = 10**9, pose_bank: str = "", palm: str = "anatomical",
-                 crops_per_scene: int = 1) -> None:
-        self.crops = SyntheticCrops(seed, size, pose_bank, palm)
+                 crops_per_scene: int = 1, view: str = "front") -> None:
+        self.crops = SyntheticCrops(seed, size, pose_bank, palm, view)
         self.crops_per_scene = crops_per_scene
         self._scene = -1
         self._packed: list[dict[str, torch.Tensor]] = []

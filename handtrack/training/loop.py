@@ -48,6 +48,7 @@ class TrainConfig:
     device: str = "auto"  # auto: CUDA when available, else CPU
     data: str = "synthetic"  # or a 21-joint dataset the user has: "msra:PATH", "hands2017:PATH"
     palm: str = "anatomical"  # the generator's palm geometry (handtrack.synth.scene.PALM_MODELS)
+    view: str = "front"  # the generator's views (handtrack.synth.generator.TRAINING_VIEWS)
     reuse: int = 1  # optimizer steps per fresh batch: the extra ones on samples drawn from a replay buffer
     reuse_buffer: int = 4096  # samples the replay buffer keeps (on the training device)
     render_on_device: bool = False  # synthetic crops rendered in batches on the training device (GPU)
@@ -82,11 +83,11 @@ def validation_error_mm(network: torch.nn.Module, samples: list[tuple[np.ndarray
 #: settings a resumed run may change (its learning-rate schedule, the generator's palm geometry, its batch size:
 #: the data order is the global sample counter, so a new batch size continues the same sample stream); everything
 #: else is the run's own
-SCHEDULE_KEYS = ("lr", "lr_decay_every", "palm", "batch_size")
+SCHEDULE_KEYS = ("lr", "lr_decay_every", "palm", "batch_size", "view")
 #: the numeric precisions a run may train in
 PRECISIONS = ("fp32", "bf16")
 #: runs saved before a setting existed trained with this value of it
-_SETTING_BEFORE_IT_EXISTED = {"palm": "symmetric"}
+_SETTING_BEFORE_IT_EXISTED = {"palm": "symmetric", "view": "front"}
 
 
 def train(config: TrainConfig, out_dir: Path, resume: bool = False,
@@ -135,9 +136,10 @@ def train(config: TrainConfig, out_dir: Path, resume: bool = False,
     budget_s = config.time_budget_min * 60.0
     if config.data == "synthetic" and config.render_on_device:
         dataset: torch.utils.data.Dataset = SyntheticJobs(config.data_seed, pose_bank=config.pose_bank,
-                                                          palm=config.palm, crops_per_scene=config.crops_per_scene)
+                                                          palm=config.palm, crops_per_scene=config.crops_per_scene,
+                                                          view=config.view)
     elif config.data == "synthetic":
-        dataset = SyntheticCrops(config.data_seed, pose_bank=config.pose_bank, palm=config.palm)
+        dataset = SyntheticCrops(config.data_seed, pose_bank=config.pose_bank, palm=config.palm, view=config.view)
     else:
         from handtrack.training.datasets import DatasetCrops
 
@@ -160,7 +162,8 @@ def train(config: TrainConfig, out_dir: Path, resume: bool = False,
         from handtrack.synth.batched import BatchedCropRenderer
         from handtrack.synth.generator import CropSampler
 
-        renderer = BatchedCropRenderer.for_sampler(CropSampler(config.data_seed, palm=config.palm), device)
+        renderer = BatchedCropRenderer.for_sampler(CropSampler(config.data_seed, palm=config.palm, view=config.view),
+                                                   device)
     model = network
     if world > 1:
         from torch.nn.parallel import DistributedDataParallel
@@ -175,6 +178,8 @@ def train(config: TrainConfig, out_dir: Path, resume: bool = False,
                  "elapsed_s": elapsed_before + time.monotonic() - start, "optimizer": optimizer.state_dict(),
                  "torch_rng": torch.get_rng_state()}
         data = f"synthetic hands ({config.palm} palm), CropSampler seed {config.data_seed}"
+        if config.view != "front":
+            data += f", {config.view} views"
         if config.pose_bank:
             data += ", half the poses from the Intel hand-tracking pose bank"
         if config.data != "synthetic":

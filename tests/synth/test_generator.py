@@ -34,6 +34,25 @@ def test_crops_hold_the_hand_and_labels_lie_on_it():
     assert np.mean(on_hand) > 0.85  # joints (some hidden behind others) fall on or next to the hand
 
 
+def test_head_mounted_and_mixed_views_for_training():
+    mixed, front, head = CropSampler(11, view="mixed"), CropSampler(11), CropSampler(11, view="head-mounted")
+    views = [mixed.scene_view(i) for i in range(200)]
+    assert 0.15 < views.count("head-mounted") / 200 < 0.35  # HEAD_MOUNTED_SHARE 0.25
+    i_front, i_head = views.index("front"), views.index("head-mounted")
+    # a mixed sampler's front scenes are the front sampler's, its head-mounted ones the head-mounted sampler's
+    np.testing.assert_array_equal(mixed.sample(i_front).crop, front.sample(i_front).crop)
+    np.testing.assert_array_equal(mixed.sample(i_head).crop, head.sample(i_head).crop)
+    found = 0
+    for i in range(12):  # head-mounted crops, centred by the localiser's head-mounted mode, hold the hand
+        s = head.sample(i)
+        found += s.centre_from == "localiser"
+        px = np.clip(((s.joints_crop[:, :2] + 0.5) * 128).astype(int), 0, 127)
+        assert hand_mask(s.crop, head.params)[px[:, 1], px[:, 0]].mean() > 0.5
+    assert found >= 9
+    with pytest.raises(ValueError, match="view"):
+        CropSampler(11, view="overhead")
+
+
 def test_synthetic_source_frames_carry_matching_ground_truth():
     source = SyntheticSource(6, seed=2)
     localizer = HandLocalizer()

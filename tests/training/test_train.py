@@ -62,7 +62,7 @@ def test_a_resumed_run_can_lower_its_learning_rate_and_logs_it(tmp_path):
     assert state["config"]["lr"] == 2e-4 and state["config"]["lr_decay_every"] == 1000
     assert state["config"]["model"] == "pwr-one-stage"  # only the schedule may change
     records = [json.loads(line) for line in (tmp_path / "run" / "log.jsonl").read_text().splitlines()]
-    schedule = {"lr": 2e-4, "lr_decay_every": 1000, "palm": "anatomical", "batch_size": 2}
+    schedule = {"lr": 2e-4, "lr_decay_every": 1000, "palm": "anatomical", "batch_size": 2, "view": "front"}
     assert {"step": 2, "schedule": schedule} in records
 
 
@@ -73,7 +73,7 @@ def test_a_resumed_run_can_change_its_batch_size_and_continues_the_same_sample_s
     assert state["config"]["batch_size"] == 3 and state["step"] == 4 and state["samples_seen"] == 10
     records = [json.loads(line) for line in (tmp_path / "run" / "log.jsonl").read_text().splitlines()]
     assert [r["samples"] for r in records if "total" in r] == [2, 4, 7, 10]
-    schedule = {"lr": 1e-3, "lr_decay_every": 20000, "palm": "anatomical", "batch_size": 3}
+    schedule = {"lr": 1e-3, "lr_decay_every": 20000, "palm": "anatomical", "batch_size": 3, "view": "front"}
     assert {"step": 2, "schedule": schedule} in records
 
 
@@ -103,13 +103,16 @@ def test_a_run_saved_before_the_palm_setting_resumes_on_its_symmetric_palm_and_c
     path = tmp_path / "run" / "checkpoint.pt"
     payload = torch.load(path, weights_only=False)
     del payload["state"]["config"]["palm"]  # as saved by earlier versions, whose generator had only one palm
+    del payload["state"]["config"]["view"]  # and only front views
     torch.save(payload, path)
     train(_config(2), tmp_path / "run", resume=True)
-    assert load_checkpoint(tmp_path / "run" / "checkpoint.pt")[2]["config"]["palm"] == "symmetric"
-    train(_config(3), tmp_path / "run", resume=True, schedule={"palm": "anatomical"})
-    assert load_checkpoint(tmp_path / "run" / "checkpoint.pt")[2]["config"]["palm"] == "anatomical"
+    saved = load_checkpoint(tmp_path / "run" / "checkpoint.pt")[2]["config"]
+    assert saved["palm"] == "symmetric" and saved["view"] == "front"
+    train(_config(3), tmp_path / "run", resume=True, schedule={"palm": "anatomical", "view": "mixed"})
+    saved = load_checkpoint(tmp_path / "run" / "checkpoint.pt")[2]["config"]
+    assert saved["palm"] == "anatomical" and saved["view"] == "mixed"
     records = [json.loads(line) for line in (tmp_path / "run" / "log.jsonl").read_text().splitlines()]
-    schedule = {"lr": 1e-3, "lr_decay_every": 20000, "palm": "anatomical", "batch_size": 2}
+    schedule = {"lr": 1e-3, "lr_decay_every": 20000, "palm": "anatomical", "batch_size": 2, "view": "mixed"}
     assert {"step": 2, "schedule": schedule} in records
 
 
