@@ -36,6 +36,9 @@ from handtrack.types import Frame
 MODELS_DIR = Path(__file__).resolve().parent / "_models"
 DEFAULT_MODEL = "pwr-lite.onnx"  # on a CPU
 GPU_MODEL = "pwr.onnx"  # the larger model, when the engine would run on a GPU
+#: --hand auto on a tracked hand: the share of the evidence (log-odds of "left") kept from one frame to the next,
+#: so that a single frame's doubt does not flip the label (0: every frame decides alone)
+HANDEDNESS_MEMORY = 0.8
 
 
 def handedness_model_path(pose_model: str) -> Path:
@@ -112,6 +115,8 @@ class HandTracker:
         self.localizer = HandLocalizer(config)
         self.refine = refine
         self.smoother = PoseSmoother(smoothing) if smoothing is not None else None
+        # (centre mm, accumulated log-odds that the hand is a left one) of each hand of the previous frame
+        self._side_evidence: list[tuple[np.ndarray, float]] = []
         self.last_reason = ""
 
     @property
@@ -140,7 +145,7 @@ class HandTracker:
         crops = np.stack([crop_depth(frame.depth, frame.depth_unit_mm, t, self.params) for t in transforms])[:, None]
         t1 = time.perf_counter()
         if sides is None and isinstance(self.classifier, PoseHandedness):
-            joints, confidence, chosen = self._read_both_ways(crops, self.classifier)
+            joints, confidence, chosen = self._read_both_ways(crops, self.classifier, centres)
         else:
             chosen = self._sides(crops, sides)
             left = np.array([side == Handedness.LEFT for side, _ in chosen])
@@ -150,11 +155,12 @@ class HandTracker:
         t2 = time.perf_counter()
         return transforms, joints, confidence, chosen, (t1 - t0) * 1e3, (t2 - t1) * 1e3
 
-    def _read_both_ways(self, crops: np.ndarray, classifier: PoseHandedness,
+    def _read_both_ways(self, crops: np.ndarray, classifier: PoseHandedness, centres: list[np.ndarray] | None = None,
                         ) -> tuple[np.ndarray, np.ndarray, list[tuple[Handedness, float]]]:
         """(B, 1, S, S) crops -> the chosen reading's joints (B, 21, 3) in the crops' own orientation, its
         confidences (B, 21) and each hand's (side, score): the engine reads every crop as seen and mirrored in
-        one call, the classifier picks per crop."""
+        one call, the classifier weighs the two readings. With ``centres`` (mm) of tracked hands, each hand's
+        evidence adds to HANDEDNESS_MEMORY times that of the previous frame's hand within a cube's half-size."""
         mirrored = mirror_crops(crops)
         joints, confidence = self.engine.infer(np.concatenate([crops, mirrored]))
         b = len(crops)
@@ -162,14 +168,29 @@ class HandTracker:
                                   surface_at_joints(seen, joints[k * b:(k + 1) * b]))
                     for k, seen in enumerate((crops, mirrored))]
         p_left = classifier.p_left(readings[0], readings[1])
+        if centres is not None:
+            p_left = self._remember_sides(p_left, centres)
         left = p_left > 0.5
         chosen_joints = np.where(left[:, None, None], unmirror_joints(joints[b:]), joints[:b])
         chosen_confidence = np.where(left[:, None], confidence[b:], confidence[:b])
         return chosen_joints, chosen_confidence, self._decided(p_left)
 
+    def _remember_sides(self, p_left: np.ndarray, centres: list[np.ndarray]) -> np.ndarray:
+        """(B,) this frame's p(left) -> p(left) of the evidence so far: log-odds added to HANDEDNESS_MEMORY times
+        the previous frame's of the same hand (the nearest within a cube's half-size); remembers the result."""
+        odds = np.log(np.clip(p_left, 1e-6, 1 - 1e-6) / np.clip(1 - p_left, 1e-6, 1 - 1e-6))
+        for k, centre in enumerate(centres):
+            near = sorted((float(np.linalg.norm(centre - c)), e) for c, e in self._side_evidence)
+            if near and near[0][0] < self.params.cube_half_mm:
+                odds[k] += HANDEDNESS_MEMORY * near[0][1]
+        self._side_evidence = [(np.asarray(c, dtype=np.float64), float(o)) for c, o in zip(centres, odds)]
+        return 1.0 / (1.0 + np.exp(-odds))
+
     def track(self, frame: Frame) -> list[HandPose]:
         """Hands in this frame (empty when none; ``last_reason`` then says why)."""
         t0 = time.perf_counter()
+        if not self.localizer.tracking:  # a fresh search: no hand carries over, nor its side
+            self._side_evidence = []
         found = self.localizer.track(frame)
         timings = {"localise": (time.perf_counter() - t0) * 1e3}
         if not found.found:

@@ -404,5 +404,10 @@ class HandLocalizer:
         self._previous = [h.centre_xyz_mm for h in result.hands]
         return result
 
+    @property
+    def tracking(self) -> bool:
+        """Did the previous :meth:`track` call find hands (so that the next one follows them)?"""
+        return bool(self._previous)
+
     def reset(self) -> None:
         self._previous = []

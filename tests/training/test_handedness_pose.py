@@ -101,3 +101,26 @@ def test_the_bundled_classifier_tells_fresh_synthetic_hands_apart():
     p_left = tracker.classifier.p_left(seen, mirrored)
     accuracy = (np.sum(p_left < 0.5) + np.sum(tracker.classifier.p_left(mirrored, seen) >= 0.5)) / 80
     assert accuracy >= 0.85  # 93.3 % on 4,000 such crops (models/handedness.md)
+
+
+def test_a_tracked_hand_keeps_its_side_through_a_frame_of_doubt(sr305_dir):
+    from handtrack import HandTracker
+    from handtrack.pose import Handedness
+    from handtrack.sources import open_source
+    from handtrack.tracker import HANDEDNESS_MEMORY
+
+    tracker = HandTracker(MODELS_DIR / "pwr-lite.onnx", handedness="auto")
+    answers = iter([0.9, 0.3, 0.3, 0.3])  # the classifier's p(left) on successive frames
+    tracker.classifier.p_left = lambda seen, mirrored: np.array([next(answers)])
+    with open_source(sr305_dir, camera_profile="sr305") as source:
+        frame = next(iter(source))
+    first, second = tracker.track(frame)[0], tracker.track(frame)[0]  # the same hand, tracked
+    assert first.handedness == Handedness.LEFT and first.handedness_score == pytest.approx(0.9)
+    odds = np.log(0.3 / 0.7) + HANDEDNESS_MEMORY * np.log(0.9 / 0.1)  # 0.91: still a left hand
+    assert second.handedness == Handedness.LEFT
+    assert second.handedness_score == pytest.approx(1 / (1 + np.exp(-odds)), abs=1e-6)
+    third = tracker.track(frame)[0]  # two frames of doubt in a row: the evidence turns
+    assert third.handedness == Handedness.RIGHT
+    tracker.localizer.reset()  # a fresh search: nothing carries over
+    fourth = tracker.track(frame)[0]
+    assert fourth.handedness == Handedness.RIGHT and fourth.handedness_score == pytest.approx(0.7)
