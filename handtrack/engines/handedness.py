@@ -74,19 +74,10 @@ def probe_crop(size: int = 128) -> np.ndarray:
 class HandednessClassifier:
     """``p_left(crops)``: (B, 1, S, S) normalised crops -> (B,) probability that each is a left hand."""
 
-    def __init__(self, path: str | Path, threads: int | None = None) -> None:
+    def __init__(self, path: str | Path, threads: int | None = None,
+                 opened: tuple[ort.InferenceSession, ModelMetadata] | None = None) -> None:
         self.path = Path(path)
-        if not self.path.is_file():
-            raise ModelFileError(f"{self.path}: handedness model not found")
-        options = ort.SessionOptions()
-        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        if threads:
-            options.intra_op_num_threads = threads
-        try:
-            self.session = ort.InferenceSession(str(self.path), options, providers=["CPUExecutionProvider"])
-        except Exception as exc:  # onnxruntime raises several unrelated types for a bad file
-            raise ModelFileError(f"{self.path}: onnxruntime cannot load it ({str(exc).splitlines()[0]})") from exc
-        self.metadata = ModelMetadata.from_props(self.session.get_modelmeta().custom_metadata_map, str(self.path))
+        self.session, self.metadata = opened or _open(self.path, threads)
         if self.metadata.model_config.get("kind") != "handedness":
             raise ModelFileError(f"{self.path}: not a handedness model")
         self._input = self.session.get_inputs()[0].name
@@ -102,18 +93,10 @@ class PoseHandedness:
     hand. Swapping the two readings gives exactly 1 - p (the model is built antisymmetric), so a crop and its
     mirror image always get opposite answers with the same confidence."""
 
-    def __init__(self, path: str | Path, threads: int | None = None) -> None:
+    def __init__(self, path: str | Path, threads: int | None = None,
+                 opened: tuple[ort.InferenceSession, ModelMetadata] | None = None) -> None:
         self.path = Path(path)
-        if not self.path.is_file():
-            raise ModelFileError(f"{self.path}: handedness model not found")
-        options = ort.SessionOptions()
-        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        options.intra_op_num_threads = threads or 1
-        try:
-            self.session = ort.InferenceSession(str(self.path), options, providers=["CPUExecutionProvider"])
-        except Exception as exc:  # onnxruntime raises several unrelated types for a bad file
-            raise ModelFileError(f"{self.path}: onnxruntime cannot load it ({str(exc).splitlines()[0]})") from exc
-        self.metadata = ModelMetadata.from_props(self.session.get_modelmeta().custom_metadata_map, str(self.path))
+        self.session, self.metadata = opened or _open(self.path, threads or 1)
         if self.metadata.model_config.get("kind") != "handedness-pose":
             raise ModelFileError(f"{self.path}: not a pose-reading handedness model")
         self.pose_model = str(self.metadata.model_config.get("pose_model", ""))
@@ -135,14 +118,25 @@ class PoseHandedness:
         return self.session.run(None, feeds)[0].reshape(-1)
 
 
+def _open(path: Path, threads: int | None) -> tuple[ort.InferenceSession, ModelMetadata]:
+    """A handedness model file's onnxruntime session (CPU, threads that sleep when idle) and metadata."""
+    if not path.is_file():
+        raise ModelFileError(f"{path}: handedness model not found")
+    options = ort.SessionOptions()
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    if threads:
+        options.intra_op_num_threads = threads
+    try:
+        session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+    except Exception as exc:  # onnxruntime raises several unrelated types for a bad file
+        raise ModelFileError(f"{path}: onnxruntime cannot load it ({str(exc).splitlines()[0]})") from exc
+    return session, ModelMetadata.from_props(session.get_modelmeta().custom_metadata_map, str(path))
+
+
 def load_handedness(path: str | Path, threads: int | None = None) -> HandednessClassifier | PoseHandedness:
     """Either kind of handedness model file, by the kind its metadata names."""
     path = Path(path)
-    if not path.is_file():
-        raise ModelFileError(f"{path}: handedness model not found")
-    try:
-        props = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"]).get_modelmeta()
-    except Exception as exc:  # onnxruntime raises several unrelated types for a bad file
-        raise ModelFileError(f"{path}: onnxruntime cannot load it ({str(exc).splitlines()[0]})") from exc
-    kind = ModelMetadata.from_props(props.custom_metadata_map, str(path)).model_config.get("kind")
-    return PoseHandedness(path, threads) if kind == "handedness-pose" else HandednessClassifier(path, threads)
+    opened = _open(path, threads or 1)
+    if opened[1].model_config.get("kind") == "handedness-pose":
+        return PoseHandedness(path, threads, opened)
+    return HandednessClassifier(path, threads, opened)
