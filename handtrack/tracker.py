@@ -164,10 +164,10 @@ class HandTracker:
         mirrored = mirror_crops(crops)
         joints, confidence = self.engine.infer(np.concatenate([crops, mirrored]))
         b = len(crops)
-        readings = [pose_features(joints[k * b:(k + 1) * b], confidence[k * b:(k + 1) * b],
-                                  surface_at_joints(seen, joints[k * b:(k + 1) * b]))
-                    for k, seen in enumerate((crops, mirrored))]
-        p_left = classifier.p_left(readings[0], readings[1])
+        # the first half of the batch read the crops as seen, the second half mirrored
+        readings = [pose_features(joints[part], confidence[part], surface_at_joints(x, joints[part]))
+                    for x, part in ((crops, slice(None, b)), (mirrored, slice(b, None)))]
+        p_left = classifier.p_left(*readings)
         if centres is not None:
             p_left = self._remember_sides(p_left, centres)
         left = p_left > 0.5

@@ -29,11 +29,11 @@ from handtrack.types import Frame, Intrinsics, LabelledFrame
 
 #: The fixed, seeded validation set every accuracy figure of the project uses.
 VALIDATION_SEED = 20261125
+VALIDATION_SIZE = 2000
+VALIDATION_PROFILE = "sr305"
 #: views a CropSampler makes: those of :data:`handtrack.synth.scene.VIEWS`, or "mixed"
 TRAINING_VIEWS = ("front", "head-mounted", "mixed")
 HEAD_MOUNTED_SHARE = 0.25  # "mixed": the share of head-mounted scenes
-VALIDATION_SIZE = 2000
-VALIDATION_PROFILE = "sr305"
 
 
 def _rays3(rays2: np.ndarray) -> np.ndarray:

@@ -166,8 +166,7 @@ def sample_wrist_away(rng: np.random.Generator, rotation: np.ndarray, tries: int
     "head-mounted", :func:`head_mounted_arm`. A straight wrist after ``tries`` draws."""
     for _ in range(tries):
         wrist = sample_wrist_rad(rng)
-        forearm = rotation @ forearm_direction(*wrist)
-        if head_mounted_arm(forearm) if view == "head-mounted" else forearm[2] >= ARM_AWAY_Z:
+        if arm_fits_view(rotation @ forearm_direction(*wrist), view):
             return wrist
     return 0.0, 0.0
 
@@ -228,6 +227,12 @@ def head_mounted_arm(forearm: np.ndarray) -> bool:
     return bool(forearm[2] <= HEAD_MOUNTED_ARM_Z and forearm[1] >= HEAD_MOUNTED_ARM_DOWN)
 
 
+def arm_fits_view(forearm: np.ndarray, view: str) -> bool:
+    """Does (3,) forearm direction (camera space, wrist to elbow) fit ``view``: "front", pointing away from the
+    camera (z >= ``ARM_AWAY_Z``); "head-mounted", :func:`head_mounted_arm`?"""
+    return head_mounted_arm(forearm) if view == "head-mounted" else bool(forearm[2] >= ARM_AWAY_Z)
+
+
 def random_rotation(rng: np.random.Generator, view: str = "front") -> np.ndarray:
     """A uniformly random rotation (3, 3) whose forearm direction (-y of the hand) fits the view: "front",
     pointing away from the camera (z component >= ``ARM_AWAY_Z``: the arm comes from a body behind the hand, or
@@ -241,8 +246,7 @@ def random_rotation(rng: np.random.Generator, view: str = "front") -> np.ndarray
             [2 * (x * y + z * w), 1 - 2 * (x * x + z * z), 2 * (y * z - x * w)],
             [2 * (x * z - y * w), 2 * (y * z + x * w), 1 - 2 * (x * x + y * y)],
         ])
-        forearm = rot @ np.array([0.0, -1.0, 0.0])
-        if head_mounted_arm(forearm) if view == "head-mounted" else forearm[2] >= ARM_AWAY_Z:
+        if arm_fits_view(rot @ np.array([0.0, -1.0, 0.0]), view):
             return rot
 
 
