@@ -66,12 +66,23 @@ def pack_job(job: CropJob, sensor: SensorModel, intrinsics: Intrinsics) -> dict[
     }
 
 
+def _spread_along_runs(reach: torch.Tensor, joined: torch.Tensor, flat_index: torch.Tensor) -> torch.Tensor:
+    """(B, H, W) bool: ``reach`` spread along runs of the last axis: pixels joined to the one before them
+    (``joined``, False in the first column) form a run, and a run with a reached pixel is reached whole.
+    ``flat_index`` (B, H, W): each pixel's index into the flattened batch, increasing along the last axis."""
+    start_of_run = torch.where(joined, torch.zeros_like(flat_index), flat_index).cummax(dim=-1).values
+    hits = torch.zeros(reach.numel(), dtype=torch.float32, device=reach.device)
+    hits.scatter_add_(0, start_of_run.reshape(-1), reach.reshape(-1).float())
+    return reach | (hits[start_of_run] > 0)
+
+
 def connected_to_centre(normalised: torch.Tensor, inside: torch.Tensor, jump: torch.Tensor | float,
-                        check_every: int = 16) -> torch.Tensor:
+                        check_every: int = 4) -> torch.Tensor:
     """(B, S, S) bool: the in-cube pixels reachable from the seed pixel without a depth step larger than
     ``jump`` (normalised units; a number or (B, 1, 1) per crop) between 8-neighbours, as
     :func:`handtrack.preprocess.crop._connected_to_centre` (OpenCV's flood fill with a floating range), by
-    repeated one-pixel growth until nothing changes."""
+    growth until nothing changes: each step one pixel in all eight directions, then whole runs along rows and
+    along columns, so that a finger fills in a few steps rather than one step per pixel of its length."""
     b, size, _ = inside.shape
     r, c = torch.meshgrid(torch.arange(size, device=inside.device, dtype=torch.float32),
                           torch.arange(size, device=inside.device, dtype=torch.float32), indexing="ij")
@@ -83,13 +94,19 @@ def connected_to_centre(normalised: torch.Tensor, inside: torch.Tensor, jump: to
     reach[torch.arange(b, device=inside.device), seed] = inside.view(b, -1).any(dim=1)
     reach = reach.view(b, size, size)
     image = torch.where(inside, normalised, torch.full_like(normalised, 1e3))
+    limit = jump[:, None] if isinstance(jump, torch.Tensor) else jump
     # passable[:, k]: may a pixel be reached from its neighbour in direction k (a step <= jump, and inside)?
-    passable = (image[:, None] - neighbours(image, 1e3, EIGHT_NEIGHBOURS)).abs() <= (
-        jump[:, None] if isinstance(jump, torch.Tensor) else jump)
+    passable = (image[:, None] - neighbours(image, 1e3, EIGHT_NEIGHBOURS)).abs() <= limit
     passable &= inside[:, None]
+    left, above = EIGHT_NEIGHBOURS.index((0, -1)), EIGHT_NEIGHBOURS.index((-1, 0))
+    joined_to_left, joined_to_above = passable[:, left], passable[:, above]  # both ends inside: the step is too
+    flat_index = torch.arange(b * size * size, device=inside.device).view(b, size, size)
     iteration = 0
     while True:
         grown = reach | (neighbours(reach, False, EIGHT_NEIGHBOURS) & passable).any(dim=1)
+        grown = _spread_along_runs(grown, joined_to_left, flat_index)
+        grown = _spread_along_runs(grown.transpose(1, 2), joined_to_above.transpose(1, 2),
+                                   flat_index.transpose(1, 2)).transpose(1, 2)
         iteration += 1
         if iteration % check_every == 0 and torch.equal(grown, reach):
             return grown & inside

@@ -97,33 +97,38 @@ def _projector_shadow(z: np.ndarray, valid: np.ndarray, baseline_mm: float, fx_p
 
 def _edge_preserving_smooth(z: np.ndarray, alpha: float, delta_mm: float, iterations: int) -> None:
     """In place: the SDK's spatial filter as a recursive filter along rows, then columns, both directions:
-    z[j] <- alpha z[j] + (1 - alpha) z[j-1] where both are valid (> 0) and differ by less than delta_mm."""
+    y[j] = alpha z[j] + (1 - alpha) y[j-1] where the pass's input pixels z[j] and z[j-1] are both valid (> 0) and
+    differ by less than delta_mm, else y[j] = z[j]. The edge test reads the input, as the domain transform's
+    recursive filter does (the SDK's loop compares with the already smoothed neighbour; the two differ only
+    next to steps of about delta_mm), which keeps each pass a linear recurrence that a GPU solves in parallel
+    (:func:`handtrack.synth.sensor_torch.edge_preserving_smooth`)."""
     h, w = z.shape
     for _ in range(iterations):
         for i in range(h):
-            for j in range(1, w):
-                a, b = z[i, j], z[i, j - 1]
-                if a > 0.0 and b > 0.0 and abs(a - b) < delta_mm:
-                    z[i, j] = alpha * a + (1.0 - alpha) * b
-            for j in range(w - 2, -1, -1):
-                a, b = z[i, j], z[i, j + 1]
-                if a > 0.0 and b > 0.0 and abs(a - b) < delta_mm:
-                    z[i, j] = alpha * a + (1.0 - alpha) * b
+            _recursive_line(z[i], alpha, delta_mm, 1)
+            _recursive_line(z[i], alpha, delta_mm, -1)
         for j in range(w):
-            for i in range(1, h):
-                a, b = z[i, j], z[i - 1, j]
-                if a > 0.0 and b > 0.0 and abs(a - b) < delta_mm:
-                    z[i, j] = alpha * a + (1.0 - alpha) * b
-            for i in range(h - 2, -1, -1):
-                a, b = z[i, j], z[i + 1, j]
-                if a > 0.0 and b > 0.0 and abs(a - b) < delta_mm:
-                    z[i, j] = alpha * a + (1.0 - alpha) * b
+            _recursive_line(z[:, j], alpha, delta_mm, 1)
+            _recursive_line(z[:, j], alpha, delta_mm, -1)
+
+
+def _recursive_line(line: np.ndarray, alpha: float, delta_mm: float, direction: int) -> None:
+    """In place, one pass of :func:`_edge_preserving_smooth` along ``line`` (forwards for direction 1)."""
+    n = len(line)
+    start, stop = (1, n) if direction > 0 else (n - 2, -1)
+    raw_prev = line[start - direction]
+    for j in range(start, stop, direction):
+        raw = line[j]
+        if raw > 0.0 and raw_prev > 0.0 and abs(raw - raw_prev) < delta_mm:
+            line[j] = alpha * raw + (1.0 - alpha) * line[j - direction]
+        raw_prev = raw
 
 
 if njit is not None:
     _sphere_hit = njit(inline="always")(_sphere_hit)  # noqa: F811 - the loops below call the compiled one
     capsule_windows_depth = njit(cache=True, nogil=True)(_capsule_windows_depth)
     projector_shadow = njit(cache=True, nogil=True)(_projector_shadow)
+    _recursive_line = njit(inline="always")(_recursive_line)  # noqa: F811 - called by the compiled loop below
     edge_preserving_smooth = njit(cache=True, nogil=True)(_edge_preserving_smooth)
 else:
     capsule_windows_depth = None

@@ -46,27 +46,37 @@ def projector_shadow(z: torch.Tensor, valid: torch.Tensor, baseline_mm: float, f
     return shadow
 
 
+def _recursive_pass(z: torch.Tensor, alpha: float, delta_mm: float) -> torch.Tensor:
+    """One left-to-right pass of the SDK-filter model along the last axis of ``z`` (..., L), in log2(L) steps.
+
+    y[0] = z[0]; y[j] = alpha z[j] + (1 - alpha) y[j-1] where z[j] and z[j-1] are both valid (> 0) and differ by
+    less than delta_mm, else y[j] = z[j]: a first-order linear recurrence y[j] = a[j] y[j-1] + b[j], solved by
+    doubling (after the step of span s, each pixel holds its recurrence composed over the s pixels before it),
+    so a GPU runs a few dozen kernels per pass instead of a few per pixel."""
+    prev, cur = z[..., :-1], z[..., 1:]
+    ok = (cur > 0) & (prev > 0) & ((cur - prev).abs() < delta_mm)
+    first = z[..., :1]
+    a = torch.cat([torch.zeros_like(first), torch.where(ok, 1.0 - alpha, 0.0)], dim=-1)
+    b = torch.cat([first, torch.where(ok, alpha * cur, cur)], dim=-1)
+    span, length = 1, z.shape[-1]
+    while span < length:
+        b = torch.cat([b[..., :span], b[..., span:] + a[..., span:] * b[..., :-span]], dim=-1)
+        a = torch.cat([a[..., :span], a[..., span:] * a[..., :-span]], dim=-1)
+        span *= 2
+    return b
+
+
 def edge_preserving_smooth(z: torch.Tensor, alpha: float, delta_mm: float, iterations: int) -> torch.Tensor:
-    """The SDK's spatial filter (:func:`handtrack.synth.kernels._edge_preserving_smooth`) on (B, H, W) depth:
-    a recursive filter along rows then columns, both directions, sequential along each line and batched over
-    lines and images. Returns a new tensor."""
-    z = z.clone()
-
-    def step(out: torch.Tensor, prev: torch.Tensor) -> torch.Tensor:
-        ok = (out > 0) & (prev > 0) & ((out - prev).abs() < delta_mm)
-        return torch.where(ok, alpha * out + (1.0 - alpha) * prev, out)
-
-    h, w = z.shape[-2:]
+    """The SDK's spatial filter (:func:`handtrack.synth.kernels._edge_preserving_smooth`, the same recurrence)
+    on (B, H, W) depth: a recursive filter along rows then columns, both directions, each pass a parallel
+    solution of the recurrence (:func:`_recursive_pass`). Returns a new tensor."""
     for _ in range(iterations):
-        for j in range(1, w):
-            z[:, :, j] = step(z[:, :, j], z[:, :, j - 1])
-        for j in range(w - 2, -1, -1):
-            z[:, :, j] = step(z[:, :, j], z[:, :, j + 1])
-        for i in range(1, h):
-            z[:, i] = step(z[:, i], z[:, i - 1])
-        for i in range(h - 2, -1, -1):
-            z[:, i] = step(z[:, i], z[:, i + 1])
-    return z
+        z = _recursive_pass(z, alpha, delta_mm)
+        z = _recursive_pass(z.flip(-1), alpha, delta_mm).flip(-1)
+        columns = z.transpose(-1, -2)
+        columns = _recursive_pass(columns, alpha, delta_mm)
+        z = _recursive_pass(columns.flip(-1), alpha, delta_mm).flip(-1).transpose(-1, -2)
+    return z.contiguous()
 
 
 def apply_sensor_torch(depth_mm: torch.Tensor, model: SensorModel, depth_unit_mm: float, fx_px: torch.Tensor,

@@ -111,6 +111,35 @@ def test_torch_spatial_filter_equals_the_sequential_loop():
     assert patch[patch > 0].std() < before[before > 0].std() / 2  # smoothed
 
 
+def test_spatial_filter_tests_edges_on_the_pass_input():
+    # 100 -> 115 is smoothed to 107.5; the next step, 115 -> 133, is below the 20 mm threshold in the input
+    # though 25.5 mm from the smoothed neighbour: it is smoothed too (the domain transform's rule)
+    line = np.array([[[100.0, 115.0, 133.0]]], np.float32)
+    expected = [106.9375, 113.875, 120.25]  # forwards 100, 107.5, 120.25; then backwards
+    ours = edge_preserving_smooth(torch.from_numpy(line), 0.5, 20.0, 1)[0, 0].numpy()
+    np.testing.assert_allclose(ours, expected, atol=1e-4)
+    sequential = line[0].copy()
+    (kernels.edge_preserving_smooth or kernels._edge_preserving_smooth)(sequential, 0.5, 20.0, 1)
+    np.testing.assert_allclose(sequential[0], expected, atol=1e-4)
+
+
+def test_torch_segmentation_follows_a_long_winding_path_as_opencv_does():
+    size = 64
+    normalised = np.zeros((size, size), np.float32)
+    inside = np.zeros((size, size), bool)
+    for row in range(2, size - 2, 4):  # a serpentine one pixel wide: rows joined at alternate ends
+        inside[row, 2:size - 2] = True
+        end = size - 3 if (row // 4) % 2 == 0 else 2
+        inside[row:row + 4, end] = row + 4 < size - 2
+    normalised[inside] = np.linspace(-0.02, 0.02, inside.sum())  # a slow ramp: every step passable
+    normalised[42, 10] += 0.5  # one step too far: the path beyond it is cut off
+    inside[30:34, 30:34] = True  # a block touching the path
+    ours = connected_to_centre(torch.from_numpy(normalised)[None], torch.from_numpy(inside)[None], 0.05)
+    reference = _connected_to_centre(normalised, inside, 0.05)
+    assert reference.sum() > 200
+    assert np.array_equal(ours[0].numpy(), reference)
+
+
 def test_torch_segmentation_equals_opencvs_flood_fill():
     rng = np.random.default_rng(3)
     size = 48
