@@ -1,7 +1,7 @@
 """Benchmark: training crops per second of the batched path (``handtrack train --render-on-device``).
 
 Usage: python benchmarks/bench_synth_batched.py [--device cuda] [--batch 1024] [--workers 15]
-       [--crops-per-scene 2 [3 ...]] [--batches 8] [--json OUT.json]
+       [--crops-per-scene 2 [3 ...]] [--batches 8] [--json OUT.json] [--compiled auto|on|off]
 
 Three figures, with the machine and the device named:
 - jobs: what the CPU worker processes deliver alone (scene, real localiser, crop windows, packing), crops/s,
@@ -19,6 +19,7 @@ import json
 import os
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")
@@ -42,8 +43,8 @@ def _sync(device: torch.device) -> None:
 def stage_ms(renderer: BatchedCropRenderer, jobs: dict[str, torch.Tensor], device: torch.device,
              repeats: int = 3) -> dict[str, float]:
     """Milliseconds per render call of each stage (synchronised, the median of ``repeats``), on one loaded
-    batch of packed jobs: ray casting, the whole sensor model and, within it, the projector shadow and the SDK
-    smoothing, and the normalisation with the connected-surface growth."""
+    batch of packed jobs: ray casting (eager and through torch.compile), the whole sensor model and, within it,
+    the projector shadow and the SDK smoothing, and the normalisation with the connected-surface growth."""
     dev = renderer.device
     generator = torch.Generator(device=dev).manual_seed(0)
     fx, sdk = jobs["fx_px"].to(dev), jobs["sdk"].to(dev)
@@ -51,8 +52,11 @@ def stage_ms(renderer: BatchedCropRenderer, jobs: dict[str, torch.Tensor], devic
     z = apply_sensor_torch(depth, renderer.sensor, renderer.depth_unit_mm, fx, sdk, generator)
     clean = torch.where(torch.isfinite(depth), depth, torch.zeros_like(depth)).float()
     model = renderer.sensor
+    eager, compiled = replace(renderer, compiled=False), replace(renderer, compiled=True)
+    compiled.depth_mm(jobs)  # compiled here (shapes dynamic), not in the timing; a failure is logged
     stages = {
-        "ray casting": lambda: renderer.depth_mm(jobs),
+        "ray casting": lambda: eager.depth_mm(jobs),
+        "ray casting, compiled": lambda: compiled.depth_mm(jobs),
         "sensor model": lambda: apply_sensor_torch(depth, model, renderer.depth_unit_mm, fx, sdk, generator),
         "  projector shadow": lambda: projector_shadow(clean, clean > 0, model.shadow_baseline_mm, fx),
         "  SDK smoothing": lambda: edge_preserving_smooth(clean[sdk], model.sdk_alpha, model.sdk_delta_mm,
@@ -123,13 +127,16 @@ def main() -> None:
     parser.add_argument("--crops-per-scene", type=int, nargs="+", default=[2])
     parser.add_argument("--batches", type=int, default=8)
     parser.add_argument("--json", default="")
+    parser.add_argument("--compiled", choices=["auto", "on", "off"], default="auto",
+                        help="ray casting through torch.compile (auto: on a GPU, as training does)")
     args = parser.parse_args()
     device = torch.device(args.device)
-    renderer = BatchedCropRenderer.for_sampler(CropSampler(1), device)
+    compiled = args.compiled == "on" or (args.compiled == "auto" and device.type == "cuda")
+    renderer = BatchedCropRenderer.for_sampler(CropSampler(1), device, compiled=compiled)
     m = machine_info()
     name = torch.cuda.get_device_name(device) if device.type == "cuda" else f"CPU ({m['cpu']})"
     print(f"machine: {m['cpu']}, {m['cores']} cores; device: {name}; batch {args.batch}, {args.workers} worker "
-          "processes", flush=True)
+          f"processes; ray casting {'compiled' if compiled else 'eager'}", flush=True)
     runs = []
     for k in args.crops_per_scene:
         run = measure(renderer, device, args.batch, args.workers, k, args.batches)

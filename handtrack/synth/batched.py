@@ -16,6 +16,7 @@ distributions from different random streams.
 
 from __future__ import annotations
 
+import logging
 import math
 from dataclasses import dataclass
 
@@ -29,6 +30,8 @@ from handtrack.synth.render import render_capsules, render_plane
 from handtrack.synth.sensor import SensorModel
 from handtrack.synth.sensor_torch import EIGHT_NEIGHBOURS, apply_sensor_torch, neighbours
 from handtrack.types import Intrinsics
+
+logger = logging.getLogger(__name__)
 
 #: Capsules per scene in a packed job (a hand with forearm and a body has about 25); unused slots are
 #: spheres behind the camera, which no ray hits.
@@ -136,11 +139,13 @@ class BatchedCropRenderer:
     sensor: SensorModel
     params: CropParams
     device: torch.device
+    compiled: bool = False  # ray casting through torch.compile (render.render_capsules): fused, for GPUs
 
     @classmethod
-    def for_sampler(cls, sampler: CropSampler, device: torch.device) -> BatchedCropRenderer:
+    def for_sampler(cls, sampler: CropSampler, device: torch.device, compiled: bool = False) -> BatchedCropRenderer:
         """The renderer of the jobs ``sampler`` makes: its camera, sensor model and crop parameters."""
-        return cls(sampler.profile.intrinsics, sampler.profile.depth_unit_mm, sampler.sensor, sampler.params, device)
+        return cls(sampler.profile.intrinsics, sampler.profile.depth_unit_mm, sampler.sensor, sampler.params, device,
+                   compiled)
 
     def __post_init__(self) -> None:
         rays2 = torch.from_numpy(np.array(pixel_rays(self.intrinsics)))  # a writable copy
@@ -167,9 +172,18 @@ class BatchedCropRenderer:
         index, inside = self.source_pixels(jobs["crop_to_image"])
         rays = self._rays[index]  # (B, P, 3)
         k = int(jobs["capsules"].max())  # the padding slots beyond every scene's last capsule are skipped
-        chunk = max(256, (1 << 26) // (len(rays) * k))  # rays per pass: about 64 M ray-capsule pairs
-        depth = render_capsules(rays, jobs["a"][:, :k].to(dev), jobs["b"][:, :k].to(dev), jobs["radii"][:, :k].to(dev),
-                                chunk=chunk)
+        chunk = max(256, (1 << 26) // (len(rays) * k))  # eager rays per pass: about 64 M ray-capsule pairs
+        capsules = jobs["a"][:, :k].to(dev), jobs["b"][:, :k].to(dev), jobs["radii"][:, :k].to(dev)
+        depth = None
+        if self.compiled:
+            try:
+                depth = render_capsules(rays, *capsules, compiled=True)
+            except Exception as error:  # noqa: BLE001 - any backend failure: the eager path gives the same depths
+                logger.warning("torch.compile of the ray casting failed (%s); ray casting eagerly",
+                               str(error).splitlines()[0] if str(error) else type(error).__name__)
+                self.compiled = False
+        if depth is None:
+            depth = render_capsules(rays, *capsules, chunk=chunk)
         depth = torch.minimum(depth, render_plane(rays, jobs["plane_normal"].to(dev), jobs["plane_offset"].to(dev)))
         depth = torch.where(inside, depth, torch.full_like(depth, math.inf))
         size = self.params.input_size

@@ -192,7 +192,7 @@ def train_streaming(run_dir: Path, minutes: float, device: str = "auto", workers
     loader = DataLoader(SyntheticJobs(STREAM_SEED, pose_bank=pose_bank, crops_per_scene=crops_per_scene),
                         batch_size=half, sampler=RangeSampler(streamed, 10**12, half), num_workers=workers,
                         persistent_workers=workers > 0, prefetch_factor=4 if workers > 0 else None)
-    renderer = BatchedCropRenderer.for_sampler(CropSampler(STREAM_SEED), dev)
+    renderer = BatchedCropRenderer.for_sampler(CropSampler(STREAM_SEED), dev, compiled=dev.type == "cuda")
     generator = torch.Generator().manual_seed(STREAM_SEED + step)
     loss_fn = torch.nn.BCEWithLogitsLoss()
 

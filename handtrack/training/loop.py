@@ -163,7 +163,7 @@ def train(config: TrainConfig, out_dir: Path, resume: bool = False,
         from handtrack.synth.generator import CropSampler
 
         renderer = BatchedCropRenderer.for_sampler(CropSampler(config.data_seed, palm=config.palm, view=config.view),
-                                                   device)
+                                                   device, compiled=device.type == "cuda")
     model = network
     if world > 1:
         from torch.nn.parallel import DistributedDataParallel

@@ -1,5 +1,6 @@
 """The batched torch path of the training crops agrees with the CPU sampler."""
 
+import shutil
 from dataclasses import replace
 
 import numpy as np
@@ -150,3 +151,16 @@ def test_torch_segmentation_equals_opencvs_flood_fill():
         jump = 0.2
         ours = connected_to_centre(torch.from_numpy(normalised)[None], torch.from_numpy(inside)[None], jump)
         assert np.array_equal(ours[0].numpy(), _connected_to_centre(normalised, inside, jump)), trial
+
+
+@pytest.mark.skipif(shutil.which("g++") is None and shutil.which("c++") is None,
+                    reason="torch.compile on a CPU needs a C++ compiler")
+def test_compiled_ray_casting_equals_the_eager_one():
+    sampler = CropSampler(5)
+    jobs = _packed(sampler, range(3), QUIET)
+    eager = _renderer(sampler, QUIET).depth_mm(jobs)
+    compiled = replace(_renderer(sampler, QUIET), compiled=True).depth_mm(jobs)
+    hit = torch.isfinite(eager)
+    assert hit.float().mean() > 0.05
+    assert torch.equal(hit, torch.isfinite(compiled))
+    assert (compiled[hit] - eager[hit]).abs().max() < 0.01  # mm: the same arithmetic, fused
