@@ -12,8 +12,10 @@ resolution):
 5. forearm: where the surface leaves the cube is the arm; points further than a hand length from the far
    (finger) end along that direction are dropped, and the centre is re-computed;
 6. a hand if its area fits a hand (``min/max_hand_area_mm2``) and it crosses the cube's rim at most once and
-   over at most ``max_boundary_coverage`` of it; otherwise "no hand" with the reason (the next candidate is
-   tried, never one behind a rejected wall);
+   over at most ``max_boundary_coverage`` of it; otherwise "no hand" with the reason, and the next candidate
+   is tried. A surface too small for a hand is first joined by the other surfaces of its depth band inside its
+   cube (curled or overlapping fingers seen at a steep angle break a hand into pieces at depth jumps); no
+   candidate behind a rejected wall is taken;
 7. the centre is moved ``surface_to_centre_mm`` behind the visible surface.
 
 Tracking (``track``) looks for the nearest surface inside the previous hand's cube (grown by
@@ -53,7 +55,7 @@ class LocalizerConfig:
     track_margin: float = 1.5  # tracking searches the previous cube grown by this factor
     surface_to_centre_mm: float = 15.0  # the hand's middle lies this far behind its visible surface
     depth_jump_mm: float = 25.0  # neighbouring pixels further apart than this belong to different surfaces
-    min_hand_area_mm2: float = 4000.0  # smaller: a fingertip-sized blob, noise, a hand mostly out of view
+    min_hand_area_mm2: float = 3000.0  # smaller: a fingertip-sized blob, noise, a hand mostly out of view
     max_hand_area_mm2: float = 40000.0  # larger: a wall, a torso, a desk
     max_boundary_coverage: float = 0.3  # a surface crossing more of the cube's rim than this is a wall/body
     hand_length_mm: float = 200.0  # kept from the finger end when the forearm is cut
@@ -287,11 +289,16 @@ class _Attempt:
     reason: str = ""
     wall_depth_mm: float | None = None
     exhausted: bool = False
+    too_small: np.ndarray | None = None  # the centre (3,) mm of a surface too small for a hand
 
 
 def _locate_one(grid: _Grid, config: LocalizerConfig, excluded: np.ndarray,
                 start_xyz: np.ndarray | None) -> _Attempt:
-    """Search one hand from the nearest unclaimed surface, or from ``start_xyz`` when tracking."""
+    """Search one hand from the nearest unclaimed surface, or from ``start_xyz`` when tracking.
+
+    A surface too small for a hand is joined by the other unclaimed surfaces in its depth band inside its cube
+    and judged again: curled or overlapping fingers, seen at a steep angle, break a hand into pieces at depth
+    jumps, and each piece alone is smaller than a hand."""
     allowed = excluded
     if start_xyz is not None:  # tracking: look for the nearest surface inside the previous cube (grown for motion)
         previous = np.asarray(start_xyz, dtype=np.float64)
@@ -311,6 +318,23 @@ def _locate_one(grid: _Grid, config: LocalizerConfig, excluded: np.ndarray,
         seed, region = _hand_end(grid, grown, config)
     else:
         region = _within_band(grown, grid.z, seed, config.hand_band_mm)
+    attempt = _judge(grid, config, excluded, seed, grown, region)
+    if attempt.too_small is None or config.head_mounted:
+        return attempt
+    front = float(grid.z[region].min())
+    candidates = (grid.z > 0) & ~excluded & ~region & (grid.z < front + config.hand_band_mm)
+    pieces = np.zeros_like(region)
+    pieces[candidates] = _in_cube(grid.points(candidates), attempt.too_small, config.cube_half_mm)
+    if not pieces.any():
+        return attempt
+    joined = _judge(grid, config, excluded, seed, grown | pieces, region | pieces)
+    return joined if joined.hand is not None else attempt
+
+
+def _judge(grid: _Grid, config: LocalizerConfig, excluded: np.ndarray, seed: tuple[int, int], grown: np.ndarray,
+           region: np.ndarray) -> _Attempt:
+    """Centre, forearm cut and the hand tests (area, walls) of the surface ``region`` found from ``seed``;
+    ``grown``: all of the surface it belongs to (what a wall claims)."""
     pts = grid.points(region)
     anchor = grid.point(seed)
     start = anchor + np.array([0.0, 0.0, config.cube_half_mm * 0.5], dtype=np.float32)
@@ -328,6 +352,7 @@ def _locate_one(grid: _Grid, config: LocalizerConfig, excluded: np.ndarray,
         inside_all = (offset < config.cube_half_mm) & reachable
         keep, _ = _cut_forearm(pts, centre, offset, inside_all, config)
     area = float(pts_area[keep].sum())
+
     def claimed(centre: np.ndarray = centre) -> np.ndarray:  # later searches (a second hand) skip this surface
         if config.head_mounted:  # the whole arm, which runs on out of the view
             return excluded | grown
@@ -337,7 +362,7 @@ def _locate_one(grid: _Grid, config: LocalizerConfig, excluded: np.ndarray,
 
     where = f"at {centre[2]:.0f} mm"
     if area < config.min_hand_area_mm2:
-        return _Attempt(None, claimed, f"blob too small for a hand {where} ({area:.0f} mm^2)")
+        return _Attempt(None, claimed, f"blob too small for a hand {where} ({area:.0f} mm^2)", too_small=centre)
     z_c = float(centre[2])
     if cube_area > config.max_hand_area_mm2:
         return _Attempt(None, claimed, f"surface too large for a hand {where} ({cube_area:.0f} mm^2 in the cube): "
