@@ -14,8 +14,10 @@ resolution):
 6. a hand if its area fits a hand (``min/max_hand_area_mm2``) and it crosses the cube's rim at most once and
    over at most ``max_boundary_coverage`` of it; otherwise "no hand" with the reason, and the next candidate
    is tried. A surface too small for a hand is first joined by the other surfaces of its depth band inside its
-   cube (curled or overlapping fingers seen at a steep angle break a hand into pieces at depth jumps); no
-   candidate behind a rejected wall is taken;
+   cube (curled or overlapping fingers seen at a steep angle break a hand into pieces at depth jumps). A
+   surface too large or too wide that is flat (a wall, a desk: ``flat_share`` of it within 10 mm of a plane)
+   is searched for a hand standing more than ``raised_mm`` in front of that plane (an arm resting on a desk
+   joins the hand to it). No candidate behind a rejected wall is taken;
 7. the centre is moved ``surface_to_centre_mm`` behind the visible surface.
 
 Tracking (``track``) looks for the nearest surface inside the previous hand's cube (grown by
@@ -59,6 +61,8 @@ class LocalizerConfig:
     max_hand_area_mm2: float = 40000.0  # larger: a wall, a torso, a desk
     max_boundary_coverage: float = 0.3  # a surface crossing more of the cube's rim than this is a wall/body
     hand_length_mm: float = 200.0  # kept from the finger end when the forearm is cut
+    flat_share: float = 0.9  # a rejected surface with this share within 10 mm of a plane is flat (wall, desk),
+    raised_mm: float = 15.0  # and a hand may stand more than this in front of it
     refine_iterations: int = 6
     max_hands: int = 1
     head_mounted: bool = False  # the camera at the eyes: the hand is the far end of the arm (module docstring)
@@ -319,7 +323,11 @@ def _locate_one(grid: _Grid, config: LocalizerConfig, excluded: np.ndarray,
     else:
         region = _within_band(grown, grid.z, seed, config.hand_band_mm)
     attempt = _judge(grid, config, excluded, seed, grown, region)
-    if attempt.too_small is None or config.head_mounted:
+    if config.head_mounted:
+        return attempt
+    if attempt.wall_depth_mm is not None:
+        return _raised_from_wall(grid, config, excluded, grown) or attempt
+    if attempt.too_small is None:
         return attempt
     front = float(grid.z[region].min())
     candidates = (grid.z > 0) & ~excluded & ~region & (grid.z < front + config.hand_band_mm)
@@ -329,6 +337,37 @@ def _locate_one(grid: _Grid, config: LocalizerConfig, excluded: np.ndarray,
         return attempt
     joined = _judge(grid, config, excluded, seed, grown | pieces, region | pieces)
     return joined if joined.hand is not None else attempt
+
+
+def _raised_from_wall(grid: _Grid, config: LocalizerConfig, excluded: np.ndarray,
+                      wall: np.ndarray) -> _Attempt | None:
+    """A hand on a flat surface rejected as a wall (its arm resting on a desk or against a wall joins it to
+    the surface without a depth jump): the largest patch standing more than ``raised_mm`` in front of the plane
+    that fits the surface, if it passes as a hand. None when the surface is not flat (a body) or nothing passes."""
+    pts = grid.points(wall)
+    sample = pts[:: max(1, len(pts) // 3000)].astype(np.float64)
+    on_plane = np.ones(len(sample), dtype=bool)
+    for _ in range(3):  # a least-squares plane, refitted to the points near it (the hand is a small part)
+        centroid = sample[on_plane].mean(axis=0)
+        normal = np.linalg.svd(sample[on_plane] - centroid, full_matrices=False)[2][2]
+        normal = -normal if normal @ centroid > 0 else normal  # towards the camera
+        on_plane = np.abs((sample - centroid) @ normal) < 10.0
+        if on_plane.sum() < 3:
+            return None
+    if on_plane.mean() < config.flat_share:
+        return None
+    raised = np.zeros_like(wall)
+    raised[wall] = (pts - centroid.astype(np.float32)) @ normal.astype(np.float32) > config.raised_mm
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(raised.astype(np.uint8), connectivity=8)
+    if count < 2:
+        return None
+    area = np.bincount(labels[raised], weights=grid.area[raised], minlength=count)
+    area[0] = 0.0
+    patch = labels == int(np.argmax(area))
+    rows, cols = np.nonzero(patch)
+    nearest = int(np.argmin(grid.z[rows, cols]))
+    attempt = _judge(grid, config, excluded, (int(rows[nearest]), int(cols[nearest])), patch, patch)
+    return attempt if attempt.hand is not None else None
 
 
 def _judge(grid: _Grid, config: LocalizerConfig, excluded: np.ndarray, seed: tuple[int, int], grown: np.ndarray,

@@ -116,6 +116,20 @@ def test_a_hand_broken_into_pieces_at_depth_jumps_is_one_hand():
     assert np.linalg.norm(result.hands[0].centre_xyz_mm[:2] - middle[:2]) < 15.0
 
 
+def test_a_hand_whose_arm_rests_on_a_wall_is_found_in_front_of_it():
+    # the forearm runs into a wall 70 mm behind the palm: hand, arm and wall are one surface without depth jumps
+    close = 0
+    for seed in range(20):
+        scene = make_scene(seed, body=False)
+        depth = render_depth_mm(scene.spheres, SCENE_INTRINSICS, plane_z_mm=scene.palm_centre_mm[2] + 70.0)
+        result = HandLocalizer().locate(Frame(np.round(depth).astype(np.uint16), 1.0, SCENE_INTRINSICS, 0.0, seed))
+        close += result.found and np.linalg.norm(result.hands[0].centre_xyz_mm - scene.palm_centre_mm) < 50.0
+    assert close >= 15  # 10 of 20 before hands were looked for on walls
+    wall = render_depth_mm(np.array([[0.0, 0.0, 640.0, 15.0]]), SCENE_INTRINSICS, plane_z_mm=650.0)  # and a knob
+    result = HandLocalizer().locate(Frame(np.round(wall).astype(np.uint16), 1.0, SCENE_INTRINSICS, 0.0, 0))
+    assert not result.found and "wall or a body" in result.reason
+
+
 def test_scenes_crop_holds_the_whole_hand():
     """Random hand-shaped scenes (300-800 mm, any palm orientation, forearm, half with a body behind)."""
     localizer = HandLocalizer()
