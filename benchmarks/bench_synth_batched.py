@@ -1,7 +1,7 @@
 """Benchmark: training crops per second of the batched path (``handtrack train --render-on-device``).
 
 Usage: python benchmarks/bench_synth_batched.py [--device cuda] [--batch 1024] [--workers 15]
-       [--crops-per-scene 2 [3 ...]] [--batches 8] [--json OUT.json] [--compiled auto|on|off]
+       [--crops-per-scene 2 [3 ...]] [--batches 8] [--json OUT.json] [--compiled auto|on|off] [--count-ops]
 
 Three figures, with the machine and the device named:
 - jobs: what the CPU worker processes deliver alone (scene, real localiser, crop windows, packing), crops/s,
@@ -19,6 +19,7 @@ import json
 import os
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
@@ -40,11 +41,10 @@ def _sync(device: torch.device) -> None:
         torch.cuda.synchronize()
 
 
-def stage_ms(renderer: BatchedCropRenderer, jobs: dict[str, torch.Tensor], device: torch.device,
-             repeats: int = 3) -> dict[str, float]:
-    """Milliseconds per render call of each stage (synchronised, the median of ``repeats``), on one loaded
-    batch of packed jobs: ray casting (eager and through torch.compile), the whole sensor model and, within it,
-    the projector shadow and the SDK smoothing, and the normalisation with the connected-surface growth."""
+def render_stages(renderer: BatchedCropRenderer, jobs: dict[str, torch.Tensor]) -> dict[str, Callable[[], object]]:
+    """The stages of a render call on one loaded batch of packed jobs, each a call: ray casting (eager and
+    through torch.compile), the whole sensor model and, within it, the projector shadow and the SDK smoothing,
+    and the normalisation with the connected-surface growth."""
     dev = renderer.device
     generator = torch.Generator(device=dev).manual_seed(0)
     fx, sdk = jobs["fx_px"].to(dev), jobs["sdk"].to(dev)
@@ -54,7 +54,7 @@ def stage_ms(renderer: BatchedCropRenderer, jobs: dict[str, torch.Tensor], devic
     model = renderer.sensor
     eager, compiled = replace(renderer, compiled=False), replace(renderer, compiled=True)
     compiled.depth_mm(jobs)  # compiled here (shapes dynamic), not in the timing; a failure is logged
-    stages = {
+    return {
         "ray casting": lambda: eager.depth_mm(jobs),
         "ray casting, compiled": lambda: compiled.depth_mm(jobs),
         "sensor model": lambda: apply_sensor_torch(depth, model, renderer.depth_unit_mm, fx, sdk, generator),
@@ -64,6 +64,10 @@ def stage_ms(renderer: BatchedCropRenderer, jobs: dict[str, torch.Tensor], devic
         "normalisation": lambda: normalise_crops(z, jobs["centre_z"].to(dev), jobs["cube_half"].to(dev),
                                                  renderer.params),
     }
+
+
+def stage_ms(stages: dict[str, Callable[[], object]], device: torch.device, repeats: int = 3) -> dict[str, float]:
+    """Milliseconds per call of each stage (synchronised, the median of ``repeats``)."""
     result = {}
     for name, call in stages.items():
         times = []
@@ -77,8 +81,28 @@ def stage_ms(renderer: BatchedCropRenderer, jobs: dict[str, torch.Tensor], devic
     return result
 
 
+def stage_ops(stages: dict[str, Callable[[], object]], device: torch.device) -> dict[str, dict[str, int]]:
+    """PyTorch operator calls (``aten::`` dispatches, views included) and, on a GPU, kernels launched per call of
+    each stage: a GPU runs a stage made of many small operations at the rate it can launch them, so these counts
+    say, even on a CPU, which stages a GPU would wait on."""
+    from torch.profiler import ProfilerActivity, profile
+
+    activities = [ProfilerActivity.CPU] + ([ProfilerActivity.CUDA] if device.type == "cuda" else [])
+    result = {}
+    for name, call in stages.items():
+        with profile(activities=activities) as prof:
+            call()
+            _sync(device)
+        events = prof.key_averages()
+        counts = {"aten_ops": sum(e.count for e in events if e.key.startswith("aten::"))}
+        if device.type == "cuda":
+            counts["kernels"] = sum(e.count for e in events if e.device_type == torch.autograd.DeviceType.CUDA)
+        result[name] = counts
+    return result
+
+
 def measure(renderer: BatchedCropRenderer, device: torch.device, batch: int, workers: int, crops_per_scene: int,
-            batches: int) -> dict:
+            batches: int, count_ops: bool = False) -> dict:
     """The three rates (crops/s) for one number of crop windows per scene, and the hand's pixel share."""
     dataset = SyntheticJobs(1, crops_per_scene=crops_per_scene)
 
@@ -105,7 +129,9 @@ def measure(renderer: BatchedCropRenderer, device: torch.device, batch: int, wor
         crops = renderer(first)
     _sync(device)
     render_rate = batches * batch / (time.perf_counter() - t0)
-    stages = stage_ms(renderer, first, device)
+    stages = render_stages(renderer, first)
+    timings = stage_ms(stages, device)
+    ops = stage_ops(stages, device) if count_ops else {}
     # end to end, likewise over at least three rounds of every worker, start-up included
     t0 = time.perf_counter()
     it = iter(loader(10**7))
@@ -116,7 +142,8 @@ def measure(renderer: BatchedCropRenderer, device: torch.device, batch: int, wor
     del it
     return {"crops_per_scene": crops_per_scene, "jobs_crops_per_s": round(jobs_rate, 1),
             "render_crops_per_s": round(render_rate, 1), "end_to_end_crops_per_s": round(end_rate, 1),
-            "hand_pixel_share": round(float((crops < 1.0).float().mean()), 3), "stage_ms_per_call": stages}
+            "hand_pixel_share": round(float((crops < 1.0).float().mean()), 3), "stage_ms_per_call": timings,
+            "stage_ops_per_call": ops}
 
 
 def main() -> None:
@@ -127,6 +154,8 @@ def main() -> None:
     parser.add_argument("--crops-per-scene", type=int, nargs="+", default=[2])
     parser.add_argument("--batches", type=int, default=8)
     parser.add_argument("--json", default="")
+    parser.add_argument("--count-ops", action="store_true",
+                        help="also count the operator calls (and GPU kernels) of each stage, with torch.profiler")
     parser.add_argument("--compiled", choices=["auto", "on", "off"], default="auto",
                         help="ray casting through torch.compile (auto: on a GPU, as training does)")
     args = parser.parse_args()
@@ -139,13 +168,18 @@ def main() -> None:
           f"processes; ray casting {'compiled' if compiled else 'eager'}", flush=True)
     runs = []
     for k in args.crops_per_scene:
-        run = measure(renderer, device, args.batch, args.workers, k, args.batches)
+        run = measure(renderer, device, args.batch, args.workers, k, args.batches, args.count_ops)
         runs.append(run)
         print(f"{k} crops per scene: jobs (CPU workers) {run['jobs_crops_per_s']:.0f} crops/s; render "
               f"({args.device}) {run['render_crops_per_s']:.0f} crops/s; end to end "
               f"{run['end_to_end_crops_per_s']:.0f} crops/s", flush=True)
         print("  ms per render call of " + str(args.batch) + ": " + ", ".join(
             f"{name.strip()} {ms}" for name, ms in run["stage_ms_per_call"].items()), flush=True)
+        if run["stage_ops_per_call"]:
+            print("  operations per render call: " + ", ".join(
+                f"{name.strip()} {'/'.join(str(n) for n in counts.values())}"
+                for name, counts in run["stage_ops_per_call"].items())
+                + " (aten calls" + (" / kernels)" if device.type == "cuda" else ")"), flush=True)
         if args.json:  # written after each setting, so a run stopped at a time limit keeps what it measured
             result = {"machine": m, "device": name, "batch": args.batch, "workers": args.workers, **runs[0],
                       "runs": runs}
