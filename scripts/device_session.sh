@@ -29,7 +29,7 @@ fi
 export PYTHONUNBUFFERED=1
 nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv 2>&1 || true
 timeout 150 python3 benchmarks/bench_synth_batched.py --batch ${BENCH_BATCH:-512} --workers "$WORKERS" \
-  --crops-per-scene 2 ${BENCH_MORE_CROPS_PER_SCENE:-} --batches ${BENCH_BATCHES:-6} --json "$OUT/bench-synth-batched.json" 2>&1
+  --crops-per-scene 2 ${BENCH_MORE_CROPS_PER_SCENE:-} --batches ${BENCH_BATCHES:-6} --count-ops --json "$OUT/bench-synth-batched.json" 2>&1
 echo "bench exit $?"
 # the training step alone, fp32 against bf16 autocast at the run's batch (and 4x it), to pick the precision
 TRAIN_BATCH=${TRAIN_BATCH:-32}
