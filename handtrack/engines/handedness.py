@@ -136,7 +136,7 @@ def _open(path: Path, threads: int | None) -> tuple[ort.InferenceSession, ModelM
 def load_handedness(path: str | Path, threads: int | None = None) -> HandednessClassifier | PoseHandedness:
     """Either kind of handedness model file, by the kind its metadata names."""
     path = Path(path)
-    opened = _open(path, threads or 1)
+    opened = _open(path, threads or 1)  # the pose kind's thread count: its network is tiny
     if opened[1].model_config.get("kind") == "handedness-pose":
         return PoseHandedness(path, threads, opened)
-    return HandednessClassifier(path, threads, opened)
+    return HandednessClassifier(path, threads, opened if threads else None)  # a crop CNN: onnxruntime's default
