@@ -42,19 +42,20 @@ def render_crops(data_dir: Path, count: int, validation_count: int = 2000) -> No
     """Write ``train-K.npy`` (training crops K .. K+999, seed TRAIN_SEED, augmentation on) up to ``count``
     crops and ``validation-K.npy`` (the fixed validation scenes with the anatomical palm, no augmentation) up
     to ``validation_count``, as float16 (S, S) crops; chunks already there are kept."""
-    from handtrack.synth.generator import CropSampler, validation_sampler
+    from handtrack.synth.generator import CropSampler
+    from handtrack.training.handedness import validation_crops
 
     data_dir.mkdir(parents=True, exist_ok=True)
-    held_out = validation_sampler()
-    held_out.palm = "anatomical"
-    for prefix, sampler, total in (("validation", held_out, validation_count),
-                                   ("train", CropSampler(TRAIN_SEED), count)):
+    training = CropSampler(TRAIN_SEED)
+    chunks = {"validation": lambda start, stop: validation_crops(stop - start, "anatomical", first=start),
+              "train": lambda start, stop: np.stack([training.sample(i).crop for i in range(start, stop)])}
+    for prefix, total in (("validation", validation_count), ("train", count)):
         for start in range(0, total, CHUNK):
             out = data_dir / f"{prefix}-{start:06d}.npy"
             if out.exists():
                 continue
             stop = min(start + CHUNK, total)
-            crops = np.stack([sampler.sample(i).crop for i in range(start, stop)]).astype(np.float16)
+            crops = chunks[prefix](start, stop).astype(np.float16)
             tmp = out.with_name(out.stem + ".tmp.npy")
             np.save(tmp, crops)
             tmp.rename(out)  # whole chunks only: a stopped render leaves no half file
