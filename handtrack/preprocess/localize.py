@@ -13,9 +13,7 @@ resolution):
    (finger) end along that direction are dropped, and the centre is re-computed;
 6. a hand if its area fits a hand (``min/max_hand_area_mm2``) and it crosses the cube's rim at most once and
    over at most ``max_boundary_coverage`` of it; otherwise "no hand" with the reason, and the next candidate
-   is tried. A surface too small for a hand is first joined by the other surfaces of its depth band inside its
-   cube (curled or overlapping fingers seen at a steep angle break a hand into pieces at depth jumps). A
-   surface too large or too wide that is flat (a wall, a desk: ``flat_share`` of it within 10 mm of a plane)
+   is tried. A surface too large or too wide that is flat (a wall, a desk: ``flat_share`` of it within 10 mm of a plane)
    is searched for a hand standing more than ``raised_mm`` in front of that plane (an arm resting on a desk
    joins the hand to it). No candidate behind a rejected wall is taken;
 7. the centre is moved ``surface_to_centre_mm`` behind the visible surface.
@@ -57,7 +55,7 @@ class LocalizerConfig:
     track_margin: float = 1.5  # tracking searches the previous cube grown by this factor
     surface_to_centre_mm: float = 15.0  # the hand's middle lies this far behind its visible surface
     depth_jump_mm: float = 25.0  # neighbouring pixels further apart than this belong to different surfaces
-    min_hand_area_mm2: float = 3000.0  # smaller: a fingertip-sized blob, noise, a hand mostly out of view
+    min_hand_area_mm2: float = 4000.0  # smaller: a fingertip-sized blob, noise, a hand mostly out of view
     max_hand_area_mm2: float = 40000.0  # larger: a wall, a torso, a desk
     max_boundary_coverage: float = 0.3  # a surface crossing more of the cube's rim than this is a wall/body
     hand_length_mm: float = 200.0  # kept from the finger end when the forearm is cut
@@ -293,16 +291,12 @@ class _Attempt:
     reason: str = ""
     wall_depth_mm: float | None = None
     exhausted: bool = False
-    too_small: np.ndarray | None = None  # the centre (3,) mm of a surface too small for a hand
 
 
 def _locate_one(grid: _Grid, config: LocalizerConfig, excluded: np.ndarray,
                 start_xyz: np.ndarray | None) -> _Attempt:
-    """Search one hand from the nearest unclaimed surface, or from ``start_xyz`` when tracking.
-
-    A surface too small for a hand is joined by the other unclaimed surfaces in its depth band inside its cube
-    and judged again: curled or overlapping fingers, seen at a steep angle, break a hand into pieces at depth
-    jumps, and each piece alone is smaller than a hand."""
+    """Search one hand from the nearest unclaimed surface, or from ``start_xyz`` when tracking; a flat surface
+    rejected as a wall is searched for a hand raised from it (:func:`_raised_from_wall`)."""
     allowed = excluded
     if start_xyz is not None:  # tracking: look for the nearest surface inside the previous cube (grown for motion)
         previous = np.asarray(start_xyz, dtype=np.float64)
@@ -327,16 +321,7 @@ def _locate_one(grid: _Grid, config: LocalizerConfig, excluded: np.ndarray,
         return attempt
     if attempt.wall_depth_mm is not None:
         return _raised_from_wall(grid, config, excluded, grown) or attempt
-    if attempt.too_small is None:
-        return attempt
-    front = float(grid.z[region].min())
-    candidates = (grid.z > 0) & ~excluded & ~region & (grid.z < front + config.hand_band_mm)
-    pieces = np.zeros_like(region)
-    pieces[candidates] = _in_cube(grid.points(candidates), attempt.too_small, config.cube_half_mm)
-    if not pieces.any():
-        return attempt
-    joined = _judge(grid, config, excluded, seed, grown | pieces, region | pieces)
-    return joined if joined.hand is not None else attempt
+    return attempt
 
 
 def _raised_from_wall(grid: _Grid, config: LocalizerConfig, excluded: np.ndarray,
@@ -401,7 +386,7 @@ def _judge(grid: _Grid, config: LocalizerConfig, excluded: np.ndarray, seed: tup
 
     where = f"at {centre[2]:.0f} mm"
     if area < config.min_hand_area_mm2:
-        return _Attempt(None, claimed, f"blob too small for a hand {where} ({area:.0f} mm^2)", too_small=centre)
+        return _Attempt(None, claimed, f"blob too small for a hand {where} ({area:.0f} mm^2)")
     z_c = float(centre[2])
     if cube_area > config.max_hand_area_mm2:
         return _Attempt(None, claimed, f"surface too large for a hand {where} ({cube_area:.0f} mm^2 in the cube): "

@@ -11,7 +11,7 @@ from handtrack.preprocess import CropParams, HandLocalizer, LocalizerConfig, cro
 from handtrack.sources import open_source
 from handtrack.types import Frame, Intrinsics
 from tests.conftest import REPO, shared_path
-from tests.preprocess.scenes import SCENE_INTRINSICS, _segment, make_scene, render_depth_mm, two_hands_scene
+from tests.preprocess.scenes import SCENE_INTRINSICS, make_scene, render_depth_mm, two_hands_scene
 
 PARAMS = CropParams()
 # The AWR frames carry no intrinsics; they are registered to a D400 colour camera (fx about 600-620).
@@ -98,22 +98,6 @@ def test_small_blob_is_no_hand():
     frame = Frame(np.round(depth).astype(np.uint16), 1.0, SCENE_INTRINSICS, 0.0, 0)
     result = HandLocalizer().locate(frame)
     assert not result.found and "too small" in result.reason
-
-
-def test_a_hand_broken_into_pieces_at_depth_jumps_is_one_hand():
-    # four curled fingers seen end-on: bars 35 mm apart in depth, each far smaller than a hand
-    bars = [np.array(_segment(np.array([x, -35.0, z]), np.array([x, 35.0, z]), 9.0, 9.0))
-            for x, z in zip((-33.0, -11.0, 11.0, 33.0), (500.0, 535.0, 570.0, 605.0))]
-    spheres = np.vstack(bars)
-    frame = Frame(np.round(render_depth_mm(spheres, SCENE_INTRINSICS)).astype(np.uint16), 1.0, SCENE_INTRINSICS,
-                  0.0, 0)
-    alone = HandLocalizer().locate(Frame(np.round(render_depth_mm(bars[0], SCENE_INTRINSICS)).astype(np.uint16),
-                                         1.0, SCENE_INTRINSICS, 0.0, 0))
-    assert not alone.found and "too small" in alone.reason  # one piece is no hand
-    result = HandLocalizer().locate(frame)
-    assert result.found, result.reason
-    middle = spheres[:, :3].mean(axis=0)
-    assert np.linalg.norm(result.hands[0].centre_xyz_mm[:2] - middle[:2]) < 15.0
 
 
 def test_a_hand_whose_arm_rests_on_a_wall_is_found_in_front_of_it():
