@@ -143,6 +143,14 @@ def _grid(frame: Frame, config: LocalizerConfig) -> _Grid:
     return _Grid(z, _strided_rays(intr, step), area)
 
 
+def _patch_areas(labels: np.ndarray, mask: np.ndarray, count: int, pixel_area: np.ndarray) -> np.ndarray:
+    """(count,) mm^2 of each of the ``count`` labelled patches of ``mask`` (h, w) bool; the background's (label 0)
+    is 0. pixel_area (h, w): mm^2 each pixel covers."""
+    area = np.bincount(labels[mask], weights=pixel_area[mask], minlength=count)
+    area[0] = 0.0
+    return area
+
+
 def _seed(grid: _Grid, config: LocalizerConfig, excluded: np.ndarray) -> tuple[tuple[int, int] | None, str]:
     """The largest surface patch (of at least a quarter-hand's area) in the nearest depth band: a pixel near
     its middle, or why there is none."""
@@ -156,8 +164,7 @@ def _seed(grid: _Grid, config: LocalizerConfig, excluded: np.ndarray) -> tuple[t
             break
         band = z < z_min + config.seed_band_mm
         count, labels, stats, centroids = cv2.connectedComponentsWithStats(band.astype(np.uint8), connectivity=8)
-        area = np.bincount(labels[band], weights=grid.area[band], minlength=count)  # mm^2 per patch
-        area[0] = 0.0
+        area = _patch_areas(labels, band, count, grid.area)
         label = int(np.argmax(area))
         # Of the patches in the nearest band, the largest: a hand beats a sliver at the image border.
         if area[label] >= config.min_hand_area_mm2 * 0.25:
@@ -317,9 +324,7 @@ def _locate_one(grid: _Grid, config: LocalizerConfig, excluded: np.ndarray,
     else:
         region = _within_band(grown, grid.z, seed, config.hand_band_mm)
     attempt = _judge(grid, config, excluded, seed, grown, region)
-    if config.head_mounted:
-        return attempt
-    if attempt.wall_depth_mm is not None:
+    if attempt.wall_depth_mm is not None and not config.head_mounted:
         return _raised_from_wall(grid, config, excluded, grown) or attempt
     return attempt
 
@@ -343,12 +348,10 @@ def _raised_from_wall(grid: _Grid, config: LocalizerConfig, excluded: np.ndarray
         return None
     raised = np.zeros_like(wall)
     raised[wall] = (pts - centroid.astype(np.float32)) @ normal.astype(np.float32) > config.raised_mm
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(raised.astype(np.uint8), connectivity=8)
+    count, labels = cv2.connectedComponents(raised.astype(np.uint8), connectivity=8)
     if count < 2:
         return None
-    area = np.bincount(labels[raised], weights=grid.area[raised], minlength=count)
-    area[0] = 0.0
-    patch = labels == int(np.argmax(area))
+    patch = labels == int(np.argmax(_patch_areas(labels, raised, count, grid.area)))
     rows, cols = np.nonzero(patch)
     nearest = int(np.argmin(grid.z[rows, cols]))
     attempt = _judge(grid, config, excluded, (int(rows[nearest]), int(cols[nearest])), patch, patch)
@@ -358,7 +361,7 @@ def _raised_from_wall(grid: _Grid, config: LocalizerConfig, excluded: np.ndarray
 def _judge(grid: _Grid, config: LocalizerConfig, excluded: np.ndarray, seed: tuple[int, int], grown: np.ndarray,
            region: np.ndarray) -> _Attempt:
     """Centre, forearm cut and the hand tests (area, walls) of the surface ``region`` found from ``seed``;
-    ``grown``: all of the surface it belongs to (what a wall claims)."""
+    ``grown``: all of the surface it belongs to (the part near the centre is what later searches skip)."""
     pts = grid.points(region)
     anchor = grid.point(seed)
     start = anchor + np.array([0.0, 0.0, config.cube_half_mm * 0.5], dtype=np.float32)
