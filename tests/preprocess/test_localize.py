@@ -11,6 +11,7 @@ from handtrack.preprocess import CropParams, HandLocalizer, LocalizerConfig, cro
 from handtrack.sources import open_source
 from handtrack.types import Frame, Intrinsics
 from tests.conftest import REPO, shared_path
+from tests.preprocess.hand_boxes import SR305_HAND_BOXES_PX
 from tests.preprocess.scenes import SCENE_INTRINSICS, make_scene, render_depth_mm, two_hands_scene
 
 PARAMS = CropParams()
@@ -65,6 +66,25 @@ def test_hand_found_and_cropped_on_every_real_frame():
         assert stats[1:, cv2.CC_STAT_AREA].max() >= 0.9 * mask.sum(), name
         crops.append(crop)
     save_crops_png("real_frame_crops", crops)
+
+
+def test_sr305_centres_lie_in_the_middle_of_the_hand_a_person_marked():
+    """A centre on some other surface at the hand's depth passes the test above; against the hand boxes a person
+    drew (tests/preprocess/hand_boxes.py) it must lie in the middle half of the hand, and the crop must hold the
+    whole box."""
+    frames = [(name, frame) for name, frame in real_frames() if name.startswith("sr305/")]
+    assert sorted(name for name, _ in frames) == sorted(SR305_HAND_BOXES_PX)
+    localizer = HandLocalizer()
+    for name, frame in frames:
+        hand = localizer.locate(frame).hands[0]
+        left, top, right, bottom = SR305_HAND_BOXES_PX[name]
+        u, v, _ = hand.centre_uvz
+        assert left + 0.25 * (right - left) <= u <= right - 0.25 * (right - left), (name, u)
+        assert top + 0.25 * (bottom - top) <= v <= bottom - 0.25 * (bottom - top), (name, v)
+        transform = make_crop_transform(hand.centre_xyz_mm, frame.intrinsics, PARAMS)
+        corners = np.array([[left, top], [right, top], [left, bottom], [right, bottom]], np.float64)
+        in_crop = corners @ transform.image_to_crop[:, :2].T + transform.image_to_crop[:, 2]
+        assert in_crop.min() >= 0 and in_crop.max() <= PARAMS.input_size - 1, (name, in_crop)
 
 
 def test_awr_centres_agree_with_the_datasets_own_hand_centroids():
