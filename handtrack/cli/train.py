@@ -50,6 +50,10 @@ def train_command(
                                         "scene."),
     precision: str = typer.Option("fp32", "--precision", help="fp32, or bf16: the forward pass under bfloat16 "
                                   "autocast (tensor cores on a GPU; losses and weights stay fp32)."),
+    coord_weight: Optional[float] = typer.Option(None, "--coord-weight", min=0.0, help="Weight of the coordinate "
+                                                 "loss terms (L_uv + L_d) against the map terms (default: the "
+                                                 "model's, 1 for pwr and pwr-lite; on --resume, changes the run's "
+                                                 "from that step on)."),
     pose_bank: str = typer.Option("", "--pose-bank", help="Folder with animbank.pose and model_hand.json (real "
                                   "captured poses for half the samples)."),
 ) -> None:
@@ -93,7 +97,8 @@ def train_command(
     if precision not in PRECISIONS:
         raise HandtrackError(f"--precision: unknown precision {precision!r}; choose from {', '.join(PRECISIONS)}")
     schedule = {k: v for k, v in (("lr", lr), ("lr_decay_every", lr_decay_every), ("palm", palm),
-                                  ("batch_size", batch), ("view", view)) if v is not None}
+                                  ("batch_size", batch), ("view", view),
+                                  ("coord_weight", coord_weight)) if v is not None}
     config = TrainConfig(model=model, time_budget_min=time_budget, workers=workers, **schedule, precision=precision,
                          threads=threads, max_steps=max_steps, checkpoint_every_min=checkpoint_every,
                          pose_bank=pose_bank, device=device, data=data, reuse=reuse,

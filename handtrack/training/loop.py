@@ -12,7 +12,7 @@ import logging
 import os
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +22,7 @@ from torch.utils.data import DataLoader
 
 from handtrack.models import build_network, registry_entry
 from handtrack.models.checkpoint import load_checkpoint, save_checkpoint
+from handtrack.models.config import LossConfig
 from handtrack.models.losses import StageOutput, make_targets, pwr_loss
 from handtrack.models.pwr import representation
 from handtrack.preprocess.params import CropParams
@@ -55,6 +56,7 @@ class TrainConfig:
     crops_per_scene: int = 1  # with render_on_device: crop windows (augmentations) per localised scene
     render_group: int = 16  # with render_on_device: training batches rendered in one call
     precision: str = "fp32"  # or "bf16": the network's forward pass under bfloat16 autocast (GPUs), losses in fp32
+    coord_weight: float | None = None  # weight of the coordinate terms L_uv + L_d; None: the registry entry's
 
 
 def learning_rate(config: TrainConfig, step: int) -> float:
@@ -83,11 +85,18 @@ def validation_error_mm(network: torch.nn.Module, samples: list[tuple[np.ndarray
 #: settings a resumed run may change (its learning-rate schedule, the generator's palm geometry, its batch size:
 #: the data order is the global sample counter, so a new batch size continues the same sample stream); everything
 #: else is the run's own
-SCHEDULE_KEYS = ("lr", "lr_decay_every", "palm", "batch_size", "view")
+SCHEDULE_KEYS = ("lr", "lr_decay_every", "palm", "batch_size", "view", "coord_weight")
 #: the numeric precisions a run may train in
 PRECISIONS = ("fp32", "bf16")
 #: runs saved before a setting existed trained with this value of it
-_SETTING_BEFORE_IT_EXISTED = {"palm": "symmetric", "view": "front"}
+_SETTING_BEFORE_IT_EXISTED = {"palm": "symmetric", "view": "front", "coord_weight": None}
+
+
+def run_loss(entry_loss: LossConfig, config: TrainConfig) -> LossConfig:
+    """The loss a run trains with: its registry entry's, with the run's coordinate weight where it sets one."""
+    if config.coord_weight is None:
+        return entry_loss
+    return replace(entry_loss, coord_weight=config.coord_weight)
 
 
 def train(config: TrainConfig, out_dir: Path, resume: bool = False,
@@ -130,6 +139,7 @@ def train(config: TrainConfig, out_dir: Path, resume: bool = False,
         torch.manual_seed(config.data_seed)
         network = build_network(entry.model)
         optimizer = torch.optim.Adam(network.parameters(), lr=config.lr)
+    loss = run_loss(entry.loss, config)
     val = validation_sampler()
     val_samples = [(s.crop, s.joints_xyz_mm, s.transform) for s in
                    (val.sample(i) for i in range(config.validation_samples))] if is_main else []
@@ -186,7 +196,7 @@ def train(config: TrainConfig, out_dir: Path, resume: bool = False,
             data = f"dataset {config.data}, crops around the labelled palm centre, seed {config.data_seed}"
         training = {"data": data, "steps": step,
                     "samples": samples_seen, "cpu_seconds_wall": round(state["elapsed_s"], 1),
-                    "loss": entry.loss.to_dict(), "optimizer": f"Adam lr {config.lr}, x0.5 every "
+                    "loss": loss.to_dict(), "optimizer": f"Adam lr {config.lr}, x0.5 every "
                     f"{config.lr_decay_every} steps, batch {config.batch_size}"}
         save_checkpoint(ckpt_path, config.model, network, entry.model, CropParams(), training, state)
         _draw_curve(log_path, out_dir / "curve.png", config.model)
@@ -210,8 +220,8 @@ def train(config: TrainConfig, out_dir: Path, resume: bool = False,
                 for group in optimizer.param_groups:
                     group["lr"] = learning_rate(config, step)
                 image, mask = representation(crops, 1.0)
-                targets = make_targets(joints, image, mask, entry.loss)
-                terms = pwr_loss(forward(model, crops, config.precision), targets, entry.loss)
+                targets = make_targets(joints, image, mask, loss)
+                terms = pwr_loss(forward(model, crops, config.precision), targets, loss)
                 optimizer.zero_grad()
                 terms["total"].backward()
                 optimizer.step()

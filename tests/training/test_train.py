@@ -62,7 +62,8 @@ def test_a_resumed_run_can_lower_its_learning_rate_and_logs_it(tmp_path):
     assert state["config"]["lr"] == 2e-4 and state["config"]["lr_decay_every"] == 1000
     assert state["config"]["model"] == "pwr-one-stage"  # only the schedule may change
     records = [json.loads(line) for line in (tmp_path / "run" / "log.jsonl").read_text().splitlines()]
-    schedule = {"lr": 2e-4, "lr_decay_every": 1000, "palm": "anatomical", "batch_size": 2, "view": "front"}
+    schedule = {"lr": 2e-4, "lr_decay_every": 1000, "palm": "anatomical", "batch_size": 2, "view": "front",
+                "coord_weight": None}
     assert {"step": 2, "schedule": schedule} in records
 
 
@@ -73,8 +74,26 @@ def test_a_resumed_run_can_change_its_batch_size_and_continues_the_same_sample_s
     assert state["config"]["batch_size"] == 3 and state["step"] == 4 and state["samples_seen"] == 10
     records = [json.loads(line) for line in (tmp_path / "run" / "log.jsonl").read_text().splitlines()]
     assert [r["samples"] for r in records if "total" in r] == [2, 4, 7, 10]
-    schedule = {"lr": 1e-3, "lr_decay_every": 20000, "palm": "anatomical", "batch_size": 3, "view": "front"}
+    schedule = {"lr": 1e-3, "lr_decay_every": 20000, "palm": "anatomical", "batch_size": 3, "view": "front",
+                "coord_weight": None}
     assert {"step": 2, "schedule": schedule} in records
+
+
+def test_a_resumed_run_can_weight_the_coordinate_loss_and_saves_the_loss_it_trained_with(tmp_path):
+    train(_config(2), tmp_path / "run")
+    train(_config(4), tmp_path / "run", resume=True, schedule={"coord_weight": 10.0})
+    _, metadata, state = load_checkpoint(tmp_path / "run" / "checkpoint.pt")
+    assert state["config"]["coord_weight"] == 10.0
+    assert metadata.training["loss"]["coord_weight"] == 10.0 and metadata.training["loss"]["heatmap_weight"] == 1.0
+    records = [json.loads(line) for line in (tmp_path / "run" / "log.jsonl").read_text().splitlines()]
+    steps = [r for r in records if "total" in r]
+    assert [r["step"] for r in steps] == [1, 2, 3, 4]
+    for r in steps:  # pwr-one-stage: the total is its one stage's weighted sum (terms rounded to 6 decimals)
+        weight = 1.0 if r["step"] <= 2 else 10.0
+        expected = weight * (r["uv"] + r["d"]) + r["H"] + 0.01 * r["D"]
+        assert abs(r["total"] - expected) < 1e-4 * (1 + weight), r
+    assert {"step": 2, "schedule": {"lr": 1e-3, "lr_decay_every": 20000, "palm": "anatomical", "batch_size": 2,
+                                    "view": "front", "coord_weight": 10.0}} in records
 
 
 def test_bf16_precision_trains_with_fp32_losses_and_weights(tmp_path):
@@ -112,7 +131,8 @@ def test_a_run_saved_before_the_palm_setting_resumes_on_its_symmetric_palm_and_c
     saved = load_checkpoint(tmp_path / "run" / "checkpoint.pt")[2]["config"]
     assert saved["palm"] == "anatomical" and saved["view"] == "mixed"
     records = [json.loads(line) for line in (tmp_path / "run" / "log.jsonl").read_text().splitlines()]
-    schedule = {"lr": 1e-3, "lr_decay_every": 20000, "palm": "anatomical", "batch_size": 2, "view": "mixed"}
+    schedule = {"lr": 1e-3, "lr_decay_every": 20000, "palm": "anatomical", "batch_size": 2, "view": "mixed",
+                "coord_weight": None}
     assert {"step": 2, "schedule": schedule} in records
 
 
