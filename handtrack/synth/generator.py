@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
+from functools import lru_cache
+from pathlib import Path
 
 import cv2
 import numpy as np
@@ -31,6 +33,10 @@ from handtrack.types import Frame, Intrinsics, LabelledFrame
 VALIDATION_SEED = 20261125
 VALIDATION_SIZE = 2000
 VALIDATION_PROFILE = "sr305"
+#: The localiser's centre of every validation scene, frozen (one (VALIDATION_SIZE, 3) array per palm and view, NaN
+#: rows where it found no hand), so that the set's crops stay the same when the localiser changes; made by
+#: :func:`freeze_validation_centres` (``python scripts/freeze_validation_centres.py``).
+VALIDATION_CENTRES = Path(__file__).resolve().parents[1] / "_data" / "validation-centres.npz"
 #: views a CropSampler makes: those of :data:`handtrack.synth.scene.VIEWS`, or "mixed"
 TRAINING_VIEWS = ("front", "head-mounted", "mixed")
 HEAD_MOUNTED_SHARE = 0.25  # "mixed": the share of head-mounted scenes
@@ -123,7 +129,8 @@ class CropSampler:
     def __init__(self, seed: int, profile: str | CameraProfile = "sr305", params: CropParams | None = None,
                  augment: AugmentConfig | None = AugmentConfig(), localise: bool = True,
                  bank: np.ndarray | None = None, reference: bool = False, sdk_filter_share: float = 0.5,
-                 palm: str = "anatomical", view: str = "front") -> None:
+                 palm: str = "anatomical", view: str = "front",
+                 frozen_centres: dict[str, np.ndarray] | None = None) -> None:
         """sdk_filter_share: share of samples whose depth went through the SDK's spatial filter
         (:func:`handtrack.synth.sensor.sdk_post_process`; users switch it on or not, the real test recordings
         have it).
@@ -134,12 +141,17 @@ class CropSampler:
         palm: the palm geometry, :data:`handtrack.synth.scene.PALM_MODELS`.
         view: :data:`TRAINING_VIEWS`: "front", "head-mounted" (scenes of that view, centred by the localiser's
         head-mounted mode) or "mixed" (a share HEAD_MOUNTED_SHARE of the scenes head-mounted, drawn per scene from
-        a stream of its own, so that the front scenes are those of "front")."""
+        a stream of its own, so that the front scenes are those of "front").
+        frozen_centres: {:func:`centres_key` (palm, view): (N, 3) centres, NaN rows for "no hand found"}: scene i < N
+        takes its centre from here instead of from the localiser (the validation set: its crops must not change
+        when the localiser does); the quarter-resolution frame is still rendered, so that the random stream, and
+        with it the crop's sensor noise, is the same as the localiser's run."""
         if view not in TRAINING_VIEWS:
             raise ValueError(f"view {view!r}: choose one of {', '.join(TRAINING_VIEWS)}")
         self.seed = seed
         self.palm = palm
         self.view = view
+        self.frozen_centres = frozen_centres
         self.use_kernels = not reference
         self.profile = _profile(profile)
         self.params = params or CropParams()
@@ -163,17 +175,33 @@ class CropSampler:
         return "head-mounted" if np.random.default_rng([self.seed, index, 2]).random() < HEAD_MOUNTED_SHARE else (
             "front")
 
-    def _centre(self, scene: Scene, rng: np.random.Generator, view: str = "front") -> tuple[np.ndarray, str]:
+    def _centre(self, scene: Scene, rng: np.random.Generator, view: str = "front",
+                index: int = -1) -> tuple[np.ndarray, str]:
         if self.localise:
             low = self.low_res
             depth = render_depth_mm(scene, self._low_rays, lambda p: project_points_to_pixels(p, low),
                                     self.use_kernels)
             raw = apply_sensor(depth, self.sensor, self.profile.depth_unit_mm, abs(low.fx), rng, self.use_kernels)
-            localizer = self.head_mounted_localizer if view == "head-mounted" else self.localizer
-            found = localizer.locate(Frame(raw, self.profile.depth_unit_mm, low, 0.0, 0))
-            if found.found:
-                return found.hands[0].centre_xyz_mm.astype(np.float64), "localiser"
+            frozen = (self.frozen_centres or {}).get(centres_key(self.palm, view))
+            if frozen is not None and 0 <= index < len(frozen):
+                if np.all(np.isfinite(frozen[index])):
+                    return frozen[index].astype(np.float64), "localiser"
+            else:
+                localizer = self.head_mounted_localizer if view == "head-mounted" else self.localizer
+                found = localizer.locate(Frame(raw, self.profile.depth_unit_mm, low, 0.0, 0))
+                if found.found:
+                    return found.hands[0].centre_xyz_mm.astype(np.float64), "localiser"
         return scene.palm_centre_mm + rng.normal(0.0, 10.0, 3), "truth"
+
+    def scene_and_centre(self, index: int) -> tuple[Scene, np.ndarray, str, np.random.Generator]:
+        """Scene ``index``, its crop centre (mm) and where that came from ("localiser" or "truth"), and the random
+        stream that the crop windows and the rendering continue."""
+        rng = np.random.default_rng([self.seed, index])
+        view = self.scene_view(index)
+        scene = sample_scene(rng, _fov_tan(self.profile.intrinsics), bank=self.bank, palm=self.palm,
+                             reference=not self.use_kernels, view=view)
+        centre, centre_from = self._centre(scene, rng, view, index)
+        return scene, centre, centre_from, rng
 
     def job(self, index: int) -> CropJob:
         """Everything of sample ``index`` but the crop's pixels: the scene, the localiser's centre, the
@@ -184,12 +212,8 @@ class CropSampler:
         """``count`` jobs of scene ``index``: one scene and one localisation, ``count`` independent crop
         windows (augmentations), sharing one random stream (rendered, each gets its own sensor noise).
         ``scene_jobs(i, 1)[0]`` is ``job(i)``."""
-        rng = np.random.default_rng([self.seed, index])
         intr = self.profile.intrinsics
-        view = self.scene_view(index)
-        scene = sample_scene(rng, _fov_tan(intr), bank=self.bank, palm=self.palm, reference=not self.use_kernels,
-                             view=view)
-        centre, centre_from = self._centre(scene, rng, view)
+        scene, centre, centre_from, rng = self.scene_and_centre(index)
         uv = project_points_to_pixels(scene.joints_mm, intr)
         joints_uvd = np.column_stack([uv, scene.joints_mm[:, 2]])
         jobs = []
@@ -234,9 +258,47 @@ def crop_fx_px(transform: CropTransform, intrinsics: Intrinsics) -> float:
     return abs(intrinsics.fx) / window_px
 
 
-def validation_sampler() -> CropSampler:
+def centres_key(palm: str, view: str) -> str:
+    """The key of a palm geometry and view in :data:`VALIDATION_CENTRES`."""
+    return f"{palm}/{view}"
+
+
+@lru_cache(maxsize=1)
+def _frozen_validation_centres() -> dict[str, np.ndarray]:
+    with np.load(VALIDATION_CENTRES) as table:
+        return {key: table[key] for key in table.files}
+
+
+def validation_sampler(frozen: bool = True) -> CropSampler:
     """The project's fixed validation set (indices 0 .. VALIDATION_SIZE-1): SR305 camera, sensor noise and
-    the real localiser on, no rotation/scale augmentation (jitter comes from localisation itself), and the
-    first generator's symmetric palm, so that it stays the same set as every earlier figure's."""
+    localisation jitter on (the centres the localiser found, frozen in :data:`VALIDATION_CENTRES`), no
+    rotation/scale augmentation, and the first generator's symmetric palm, so that it stays the same set as every
+    earlier figure's. Its scenes with another palm or view (``sampler.palm``, ``sampler.view``) have frozen centres
+    too; scenes from VALIDATION_SIZE on (fresh scenes of the same kind) use the live localiser.
+    frozen=False: every centre from the live localiser (what :func:`freeze_validation_centres` records)."""
     return CropSampler(VALIDATION_SEED, VALIDATION_PROFILE, augment=None, localise=True, reference=True,
-                       sdk_filter_share=0.0, palm="symmetric")
+                       sdk_filter_share=0.0, palm="symmetric",
+                       frozen_centres=_frozen_validation_centres() if frozen else None)
+
+
+def freeze_validation_centres(path: Path = VALIDATION_CENTRES, count: int = VALIDATION_SIZE) -> dict[str, int]:
+    """Run the live localiser on the first ``count`` validation scenes of every palm geometry and view and save
+    the centres (float64 mm; NaN rows where it found no hand) to ``path``. Returns the hands found per key."""
+    from handtrack.synth.scene import PALM_MODELS, VIEWS
+
+    sampler = validation_sampler(frozen=False)
+    table, found = {}, {}
+    for palm in PALM_MODELS:
+        for view in VIEWS:
+            sampler.palm, sampler.view = palm, view
+            centres = np.full((count, 3), np.nan)
+            for i in range(count):
+                _, centre, centre_from, _ = sampler.scene_and_centre(i)
+                if centre_from == "localiser":
+                    centres[i] = centre
+            table[centres_key(palm, view)] = centres
+            found[centres_key(palm, view)] = int(np.isfinite(centres[:, 0]).sum())
+    path.parent.mkdir(parents=True, exist_ok=True)
+    np.savez_compressed(path, **table)
+    _frozen_validation_centres.cache_clear()
+    return found

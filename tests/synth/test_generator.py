@@ -72,3 +72,50 @@ def test_validation_set_is_fixed():
     a, b = validation_sampler(), validation_sampler()
     np.testing.assert_array_equal(a.sample(0).crop, b.sample(0).crop)
     assert a.augment is None and a.localise
+
+
+class _NoLocalizer:
+    def locate(self, frame):
+        raise AssertionError("the validation set must not depend on the live localiser")
+
+
+def test_validation_set_takes_its_centres_from_the_frozen_table_not_the_localiser():
+    from handtrack.synth.generator import VALIDATION_SIZE, _frozen_validation_centres, centres_key
+
+    table = _frozen_validation_centres()
+    assert set(table) == {centres_key(p, v) for p in ("symmetric", "anatomical", "anatomical-wrist")
+                          for v in ("front", "head-mounted")}
+    centres = table["symmetric/front"]
+    assert centres.shape == (VALIDATION_SIZE, 3)
+    found = np.isfinite(centres[:, 0])
+    assert 0.8 < found.mean() < 1.0  # the localiser found a hand in most scenes, not all
+    sampler = validation_sampler()
+    sampler.localizer = sampler.head_mounted_localizer = _NoLocalizer()
+    missed = int(np.flatnonzero(~found)[0])
+    for i in (0, 1, missed):
+        _, centre, centre_from, _ = sampler.scene_and_centre(i)
+        assert centre_from == ("localiser" if found[i] else "truth")
+        if found[i]:
+            np.testing.assert_array_equal(centre, centres[i])
+    sampler.palm, sampler.view = "anatomical-wrist", "head-mounted"
+    _, centre, _, _ = sampler.scene_and_centre(0)
+    np.testing.assert_array_equal(centre, table["anatomical-wrist/head-mounted"][0])
+    with pytest.raises(AssertionError, match="live localiser"):  # fresh scenes past the set: the live localiser
+        sampler.scene_and_centre(VALIDATION_SIZE)
+
+
+def test_frozen_centres_record_the_live_localiser_and_keep_the_random_stream(tmp_path):
+    from handtrack.synth.generator import centres_key, freeze_validation_centres
+
+    path = tmp_path / "centres.npz"
+    found = freeze_validation_centres(path, count=3)
+    with np.load(path) as table:
+        frozen = {key: table[key] for key in table.files}
+    assert found[centres_key("symmetric", "front")] == int(np.isfinite(frozen["symmetric/front"][:, 0]).sum())
+    live = validation_sampler(frozen=False)
+    from_table = CropSampler(live.seed, live.profile, augment=None, reference=True, sdk_filter_share=0.0,
+                             palm="symmetric", frozen_centres=frozen)
+    for i in range(3):
+        a, b = live.sample(i), from_table.sample(i)
+        assert a.centre_from == b.centre_from
+        np.testing.assert_array_equal(a.crop, b.crop)  # same centre, and the same sensor noise after it
