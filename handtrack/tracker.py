@@ -28,7 +28,7 @@ from handtrack.pose import Handedness, HandPose
 from handtrack.preprocess import HandLocalizer, LocalizerConfig, crop_depth, crop_to_image_uvd, make_crop_transform
 from handtrack.preprocess.crop import CropTransform
 from handtrack.preprocess.mirror import HANDEDNESS_CHOICES, mirror_crops, unmirror_joints
-from handtrack.preprocess.refine import palm_centre_mm
+from handtrack.preprocess.refine import palm_centre_mm, second_pass_centre_mm
 from handtrack.smoothing import OneEuroConfig, PoseSmoother
 from handtrack.sources.base import DepthSource
 from handtrack.types import Frame
@@ -206,7 +206,7 @@ class HandTracker:
             t_uncrop = time.perf_counter()
             # Re-centre on the predicted palm, but only within the first cube: a wild prediction (a non-hand,
             # an untrained model) must not throw the crop away.
-            palms = [self._plausible_palm(palm_centre_mm(self._to_xyz(frame, j, t)[1]), c)
+            palms = [second_pass_centre_mm(palm_centre_mm(self._to_xyz(frame, j, t)[1]), c, self.params.cube_half_mm)
                      for j, t, c in zip(joints, transforms, centres)]
             uncrop_ms = (time.perf_counter() - t_uncrop) * 1e3
             # The second pass keeps the side the first pass found (and its score).
@@ -227,10 +227,6 @@ class HandTracker:
         for pose in poses:
             pose.timings_ms = dict(timings)
         return poses
-
-    def _plausible_palm(self, palm: np.ndarray, centre: np.ndarray) -> np.ndarray:
-        inside = np.all(np.abs(palm - centre) < self.params.cube_half_mm) and np.all(np.isfinite(palm))
-        return palm if inside else np.asarray(centre, dtype=np.float64)
 
     @staticmethod
     def _to_xyz(frame: Frame, joints_crop: np.ndarray, transform: CropTransform) -> tuple[np.ndarray, np.ndarray]:

@@ -18,10 +18,11 @@ from handtrack.pose import JOINT_NAMES
 
 
 def _run_validation(model: Path, count: int, out_dir: Path, palm: str = "symmetric",
-                    view: str = "front") -> tuple[Path, Path]:
+                    view: str = "front", passes: int = 1) -> tuple[Path, Path]:
     from handtrack.engines import load_engine
-    from handtrack.geometry import project_points_to_pixels
-    from handtrack.preprocess import crop_to_image_uvd
+    from handtrack.geometry import deproject_pixels_to_points, project_points_to_pixels
+    from handtrack.preprocess import crop_to_image_uvd, crop_to_xyz_mm
+    from handtrack.preprocess.refine import palm_centre_mm, second_pass_centre_mm
     from handtrack.synth.generator import validation_sampler
 
     engine = load_engine(model)
@@ -32,8 +33,20 @@ def _run_validation(model: Path, count: int, out_dir: Path, palm: str = "symmetr
     with frame_progress() as progress:
         task = progress.add_task("validation set", total=count, rate="")
         for start in range(0, count, 32):
-            samples = [sampler.sample(i) for i in range(start, min(start + 32, count))]
+            indices = range(start, min(start + 32, count))
+            jobs = [sampler.job(i) for i in indices]
+            samples = [sampler.render(job) for job in jobs]
             joints, _ = engine.infer(np.stack([s.crop for s in samples])[:, None])
+            if passes == 2:  # HandTracker's refinement: each crop again, around the first pass's palm
+                intr = sampler.profile.intrinsics
+                firsts = [deproject_pixels_to_points(np.array([s.transform.centre_uvz[:2]]),
+                                                     np.array([s.transform.centre_uvz[2]]), intr)[0] for s in samples]
+                centres = [second_pass_centre_mm(palm_centre_mm(crop_to_xyz_mm(j, s.transform, intr)), first,
+                                                 sampler.params.cube_half_mm)
+                           for j, s, first in zip(joints, samples, firsts)]
+                samples = [sampler.render(sampler.recentred_job(job, c, i))
+                           for job, c, i in zip(jobs, centres, indices)]
+                joints, _ = engine.infer(np.stack([s.crop for s in samples])[:, None])
             for s, j in zip(samples, joints):
                 pred.append(crop_to_image_uvd(j, s.transform))
                 uv = project_points_to_pixels(s.joints_xyz_mm.astype(np.float64), sampler.profile.intrinsics)
@@ -77,6 +90,9 @@ def eval_command(
                              "anatomical-wrist (those with the wrist bent as well)."),
     view: str = typer.Option("front", "--view", help="With --model: front (the fixed validation set) or "
                              "head-mounted (a headset's views from the same seeds)."),
+    passes: int = typer.Option(1, "--passes", min=1, max=2, help="With --model: 1 (the network on the "
+                               "localiser's crop: the project's accuracy figures) or 2 (as HandTracker tracks: "
+                               "the crop again around the first pass's predicted palm)."),
 ) -> None:
     """Mean 3D error (3 decimals), per-joint error and the success curve (table and PNG plots)."""
     if dataset not in DATASET_JOINTS:
@@ -90,7 +106,7 @@ def eval_command(
             raise HandtrackError(f"--palm: one of {', '.join(PALM_MODELS)}, not {palm!r}")
         if view not in VIEWS:
             raise HandtrackError(f"--view: one of {', '.join(VIEWS)}, not {view!r}")
-        gt, pred = _run_validation(model, count, out or Path("handtrack-eval"), palm, view)
+        gt, pred = _run_validation(model, count, out or Path("handtrack-eval"), palm, view, passes)
         out = out or Path("handtrack-eval")
     if gt is None or pred is None:
         raise HandtrackError("give --gt and --pred (results files), or --model to run the validation set")

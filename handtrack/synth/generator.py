@@ -226,6 +226,15 @@ class CropSampler:
             jobs.append(CropJob(scene, transform, centre_from, joints, rng))
         return jobs
 
+    def recentred_job(self, job: CropJob, centre_mm: np.ndarray, index: int) -> CropJob:
+        """The crop window of ``job``'s scene around another centre (mm), without augmentation: the tracker's
+        refinement pass. Its rendering (sensor noise) draws from a random stream of its own, (seed, index, 1)."""
+        intr = self.profile.intrinsics
+        transform = make_crop_transform(np.asarray(centre_mm, dtype=np.float64), intr, self.params)
+        uv = project_points_to_pixels(job.scene.joints_mm, intr)
+        joints = image_uvd_to_crop(np.column_stack([uv, job.scene.joints_mm[:, 2]]), transform).astype(np.float32)
+        return CropJob(job.scene, transform, job.centre_from, joints, np.random.default_rng([self.seed, index, 1]))
+
     def render(self, job: CropJob) -> CropSample:
         """Ray-cast the crop window of ``job`` at full resolution (exactly the image pixels ``crop_depth``
         would sample, nearest), then the sensor model and the normalisation. Uses up ``job.rng``."""

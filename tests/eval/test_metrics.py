@@ -85,3 +85,14 @@ def test_eval_on_the_validation_scenes_with_the_anatomical_palm(untrained_onnx, 
     assert (tmp_path / "a" / "results.txt").read_text() != (tmp_path / "s" / "results.txt").read_text()
     bad = run_cli("eval", "--model", untrained_onnx, "--count", "2", "--palm", "round")
     assert bad.returncode == 2 and "--palm" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_eval_with_the_trackers_second_pass(untrained_onnx, tmp_path):
+    one = run_cli("eval", "--model", untrained_onnx, "--count", "3", "--out", tmp_path / "one")
+    two = run_cli("eval", "--model", untrained_onnx, "--count", "3", "--out", tmp_path / "two", "--passes", "2")
+    assert one.returncode == two.returncode == 0, two.stderr
+    assert (tmp_path / "one" / "ground_truth.txt").read_text() == (tmp_path / "two" / "ground_truth.txt").read_text()
+    # the second pass crops again around the first pass's palm: other crops, other predictions
+    assert (tmp_path / "one" / "results.txt").read_text() != (tmp_path / "two" / "results.txt").read_text()
+    bad = run_cli("eval", "--model", untrained_onnx, "--count", "2", "--passes", "3")
+    assert bad.returncode == 2 and "--passes" in bad.stderr and "Traceback" not in bad.stderr

@@ -4,7 +4,7 @@ from handtrack.geometry import project_points_to_pixels
 from handtrack.pose import Joint
 from handtrack.preprocess import CropParams, crop_depth, hand_mask, image_uvd_to_crop
 from handtrack.preprocess.augment import AugmentConfig, augmented_transform
-from handtrack.preprocess.refine import palm_centre_mm
+from handtrack.preprocess.refine import palm_centre_mm, second_pass_centre_mm
 from tests.preprocess.scenes import make_scene
 
 
@@ -43,3 +43,16 @@ def test_palm_centre_is_the_mean_of_wrist_and_mcps():
         joints[int(j)] = value
     joints[int(Joint.INDEX_TIP)] = 1000.0  # fingertips do not move the palm
     np.testing.assert_allclose(palm_centre_mm(joints), [2.5, 2.5, 2.5])
+
+
+def test_the_second_pass_follows_a_plausible_palm_and_keeps_the_crop_otherwise():
+    first = np.array([10.0, -20.0, 500.0])
+    near = first + [60.0, -40.0, 30.0]
+    np.testing.assert_array_equal(second_pass_centre_mm(near, first, 150.0), near)
+    edge = first + [170.0, 0.0, 0.0]  # just past the cube's side: a hand at the edge of a crop centred on the arm
+    np.testing.assert_array_equal(second_pass_centre_mm(edge, first, 150.0), edge)
+    for wild in (first + [240.0, 0.0, 0.0], first + [0.0, 0.0, -260.0], np.array([np.nan, 0.0, 500.0]),
+                 np.array([0.0, 0.0, np.inf])):
+        np.testing.assert_array_equal(second_pass_centre_mm(wild, first, 150.0), first)
+    close = np.array([0.0, 0.0, 200.0])  # at close range, never towards the camera past half the depth
+    np.testing.assert_array_equal(second_pass_centre_mm(close + [0.0, 0.0, -120.0], close, 150.0), close)

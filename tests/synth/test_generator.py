@@ -119,3 +119,16 @@ def test_frozen_centres_record_the_live_localiser_and_keep_the_random_stream(tmp
         a, b = live.sample(i), from_table.sample(i)
         assert a.centre_from == b.centre_from
         np.testing.assert_array_equal(a.crop, b.crop)  # same centre, and the same sensor noise after it
+
+
+def test_recentred_job_crops_the_same_scene_around_the_given_centre():
+    sampler = validation_sampler()
+    job = sampler.job(0)
+    centre = job.scene.palm_centre_mm
+    again = sampler.recentred_job(job, centre, 0)
+    assert again.scene is job.scene
+    palm = again.joints_crop[[0, 1, 5, 9, 13, 17]].mean(axis=0)
+    np.testing.assert_allclose(palm, 0.0, atol=0.01)  # the palm in the middle (perspective: not exactly)
+    a, b = sampler.render(again), sampler.render(sampler.recentred_job(job, centre, 0))
+    np.testing.assert_array_equal(a.crop, b.crop)  # its own random stream: the same crop every time
+    assert 0.05 < np.mean(a.crop < 1.0) < 0.6
