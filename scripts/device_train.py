@@ -77,6 +77,8 @@ def main() -> None:
                         "resumed run, changes its): anatomical, anatomical-wrist, symmetric")
     parser.add_argument("--view", default=None, help="views of the synthetic data (default front; on a resumed run, "
                         "changes its): front, head-mounted, mixed")
+    parser.add_argument("--coord-weight", type=float, default=None, help="weight of the coordinate loss terms (default "
+                        "the model's, 1; on a resumed run, changes its; docs/ablation.md)")
     parser.add_argument("--reuse", type=int, default=1, help="optimizer steps per fresh batch (replay buffer)")
     parser.add_argument("--render-on-device", action="store_true", help="render the crops in batches on the GPU")
     parser.add_argument("--crops-per-scene", type=int, default=1, help="with --render-on-device")
@@ -94,7 +96,8 @@ def main() -> None:
     run.mkdir(parents=True, exist_ok=True)
     resume = (run / "checkpoint.pt").is_file()
     schedule = {k: v for k, v in (("batch_size", args.batch), ("lr", args.lr), ("lr_decay_every", args.lr_decay_every),
-                                  ("palm", args.palm), ("view", args.view)) if v is not None}
+                                  ("palm", args.palm), ("view", args.view), ("coord_weight", args.coord_weight))
+                if v is not None}
     config = TrainConfig(model=args.model, **schedule, precision=args.precision, time_budget_min=args.minutes,
                          checkpoint_every_min=args.checkpoint_every, workers=args.workers, threads=2,
                          pose_bank=args.pose_bank, device="auto", reuse=args.reuse,
