@@ -204,8 +204,8 @@ class HandTracker:
         timings["crop"], timings["engine"] = crop_ms, engine_ms
         if self.refine:
             t_uncrop = time.perf_counter()
-            # Re-centre on the predicted palm, but only within the first cube: a wild prediction (a non-hand,
-            # an untrained model) must not throw the crop away.
+            # Re-centre on the predicted palm where it is plausible (refine.second_pass_centre_mm): a wild
+            # prediction (a non-hand, an untrained model) must not throw the crop away.
             palms = [second_pass_centre_mm(palm_centre_mm(self._to_xyz(frame, j, t)[1]), c, self.params.cube_half_mm)
                      for j, t, c in zip(joints, transforms, centres)]
             uncrop_ms = (time.perf_counter() - t_uncrop) * 1e3

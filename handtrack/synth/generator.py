@@ -214,26 +214,26 @@ class CropSampler:
         ``scene_jobs(i, 1)[0]`` is ``job(i)``."""
         intr = self.profile.intrinsics
         scene, centre, centre_from, rng = self.scene_and_centre(index)
-        uv = project_points_to_pixels(scene.joints_mm, intr)
-        joints_uvd = np.column_stack([uv, scene.joints_mm[:, 2]])
         jobs = []
         for _ in range(count):
             if self.augment is not None:
                 transform = augmented_transform(centre, intr, self.params, self.augment, rng)
             else:
                 transform = make_crop_transform(centre, intr, self.params)
-            joints = image_uvd_to_crop(joints_uvd, transform).astype(np.float32)
-            jobs.append(CropJob(scene, transform, centre_from, joints, rng))
+            jobs.append(CropJob(scene, transform, centre_from, self._joints_in_crop(scene, transform), rng))
         return jobs
 
     def recentred_job(self, job: CropJob, centre_mm: np.ndarray, index: int) -> CropJob:
         """The crop window of ``job``'s scene around another centre (mm), without augmentation: the tracker's
         refinement pass. Its rendering (sensor noise) draws from a random stream of its own, (seed, index, 1)."""
-        intr = self.profile.intrinsics
-        transform = make_crop_transform(np.asarray(centre_mm, dtype=np.float64), intr, self.params)
-        uv = project_points_to_pixels(job.scene.joints_mm, intr)
-        joints = image_uvd_to_crop(np.column_stack([uv, job.scene.joints_mm[:, 2]]), transform).astype(np.float32)
-        return CropJob(job.scene, transform, job.centre_from, joints, np.random.default_rng([self.seed, index, 1]))
+        transform = make_crop_transform(np.asarray(centre_mm, dtype=np.float64), self.profile.intrinsics, self.params)
+        return CropJob(job.scene, transform, job.centre_from, self._joints_in_crop(job.scene, transform),
+                       np.random.default_rng([self.seed, index, 1]))
+
+    def _joints_in_crop(self, scene: Scene, transform: CropTransform) -> np.ndarray:
+        """(21, 3) float32 crop-normalised joints of ``scene`` in the crop window ``transform``."""
+        uv = project_points_to_pixels(scene.joints_mm, self.profile.intrinsics)
+        return image_uvd_to_crop(np.column_stack([uv, scene.joints_mm[:, 2]]), transform).astype(np.float32)
 
     def render(self, job: CropJob) -> CropSample:
         """Ray-cast the crop window of ``job`` at full resolution (exactly the image pixels ``crop_depth``
