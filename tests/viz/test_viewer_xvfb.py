@@ -12,6 +12,7 @@ import pytest
 
 from handtrack.viz.draw import FINGER_COLOURS
 from tests.conftest import REPO
+from tests.viz.xwd import read_xwd_bgr
 
 SYNTHETIC_POSE = """
 from handtrack.geometry import project_points_to_pixels
@@ -44,10 +45,10 @@ while time.time() < deadline:
 
 @pytest.fixture
 def virtual_display():
-    for tool in ("Xvfb", "xwd", "convert"):
+    for tool in ("Xvfb", "xwd"):
         if shutil.which(tool) is None:
             if os.environ.get("HANDTRACK_REQUIRE_SHARED_DATA") == "1":
-                pytest.fail(f"{tool} is missing (CI installs xvfb, x11-apps and imagemagick)")
+                pytest.fail(f"{tool} is missing (CI installs xvfb and x11-apps)")
             pytest.skip(f"{tool} not installed: the viewer test needs a virtual display")
     display = ":97"
     server = subprocess.Popen(["Xvfb", display, "-screen", "0", "1024x768x24", "-nolisten", "tcp"],
@@ -77,8 +78,7 @@ def test_2d_viewer_shows_the_skeleton_where_joints_project(virtual_display, tmp_
                 continue
             xwd = tmp_path / "screen.xwd"
             subprocess.run(["xwd", "-root", "-silent", "-display", virtual_display, "-out", str(xwd)], check=True)
-            subprocess.run(["convert", f"xwd:{xwd}", str(tmp_path / "screen.png")], check=True)
-            shot = cv2.imread(str(tmp_path / "screen.png"))
+            shot = read_xwd_bgr(xwd)
             shown = np.load(image_path)
             match = cv2.matchTemplate(shot, shown, cv2.TM_SQDIFF_NORMED)
             if match.min() < 0.01:
