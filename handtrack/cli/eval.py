@@ -3,8 +3,9 @@ validation set and score it."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 import numpy as np
 import typer
@@ -16,10 +17,16 @@ from handtrack.eval.metrics import DATASET_JOINTS, Evaluation, evaluate, load_uv
 from handtrack.eval.plots import per_joint_png, success_curve_png
 from handtrack.pose import JOINT_NAMES
 
+if TYPE_CHECKING:
+    from handtrack.eval.breakdown import SceneLabels
+
 
 def _run_validation(model: Path, count: int, out_dir: Path, palm: str = "symmetric",
-                    view: str = "front", passes: int = 1) -> tuple[Path, Path]:
+                    view: str = "front", passes: int = 1) -> tuple[Path, Path, SceneLabels]:
+    """Run ``model`` on the first ``count`` validation samples; write results.txt and ground_truth.txt to
+    ``out_dir``. Returns their paths and each sample's labels for :func:`_report_breakdown`."""
     from handtrack.engines import load_engine
+    from handtrack.eval.breakdown import SceneLabels
     from handtrack.geometry import deproject_pixels_to_points, project_points_to_pixels
     from handtrack.preprocess import crop_to_image_uvd, crop_to_xyz_mm
     from handtrack.preprocess.refine import palm_centre_mm, second_pass_centre_mm
@@ -30,6 +37,7 @@ def _run_validation(model: Path, count: int, out_dir: Path, palm: str = "symmetr
     sampler.palm = palm  # "symmetric": the fixed set; "anatomical"(-wrist): its scenes with today's palm (and wrist)
     sampler.view = view  # "front": the fixed set; "head-mounted": scenes of a headset's view from the same seeds
     pred, gt = [], []
+    labels = SceneLabels()
     with frame_progress() as progress:
         task = progress.add_task("validation set", total=count, rate="")
         for start in range(0, count, 32):
@@ -47,7 +55,8 @@ def _run_validation(model: Path, count: int, out_dir: Path, palm: str = "symmetr
                 samples = [sampler.render(sampler.recentred_job(job, c, i))
                            for job, c, i in zip(jobs, centres, indices)]
                 joints, _ = engine.infer(np.stack([s.crop for s in samples])[:, None])
-            for s, j in zip(samples, joints):
+            for s, j, job in zip(samples, joints, jobs):
+                labels.add(job.scene, s, sampler.params.cube_half_mm, sampler.profile.intrinsics)
                 pred.append(crop_to_image_uvd(j, s.transform))
                 uv = project_points_to_pixels(s.joints_xyz_mm.astype(np.float64), sampler.profile.intrinsics)
                 gt.append(np.column_stack([uv, s.joints_xyz_mm[:, 2]]))
@@ -55,7 +64,28 @@ def _run_validation(model: Path, count: int, out_dir: Path, palm: str = "symmetr
     out_dir.mkdir(parents=True, exist_ok=True)
     write_uvd_file(out_dir / "results.txt", np.stack(pred))
     write_uvd_file(out_dir / "ground_truth.txt", np.stack(gt))
-    return out_dir / "ground_truth.txt", out_dir / "results.txt"
+    return out_dir / "ground_truth.txt", out_dir / "results.txt", labels
+
+
+def _report_breakdown(errors_mm: np.ndarray, labels: SceneLabels, out_dir: Path) -> None:
+    """Tables of the mean joint error by each scene label and by joint visibility; breakdown.json in out_dir."""
+    from handtrack.eval.breakdown import FACINGS, group_means, joint_group_means
+
+    orders = {"facing the camera": FACINGS, "crop centre from": ("localiser", "truth")}
+    report: dict[str, list[dict[str, object]]] = {}
+    groups = {name: group_means(errors_mm, values, orders.get(name, ())) for name, values in labels.columns.items()}
+    groups["joint's pixel shows"] = joint_group_means(errors_mm, np.stack(labels.visibility))
+    for name, rows in groups.items():
+        table = Table(title=f"mean joint error by {name}")
+        for column in (name, "count", "mm"):
+            table.add_column(column)
+        for label, n, mean in rows:
+            table.add_row(label, str(n), f"{mean:.3f}")
+        console.print(table)
+        report[name] = [{"label": label, "count": n, "mean_mm": round(mean, 3)} for label, n, mean in rows]
+    out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / "breakdown.json").write_text(json.dumps(report, indent=1) + "\n")
+    console.print(f"breakdown: {out_dir / 'breakdown.json'} (joint counts in the last table; frames elsewhere)")
 
 
 def _report(result: Evaluation, dataset: str, out_dir: Path | None) -> None:
@@ -93,6 +123,9 @@ def eval_command(
     passes: int = typer.Option(1, "--passes", min=1, max=2, help="With --model: 1 (the network on the "
                                "localiser's crop: the project's accuracy figures) or 2 (as HandTracker tracks: "
                                "the crop again around the first pass's predicted palm)."),
+    breakdown: bool = typer.Option(False, "--breakdown", help="With --model: the error by pose, the side of the "
+                                   "hand facing the camera, distance, and what each joint's pixel shows "
+                                   "(writes breakdown.json)."),
 ) -> None:
     """Mean 3D error (3 decimals), per-joint error and the success curve (table and PNG plots)."""
     if dataset not in DATASET_JOINTS:
@@ -106,10 +139,14 @@ def eval_command(
             raise HandtrackError(f"--palm: one of {', '.join(PALM_MODELS)}, not {palm!r}")
         if view not in VIEWS:
             raise HandtrackError(f"--view: one of {', '.join(VIEWS)}, not {view!r}")
-        gt, pred = _run_validation(model, count, out or Path("handtrack-eval"), palm, view, passes)
         out = out or Path("handtrack-eval")
+        gt, pred, labels = _run_validation(model, count, out, palm, view, passes)
+    elif breakdown:
+        raise HandtrackError("--breakdown needs --model (it labels the validation scenes while it runs them)")
     if gt is None or pred is None:
         raise HandtrackError("give --gt and --pred (results files), or --model to run the validation set")
     joints = DATASET_JOINTS[dataset]
     result = evaluate(load_uvd_file(pred, joints), load_uvd_file(gt, joints), dataset)
     _report(result, dataset, out)
+    if model is not None and breakdown and out is not None:
+        _report_breakdown(result.errors_mm, labels, out)
