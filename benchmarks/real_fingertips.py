@@ -1,0 +1,136 @@
+"""Fingertips on the real frames of ../shared/data against the ends of the fingers a person marked
+(benchmarks/marked_fingertips.py): the one accuracy figure this project has on real cameras.
+
+For each way of reading the hand (right: the crop as it is; left: mirrored through the model; auto: the
+handedness classifier decides) and each group of frames: marked fingertips, the mean distance of the predicted
+fingertip from the mark (image plane, mm at the hand's depth) and the share "on its own finger" (within 20 mm
+of its mark and nearer to it than to any other marked fingertip; handtrack/eval/fingertips.py).
+
+Usage: python benchmarks/real_fingertips.py MODEL [--png OUT.png] [--hand right|left|auto]
+(--png: the frames with the marks (white rings) joined to the predicted fingertips, for the --hand path)
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import cv2
+import numpy as np
+from rich.console import Console
+from rich.table import Table
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from benchmarks.marked_fingertips import MARKED_FINGERTIPS_PX  # noqa: E402
+from handtrack import HandTracker  # noqa: E402
+from handtrack.eval.fingertips import FINGER_NAMES, TIP_JOINTS, TipScore, score_fingertips  # noqa: E402
+from handtrack.sources import open_source  # noqa: E402
+from handtrack.types import Frame, Intrinsics  # noqa: E402
+from handtrack.viz.draw import annotate_frame  # noqa: E402
+
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
+# The AWR frames carry no intrinsics; they are registered to a D400 colour camera (fx about 600-620).
+AWR_INTRINSICS = Intrinsics(640, 480, 610.0, 610.0, 319.5, 239.5)
+GROUPS = {"SR305, fingers spread": "sr305/20210326-230536/", "SR305, gestures": "sr305/20210326-231615/",
+          "D400-class, 260-400 mm": "awr/"}
+
+
+def named_real_frames(shared: Path = SHARED) -> dict[str, Frame]:
+    """The 19 SR305 frames ("sr305/SEQUENCE/N.png") and 21 close-range D400-class frames ("awr/FOLDER/NAME")."""
+    frames = {}
+    with open_source(shared / "sr305-lada", camera_profile="sr305") as source:
+        for frame in source:
+            frames[f"sr305/{frame.info['file']}"] = frame
+    for png in sorted((shared / "d4xx-close-awr").glob("*/*.png")):
+        frames[f"awr/{png.parent.name}/{png.name}"] = Frame(cv2.imread(str(png), cv2.IMREAD_UNCHANGED), 1.0,
+                                                            AWR_INTRINSICS, 0.0, 0)
+    return frames
+
+
+def track_once(model: str, hand: str, frame: Frame):  # type: ignore[no-untyped-def]
+    """The tracker's first look at a frame (a fresh tracker: no memory of other frames); the hand or None."""
+    hands = HandTracker(model, handedness=hand).track(frame)
+    return hands[0] if hands else None
+
+
+def summary(scores: list[TipScore]) -> tuple[int, float, float]:
+    """(marked tips, mean error mm, share on their own finger)."""
+    if not scores:
+        return 0, float("nan"), float("nan")
+    return len(scores), float(np.mean([s.error_mm for s in scores])), float(np.mean([s.on_own_finger for s in scores]))
+
+
+def draw(frame: Frame, pose, marked) -> np.ndarray:  # type: ignore[no-untyped-def]
+    """The annotated frame with each mark (white ring) joined to its predicted fingertip, zoomed on the hand."""
+    image = annotate_frame(frame.depth, frame.depth_unit_mm, [pose] if pose is not None else [], [])
+    for joint, mark in zip(TIP_JOINTS, marked):
+        if mark is None:
+            continue
+        cv2.circle(image, mark, 6, (255, 255, 255), 2)
+        if pose is not None:
+            tip = tuple(int(round(x)) for x in pose.joints_uvd[joint, :2])
+            cv2.line(image, mark, tip, (255, 255, 255), 1)
+    if pose is not None:
+        left, top, right, bottom = pose.crop_box_px
+        cx, cy, half = (left + right) / 2, (top + bottom) / 2, max(right - left, bottom - top) * 0.6
+        x0, y0 = int(max(cx - half, 0)), int(max(cy - half, 0))
+        image = image[y0:int(min(cy + half, image.shape[0])), x0:int(min(cx + half, image.shape[1]))]
+    return cv2.resize(image, (300, 300))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("model")
+    parser.add_argument("--png", type=Path, help="write the frames with marks and predicted fingertips here")
+    parser.add_argument("--hand", default="auto", choices=("right", "left", "auto"), help="the path --png draws")
+    args = parser.parse_args()
+    frames = named_real_frames()
+    table = Table(title=f"fingertips on real frames: {args.model} (mean error mm / on their own finger)")
+    table.add_column("frames")
+    for hand in ("right", "left", "auto"):
+        table.add_column(hand)
+    results: dict[str, dict[str, list[TipScore]]] = {hand: {} for hand in ("right", "left", "auto")}
+    tiles = []
+    for hand in ("right", "left", "auto"):
+        for name, marked in MARKED_FINGERTIPS_PX.items():
+            frame = frames[name]
+            pose = track_once(args.model, hand, frame)
+            if pose is None:  # no hand: every marked tip missed, at no particular distance
+                scores = [TipScore(f, float("nan"), False) for f, m in zip(FINGER_NAMES, marked) if m is not None]
+            else:
+                mm_per_px = float(np.median(pose.joints_xyz_mm[:, 2])) / frame.intrinsics.fx
+                scores = score_fingertips(pose.joints_uvd[:, :2], marked, mm_per_px)
+            results[hand][name] = scores
+            if args.png is not None and hand == args.hand:
+                tiles.append(draw(frame, pose, marked))
+    for group, prefix in {**GROUPS, "all": ""}.items():
+        cells = []
+        for hand in ("right", "left", "auto"):
+            scores = [s for name, ss in results[hand].items() if name.startswith(prefix) for s in ss]
+            n, error, on = summary(scores)
+            cells.append(f"{n} tips: {error:.1f} mm / {100 * on:.0f} %")
+        table.add_row(group, *cells)
+    console = Console(width=140)
+    console.print(table)
+    per_finger = Table(title="by finger, all frames (mean error mm / on their own finger)")
+    per_finger.add_column("finger")
+    for hand in ("right", "left", "auto"):
+        per_finger.add_column(hand)
+    for finger in FINGER_NAMES:
+        cells = []
+        for hand in ("right", "left", "auto"):
+            n, error, on = summary([s for ss in results[hand].values() for s in ss if s.finger == finger])
+            cells.append(f"{n}: {error:.1f} / {100 * on:.0f} %")
+        per_finger.add_row(finger, *cells)
+    console.print(per_finger)
+    if tiles:
+        tiles += [np.zeros_like(tiles[0])] * (-len(tiles) % 6)
+        grid = np.vstack([np.hstack(tiles[i: i + 6]) for i in range(0, len(tiles), 6)])
+        cv2.imwrite(str(args.png), grid)
+        console.print(f"wrote {args.png}")
+
+
+if __name__ == "__main__":
+    main()
