@@ -115,7 +115,8 @@ def _anatomical_palm(joints: np.ndarray, palm_r: float, scale: float) -> tuple[l
     palm side the heel of the hand stands out by 7-10 mm (the thenar eminence, the ball of the thumb, following
     the thumb's first metacarpal, and the hypothenar eminence along the little-finger edge; on real SR305
     frames this band across the palm's base is the nearest part of an open palm), the pad under the knuckles
-    by about 2 mm; the palm's middle is the hollow between them.
+    by about 2 mm; the palm's middle is the hollow between them. The web between thumb and index finger fills
+    the space between their metacarpals (session 10: without it the thumb left the palm at the wrist).
     """
     a, b, r = [], [], []
     wrist = joints[Joint.WRIST]
@@ -136,10 +137,20 @@ def _anatomical_palm(joints: np.ndarray, palm_r: float, scale: float) -> tuple[l
     towards_wrist = _unit(wrist - mid_knuckle) * 6.0 * scale
     a.append(index_mcp + towards_wrist + normal * 0.15 * palm_r)
     b.append(little_mcp + towards_wrist + normal * 0.15 * palm_r), r.append(palm_r * 0.8)
-    # Thenar eminence: from the wrist's thumb side to the thumb's MCP, standing out of the palm.
+    # Thenar eminence: from the wrist's thumb side along the thumb's metacarpal (from its base, the joint this
+    # project calls THUMB_MCP, to the anatomical MCP, THUMB_PIP), standing out of the palm.
+    thumb_base, thumb_knuckle = thumb_mcp, joints[Joint.THUMB_PIP]
     thenar_start = wrist + across * 10.0 * scale + normal * 0.5 * palm_r
-    thenar_end = thumb_mcp * 0.8 + wrist * 0.2 + normal * 0.15 * palm_r
+    thenar_end = 0.55 * thumb_base + 0.45 * thumb_knuckle + normal * 0.25 * palm_r
     a.append(thenar_start), b.append(thenar_end), r.append(palm_r * 1.0)
+    # The web between the thumb's metacarpal and the index finger's: a real thumb leaves the palm at its MCP
+    # joint, not at the wrist. Capsules from points along the thumb's metacarpal to the index metacarpal, thinning
+    # towards the web's free edge (thumb MCP to the index metacarpal's far third).
+    index_base = wrist + (index_mcp - wrist) * 0.15
+    for t, radius in ((0.35, 0.9), (0.7, 0.75), (1.0, 0.5)):
+        p = thumb_base + (thumb_knuckle - thumb_base) * t + normal * 0.2 * (1.0 - t) * palm_r
+        q = index_base + (index_mcp - index_base) * (0.3 + 0.45 * t)
+        a.append(p), b.append(q), r.append(palm_r * radius)
     # Hypothenar eminence: along the little-finger edge, from the wrist to two thirds of the way to its MCP.
     hypo_start = wrist - across * 15.0 * scale + normal * 0.45 * palm_r
     hypo_end = wrist + (little_mcp - wrist) * 0.6 + normal * 0.3 * palm_r

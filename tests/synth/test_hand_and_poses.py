@@ -155,3 +155,22 @@ def test_head_mounted_scenes_bring_the_arm_towards_the_camera_from_below():
     assert np.array_equal(front.joints_mm, sample_scene(np.random.default_rng([3, 0]), view="front").joints_mm)
     with pytest.raises(ValueError, match="view"):
         sample_scene(np.random.default_rng(0), view="overhead")
+
+
+def test_the_anatomical_palm_fills_the_web_between_thumb_and_index_finger():
+    """A real thumb leaves the palm at its MCP joint: the space between its metacarpal and the index finger's is
+    flesh (the thenar eminence and the web), not a notch down to the wrist as in the first generator's palm."""
+    from handtrack.synth.scene import hand_capsules
+
+    shape = sample_shapes(1, torch.Generator().manual_seed(1))
+    flat = forward_kinematics(torch.zeros(1, 20), shape)[0].numpy().astype(np.float64)
+    base, knuckle = flat[Joint.THUMB_MCP], flat[Joint.THUMB_PIP]  # the thumb's metacarpal: base to anatomical MCP
+    index_metacarpal_mid = 0.5 * (flat[Joint.WRIST] + flat[Joint.INDEX_MCP])
+    symmetric = hand_capsules(flat, shape, 0, 250.0, palm="symmetric")
+    anatomical = hand_capsules(flat, shape, 0, 250.0, palm="anatomical")
+    for t in (0.5, 0.8):  # between the thumb's metacarpal and the index finger's base, in the palm plane
+        thumb_point = base + (knuckle - base) * t
+        x, y = 0.5 * (thumb_point[:2] + np.array([flat[Joint.INDEX_MCP][0], index_metacarpal_mid[1] + 25 * t]))
+        assert np.isnan(_surface_height_mm(symmetric, x, y, 1.0)), (t, x, y)
+        assert not np.isnan(_surface_height_mm(anatomical, x, y, 1.0)), (t, x, y)
+        assert not np.isnan(_surface_height_mm(anatomical, x, y, -1.0)), (t, x, y)
