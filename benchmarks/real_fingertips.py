@@ -13,6 +13,7 @@ Usage: python benchmarks/real_fingertips.py MODEL [--png OUT.png] [--hand right|
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 from pathlib import Path
 
@@ -25,6 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.marked_fingertips import MARKED_FINGERTIPS_PX  # noqa: E402
 from handtrack import HandTracker  # noqa: E402
+from handtrack.errors import HandtrackError  # noqa: E402
 from handtrack.eval.fingertips import FINGER_NAMES, TIP_JOINTS, TipScore, score_fingertips  # noqa: E402
 from handtrack.sources import open_source  # noqa: E402
 from handtrack.types import Frame, Intrinsics  # noqa: E402
@@ -53,6 +55,16 @@ def track_once(model: str, hand: str, frame: Frame):  # type: ignore[no-untyped-
     """The tracker's first look at a frame (a fresh tracker: no memory of other frames); the hand or None."""
     hands = HandTracker(model, handedness=hand).track(frame)
     return hands[0] if hands else None
+
+
+def paths_for(model: str) -> tuple[str, ...]:
+    """The hand paths to score: "auto" only where a handedness classifier was fitted to these weights."""
+    try:
+        HandTracker(model, handedness="auto")
+    except HandtrackError as error:
+        logging.warning("no --hand auto: %s", error)
+        return "right", "left"
+    return "right", "left", "auto"
 
 
 def summary(scores: list[TipScore]) -> tuple[int, float, float]:
@@ -87,13 +99,14 @@ def main() -> None:
     parser.add_argument("--hand", default="auto", choices=("right", "left", "auto"), help="the path --png draws")
     args = parser.parse_args()
     frames = named_real_frames()
+    paths = paths_for(args.model)
     table = Table(title=f"fingertips on real frames: {args.model} (mean error mm / on their own finger)")
     table.add_column("frames")
-    for hand in ("right", "left", "auto"):
+    for hand in paths:
         table.add_column(hand)
-    results: dict[str, dict[str, list[TipScore]]] = {hand: {} for hand in ("right", "left", "auto")}
+    results: dict[str, dict[str, list[TipScore]]] = {hand: {} for hand in paths}
     tiles = []
-    for hand in ("right", "left", "auto"):
+    for hand in paths:
         for name, marked in MARKED_FINGERTIPS_PX.items():
             frame = frames[name]
             pose = track_once(args.model, hand, frame)
@@ -107,7 +120,7 @@ def main() -> None:
                 tiles.append(draw(frame, pose, marked))
     for group, prefix in {**GROUPS, "all": ""}.items():
         cells = []
-        for hand in ("right", "left", "auto"):
+        for hand in paths:
             scores = [s for name, ss in results[hand].items() if name.startswith(prefix) for s in ss]
             n, error, on = summary(scores)
             cells.append(f"{n} tips: {error:.1f} mm / {100 * on:.0f} %")
@@ -116,11 +129,11 @@ def main() -> None:
     console.print(table)
     per_finger = Table(title="by finger, all frames (mean error mm / on their own finger)")
     per_finger.add_column("finger")
-    for hand in ("right", "left", "auto"):
+    for hand in paths:
         per_finger.add_column(hand)
     for finger in FINGER_NAMES:
         cells = []
-        for hand in ("right", "left", "auto"):
+        for hand in paths:
             n, error, on = summary([s for ss in results[hand].values() for s in ss if s.finger == finger])
             cells.append(f"{n}: {error:.1f} / {100 * on:.0f} %")
         per_finger.add_row(finger, *cells)
