@@ -34,7 +34,8 @@ def export(
     checkpoint: Path = typer.Argument(..., help="A .pt checkpoint written by training."),
     out: Optional[Path] = typer.Option(None, "--out", help="Output file (default: the checkpoint's name, .onnx)."),
     format: str = typer.Option("onnx", "--format", help="onnx, or engine (TensorRT; needs tensorrt)."),
-    fp16: bool = typer.Option(False, "--fp16", help="Half-precision weights (for GPUs)."),
+    fp16: bool = typer.Option(False, "--fp16", help="Half-precision weights (for GPUs); give --check-source too "
+                              "(on random inputs alone fp16 confidences move more than on hands)."),
     opset: int = typer.Option(17, "--opset", min=17, help="ONNX opset."),
     check_source: Optional[str] = typer.Option(None, "--check-source", help="Real frames to check the export on "
                                                "(recording, PNG folder ...), besides random crops."),
