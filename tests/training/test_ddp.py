@@ -34,10 +34,14 @@ def test_two_gloo_processes_match_one_process_with_the_combined_batch(tmp_path):
     single, _, single_state = load_checkpoint(tmp_path / "single" / "checkpoint.pt")
     assert ddp_state["step"] == single_state["step"] == 2
     assert ddp_state["samples_seen"] == single_state["samples_seen"] == 8
-    # Same gradients up to summation order; Adam's first steps (about lr * sign(g)) can magnify that for the
-    # rare weights whose gradient is almost zero, hence 1e-4 for a step size of 1e-3.
-    for (name, a), b in zip(ddp.state_dict().items(), single.state_dict().values()):
-        assert (a - b).abs().max().item() < 1e-4, name
+    # Same gradients up to summation order. Adam's first steps move a weight by about lr * g / (|g| + eps)
+    # whatever the gradient's size, so for the rare weights whose gradient is near zero the summation order can
+    # change the step by up to lr (1e-3) per step (session 10: one weight of the stem, 2.5e-4 apart, after the
+    # generator's palm changed). So: every weight within two steps, all but 0.1 % of them within 1e-4.
+    differences = torch.cat([(a - b).abs().flatten().float()
+                             for a, b in zip(ddp.state_dict().values(), single.state_dict().values())])
+    assert differences.max().item() < 2e-3
+    assert (differences > 1e-4).float().mean().item() < 1e-3, (differences > 1e-4).sum().item()
     import json
 
     def losses(run: str) -> list[float]:
@@ -45,3 +49,4 @@ def test_two_gloo_processes_match_one_process_with_the_combined_batch(tmp_path):
         return [json.loads(line)["total"] for line in lines if "total" in json.loads(line)]
 
     assert losses("ddp")[0] == pytest.approx(losses("single")[0], abs=1e-5)  # the global batch's loss
+    assert losses("ddp")[1] == pytest.approx(losses("single")[1], abs=1e-4)  # after the first update
