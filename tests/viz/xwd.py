@@ -15,12 +15,20 @@ _FIELDS = ("header_size file_version pixmap_format pixmap_depth width height xof
 _XCOLOR_BYTES = 12
 
 
-def read_xwd_bgr(path: str | Path) -> np.ndarray:
+def xwd_header(path: str | Path) -> dict[str, int]:
+    """The header fields of an XWD file (for messages when a screenshot is not what a test expected)."""
+    return dict(zip(_FIELDS, struct.unpack(">20I", Path(path).read_bytes()[:80])))
+
+
+def read_xwd_bgr(path: str | Path, stride: int | None = None) -> np.ndarray:
     """(H, W, 3) uint8 BGR image of an XWD file; ValueError for another layout (not a ZPixmap of 3- or 4-byte
-    pixels with 8-bit channels)."""
+    pixels with 8-bit channels). stride: bytes a pixel, instead of the header's bits_per_pixel / 8."""
     data = Path(path).read_bytes()
     head = dict(zip(_FIELDS, struct.unpack(">20I", data[:80])))
-    stride = head["bits_per_pixel"] // 8
+    stride = stride or head["bits_per_pixel"] // 8
+    if stride * head["width"] > head["bytes_per_line"]:
+        raise ValueError(f"{path}: rows of {head['bytes_per_line']} bytes cannot hold {head['width']} pixels of "
+                         f"{stride} bytes")
     if (head["file_version"], head["pixmap_format"]) != (7, 2) or stride not in (3, 4):
         raise ValueError(f"{path}: not a ZPixmap XWD dump of 3- or 4-byte pixels ({head})")
     start = head["header_size"] + head["ncolors"] * _XCOLOR_BYTES
