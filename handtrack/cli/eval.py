@@ -21,10 +21,10 @@ if TYPE_CHECKING:
     from handtrack.eval.breakdown import SceneLabels
 
 
-def _run_validation(model: Path, count: int, out_dir: Path, palm: str = "symmetric",
-                    view: str = "front", passes: int = 1) -> tuple[Path, Path, SceneLabels]:
+def _run_validation(model: Path, count: int, out_dir: Path, palm: str = "symmetric", view: str = "front",
+                    passes: int = 1, breakdown: bool = False) -> tuple[Path, Path, SceneLabels | None]:
     """Run ``model`` on the first ``count`` validation samples; write results.txt and ground_truth.txt to
-    ``out_dir``. Returns their paths and each sample's labels for :func:`_report_breakdown`."""
+    ``out_dir``. Returns their paths and, with ``breakdown``, each sample's labels for :func:`_report_breakdown`."""
     from handtrack.engines import load_engine
     from handtrack.eval.breakdown import SceneLabels
     from handtrack.geometry import deproject_pixels_to_points, project_points_to_pixels
@@ -37,7 +37,7 @@ def _run_validation(model: Path, count: int, out_dir: Path, palm: str = "symmetr
     sampler.palm = palm  # "symmetric": the fixed set; "anatomical"(-wrist): its scenes with today's palm (and wrist)
     sampler.view = view  # "front": the fixed set; "head-mounted": scenes of a headset's view from the same seeds
     pred, gt = [], []
-    labels = SceneLabels()
+    labels = SceneLabels() if breakdown else None
     with frame_progress() as progress:
         task = progress.add_task("validation set", total=count, rate="")
         for start in range(0, count, 32):
@@ -56,7 +56,8 @@ def _run_validation(model: Path, count: int, out_dir: Path, palm: str = "symmetr
                            for job, c, i in zip(jobs, centres, indices)]
                 joints, _ = engine.infer(np.stack([s.crop for s in samples])[:, None])
             for s, j, job in zip(samples, joints, jobs):
-                labels.add(job.scene, s, sampler.params.cube_half_mm, sampler.profile.intrinsics)
+                if labels is not None:
+                    labels.add(job.scene, s, sampler.params.cube_half_mm, sampler.profile.intrinsics)
                 pred.append(crop_to_image_uvd(j, s.transform))
                 uv = project_points_to_pixels(s.joints_xyz_mm.astype(np.float64), sampler.profile.intrinsics)
                 gt.append(np.column_stack([uv, s.joints_xyz_mm[:, 2]]))
@@ -130,6 +131,7 @@ def eval_command(
     """Mean 3D error (3 decimals), per-joint error and the success curve (table and PNG plots)."""
     if dataset not in DATASET_JOINTS:
         raise HandtrackError(f"unknown dataset layout {dataset!r}; known: {', '.join(DATASET_JOINTS)}")
+    labels = None
     if model is not None:
         if dataset != "synthetic":
             raise HandtrackError("--model runs the synthetic validation set; use --dataset synthetic")
@@ -140,7 +142,7 @@ def eval_command(
         if view not in VIEWS:
             raise HandtrackError(f"--view: one of {', '.join(VIEWS)}, not {view!r}")
         out = out or Path("handtrack-eval")
-        gt, pred, labels = _run_validation(model, count, out, palm, view, passes)
+        gt, pred, labels = _run_validation(model, count, out, palm, view, passes, breakdown)
     elif breakdown:
         raise HandtrackError("--breakdown needs --model (it labels the validation scenes while it runs them)")
     if gt is None or pred is None:
@@ -148,5 +150,5 @@ def eval_command(
     joints = DATASET_JOINTS[dataset]
     result = evaluate(load_uvd_file(pred, joints), load_uvd_file(gt, joints), dataset)
     _report(result, dataset, out)
-    if model is not None and breakdown and out is not None:
+    if labels is not None and out is not None:
         _report_breakdown(result.errors_mm, labels, out)
