@@ -13,27 +13,17 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from handtrack import HandTracker
-from handtrack.sources import open_source
-from handtrack.types import Frame, Intrinsics
-from handtrack.viz.draw import annotate_frame
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
-
-
-def real_frames() -> list[Frame]:
-    with open_source(SHARED / "sr305-lada", camera_profile="sr305") as source:
-        frames = list(source)
-    awr = Intrinsics(640, 480, 610.0, 610.0, 319.5, 239.5)
-    for path in sorted((SHARED / "d4xx-close-awr").glob("*/*.png")):
-        frames.append(Frame(cv2.imread(str(path), cv2.IMREAD_UNCHANGED), 1.0, awr, 0.0, len(frames)))
-    return frames
+from benchmarks.real_data import named_real_frames  # noqa: E402
+from handtrack import HandTracker  # noqa: E402
+from handtrack.viz.draw import annotate_frame  # noqa: E402
 
 
 def main() -> None:
     tracker = HandTracker(sys.argv[1], handedness=sys.argv[3] if len(sys.argv) > 3 else "right")
     tiles = []
-    for frame in real_frames():
+    for frame in named_real_frames().values():
         tracker.localizer.reset()
         hands = tracker.track(frame)
         image = annotate_frame(frame.depth, frame.depth_unit_mm, hands, [] if hands else ["no hand"])

@@ -25,46 +25,33 @@ from rich.table import Table
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.marked_fingertips import MARKED_FINGERTIPS_PX  # noqa: E402
+from benchmarks.real_data import named_real_frames  # noqa: E402
 from handtrack import HandTracker  # noqa: E402
 from handtrack.errors import HandtrackError  # noqa: E402
 from handtrack.eval.fingertips import FINGER_NAMES, TIP_JOINTS, TipScore, score_fingertips  # noqa: E402
-from handtrack.sources import open_source  # noqa: E402
-from handtrack.types import Frame, Intrinsics  # noqa: E402
+from handtrack.types import Frame  # noqa: E402
 from handtrack.viz.draw import annotate_frame  # noqa: E402
 
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
-# The AWR frames carry no intrinsics; they are registered to a D400 colour camera (fx about 600-620).
-AWR_INTRINSICS = Intrinsics(640, 480, 610.0, 610.0, 319.5, 239.5)
 GROUPS = {"SR305, fingers spread": "sr305/20210326-230536/", "SR305, gestures": "sr305/20210326-231615/",
           "D400-class, 260-400 mm": "awr/"}
 
 
-def named_real_frames(shared: Path = SHARED) -> dict[str, Frame]:
-    """The 19 SR305 frames ("sr305/SEQUENCE/N.png") and 21 close-range D400-class frames ("awr/FOLDER/NAME")."""
-    frames = {}
-    with open_source(shared / "sr305-lada", camera_profile="sr305") as source:
-        for frame in source:
-            frames[f"sr305/{frame.info['file']}"] = frame
-    for png in sorted((shared / "d4xx-close-awr").glob("*/*.png")):
-        frames[f"awr/{png.parent.name}/{png.name}"] = Frame(cv2.imread(str(png), cv2.IMREAD_UNCHANGED), 1.0,
-                                                            AWR_INTRINSICS, 0.0, 0)
-    return frames
-
-
-def track_once(model: str, hand: str, frame: Frame):  # type: ignore[no-untyped-def]
-    """The tracker's first look at a frame (a fresh tracker: no memory of other frames); the hand or None."""
-    hands = HandTracker(model, handedness=hand).track(frame)
+def first_look(tracker: HandTracker, frame: Frame):  # type: ignore[no-untyped-def]
+    """The tracker's first look at a frame (no memory of other frames: a fresh search, so no side carried
+    over either); the hand or None."""
+    tracker.localizer.reset()
+    hands = tracker.track(frame)
     return hands[0] if hands else None
 
 
-def paths_for(model: str) -> tuple[str, ...]:
-    """The hand paths to score: "auto" only where a handedness classifier was fitted to these weights."""
+def trackers_for(model: str) -> dict[str, HandTracker]:
+    """A tracker per hand path to score: "auto" only where a handedness classifier was fitted to these weights."""
+    trackers = {hand: HandTracker(model, handedness=hand) for hand in ("right", "left")}
     try:
-        HandTracker(model, handedness="auto")
+        trackers["auto"] = HandTracker(model, handedness="auto")
     except HandtrackError as error:
         logging.warning("no --hand auto: %s", error)
-        return "right", "left"
-    return "right", "left", "auto"
+    return trackers
 
 
 def summary(scores: list[TipScore]) -> tuple[int, float, float]:
@@ -99,7 +86,8 @@ def main() -> None:
     parser.add_argument("--hand", default="auto", choices=("right", "left", "auto"), help="the path --png draws")
     args = parser.parse_args()
     frames = named_real_frames()
-    paths = paths_for(args.model)
+    trackers = trackers_for(args.model)
+    paths = tuple(trackers)
     table = Table(title=f"fingertips on real frames: {args.model} (mean error mm / on their own finger)")
     table.add_column("frames")
     for hand in paths:
@@ -109,7 +97,7 @@ def main() -> None:
     for hand in paths:
         for name, marked in MARKED_FINGERTIPS_PX.items():
             frame = frames[name]
-            pose = track_once(args.model, hand, frame)
+            pose = first_look(trackers[hand], frame)
             if pose is None:  # no hand: every marked tip missed, at no particular distance
                 scores = [TipScore(f, float("nan"), False) for f, m in zip(FINGER_NAMES, marked) if m is not None]
             else:
