@@ -8,7 +8,7 @@ real crops above, synthetic below; prints a Markdown table for docs/realism.md.
   through those intrinsics.
 
 Usage: python benchmarks/realism.py [--camera sr305|d4xx] [--synthetic N] [--sdk-filters SHARE]
-       python benchmarks/realism.py --finger-widths
+       python benchmarks/realism.py --finger-widths [--outline-png OUT.png] [--palm MODEL]
 """
 
 from __future__ import annotations
@@ -73,34 +73,56 @@ def crop_stats(frame, localizer: HandLocalizer, params: CropParams) -> tuple[dic
     return stats, crop
 
 
-def ridge_widths_mm(frame: Frame, localizer: HandLocalizer, params: CropParams) -> tuple[np.ndarray, float] | None:
-    """Widths (mm) along the ridge of the hand's silhouette in its crop (twice the distance transform where it
-    peaks: fingers give the thin ridges) and the silhouette's area in mm^2; None without a hand."""
+def hand_mask_in_crop(frame: Frame, localizer: HandLocalizer, params: CropParams) -> tuple[np.ndarray, float] | None:
+    """(128, 128) uint8 silhouette of the frame's hand in its crop (a 3x3 closing) and the crop's mm per pixel at
+    the hand's depth; None without a hand."""
     found = localizer.locate(frame)
     if not found.found:
         return None
     transform = make_crop_transform(found.hands[0].centre_xyz_mm, frame.intrinsics, params)
     mask = hand_mask(crop_depth(frame.depth, frame.depth_unit_mm, transform, params), params).astype(np.uint8)
-    mask = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, np.ones((3, 3), np.uint8))
-    distance = cv2.distanceTransform(mask, cv2.DIST_L2, 5)
     mm_per_px = 2 * transform.cube_half_mm / params.input_size  # a crop pixel at the hand's depth
+    return cv2.morphologyEx(mask, cv2.MORPH_CLOSE, np.ones((3, 3), np.uint8)), mm_per_px
+
+
+def ridge_widths_mm(mask: np.ndarray, mm_per_px: float) -> tuple[np.ndarray, float, float]:
+    """Widths (mm) along the ridge of a (H, W) uint8 silhouette (twice the distance transform where it peaks:
+    fingers give the thin ridges), its area in mm^2 and the diameter (mm) of the largest circle inside it (the
+    palm's width where it is narrowest across)."""
+    distance = cv2.distanceTransform(mask, cv2.DIST_L2, 5)
     ridge = (distance >= cv2.dilate(distance, np.ones((3, 3), np.uint8))) & (distance > 1.5)
-    return 2 * distance[ridge] * mm_per_px, float(mask.sum() * mm_per_px**2)
+    return 2 * distance[ridge] * mm_per_px, float(mask.sum() * mm_per_px**2), float(2 * distance.max() * mm_per_px)
 
 
-def finger_width_table() -> None:
-    """Open right hands palm-first (benchmarks/palm_side.py's scenes) against the real SR305 open hands."""
+def outline_tile(mask: np.ndarray) -> np.ndarray:
+    """(H, W, 3) uint8 picture of a silhouette with its largest inscribed circle drawn in red."""
+    distance = cv2.distanceTransform(mask, cv2.DIST_L2, 5)
+    y, x = np.unravel_index(int(np.argmax(distance)), distance.shape)
+    tile = cv2.cvtColor(mask * 200, cv2.COLOR_GRAY2BGR)
+    cv2.circle(tile, (int(x), int(y)), int(round(float(distance.max()))), (0, 0, 255), 1, cv2.LINE_AA)
+    return tile
+
+
+def finger_width_table(png: Path | None = None, palm: str = "anatomical") -> None:
+    """Open right hands palm-first (benchmarks/palm_side.py's scenes) against the real SR305 open hands; with
+    ``png``, the first six silhouettes of each side by side with their largest inscribed circles."""
     from palm_side import open_hand_frames
 
     params, localizer = CropParams(), HandLocalizer()
+    rows = []
     for name, frames in (("real SR305", real_frames("sr305")),
-                         ("synthetic, open, palm first", [f for f, _ in open_hand_frames("palm", 20, "anatomical")])):
-        results = [r for r in (ridge_widths_mm(f, localizer, params) for f in frames) if r is not None]
-        widths = np.concatenate([w for w, _ in results])
+                         (f"synthetic, open, palm first ({palm})", [f for f, _ in open_hand_frames("palm", 20, palm)])):
+        masks = [m for m in (hand_mask_in_crop(f, localizer, params) for f in frames) if m is not None]
+        results = [ridge_widths_mm(mask, mm) for mask, mm in masks]
+        widths = np.concatenate([w for w, _, _ in results])
         fingers = widths[widths < 24]  # the thin ridges (the palm's is wider)
         p25, p50, p75 = np.percentile(fingers, [25, 50, 75])
         print(f"{name}: {len(results)} frames; finger ridge width p25 / median / p75 {p25:.1f} / {p50:.1f} / "
-              f"{p75:.1f} mm; silhouette area median {np.median([a for _, a in results]):,.0f} mm^2")
+              f"{p75:.1f} mm; silhouette area median {np.median([a for _, a, _ in results]):,.0f} mm^2; "
+              f"largest inscribed circle median {np.median([d for _, _, d in results]):.1f} mm")
+        rows.append(np.hstack([outline_tile(mask) for mask, _ in masks[:6]]))
+    if png is not None:
+        cv2.imwrite(str(png), cv2.resize(np.vstack(rows), None, fx=1.5, fy=1.5, interpolation=cv2.INTER_NEAREST))
 
 
 def main() -> None:
@@ -110,10 +132,14 @@ def main() -> None:
     parser.add_argument("--sdk-filters", type=float, default=0.0,
                         help="share of synthetic frames given the SDK's spatial and hole-filling filters")
     parser.add_argument("--finger-widths", action="store_true",
-                        help="instead: finger width and area of open palm-first hands, real against synthetic")
+                        help="instead: finger width, area and palm width of open palm-first hands, real against "
+                             "synthetic")
+    parser.add_argument("--outline-png", type=Path, default=None,
+                        help="with --finger-widths: write the silhouettes with their largest inscribed circles here")
+    parser.add_argument("--palm", default="anatomical", help="with --finger-widths: the synthetic palm model")
     args = parser.parse_args()
     if args.finger_widths:
-        finger_width_table()
+        finger_width_table(args.outline_png, args.palm)
         return
     params, localizer = CropParams(), HandLocalizer()
     real, real_crops = [], []

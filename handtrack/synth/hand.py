@@ -56,13 +56,15 @@ N_ANGLES = 20
 @dataclass
 class HandShape:
     """Per-hand geometry, batched: mcp (B, 5, 3) mm, phalanx (B, 5, 3) mm, radius (B, 5, 3) mm,
-    palm_thickness (B,) mm, scale (B,) = hand length / the reference 188 mm."""
+    palm_thickness (B,) mm, scale (B,) = hand length / the reference 188 mm, palm_flesh (B,): how far the
+    anatomical palm's soft edges (the hypothenar along the little-finger side) reach out, 1 = average."""
 
     mcp: torch.Tensor
     phalanx: torch.Tensor
     radius: torch.Tensor
     palm_thickness: torch.Tensor
     scale: torch.Tensor
+    palm_flesh: torch.Tensor
 
 
 @cache
@@ -75,7 +77,8 @@ def _table(name: str) -> torch.Tensor:
 
 def sample_shapes(n: int, generator: torch.Generator, length_mm: tuple[float, float] = (165.0, 205.0)) -> HandShape:
     """Random adult hands: overall length uniform in ``length_mm``, each finger's proportions +-5 %,
-    thickness +-10 %."""
+    thickness +-10 %, the palm's soft edges +-30 % (drawn last, so that the other draws of a seed are those of
+    the generators before it)."""
     scale = torch.empty(n).uniform_(*length_mm, generator=generator) / REFERENCE_HAND_LENGTH_MM
     finger_var = 1.0 + 0.05 * (2 * torch.rand(n, 5, 1, generator=generator) - 1)
     thick_var = 1.0 + 0.10 * (2 * torch.rand(n, 1, 1, generator=generator) - 1)
@@ -83,7 +86,8 @@ def sample_shapes(n: int, generator: torch.Generator, length_mm: tuple[float, fl
     phalanx = _table("phalanx")[None] * scale[:, None, None] * finger_var
     radius = _table("radius")[None] * scale[:, None, None] * thick_var
     palm_thickness = 28.0 * scale * thick_var[:, 0, 0]
-    return HandShape(mcp, phalanx, radius, palm_thickness, scale)
+    palm_flesh = 1.0 + 0.30 * (2 * torch.rand(n, generator=generator) - 1)
+    return HandShape(mcp, phalanx, radius, palm_thickness, scale, palm_flesh)
 
 
 def _axis_angle(axis: torch.Tensor, angle: torch.Tensor) -> torch.Tensor:

@@ -36,11 +36,12 @@ def test_two_gloo_processes_match_one_process_with_the_combined_batch(tmp_path):
     assert ddp_state["samples_seen"] == single_state["samples_seen"] == 8
     # Same gradients up to summation order. Adam's first steps move a weight by about lr * g / (|g| + eps)
     # whatever the gradient's size, so for the rare weights whose gradient is near zero the summation order can
-    # change the step by up to lr (1e-3) per step (session 10: one weight of the stem, 2.5e-4 apart, after the
-    # generator's palm changed). So: every weight within two steps, all but 0.1 % of them within 1e-4.
+    # flip the step's sign: up to 2 lr apart per step, 4e-3 after two (session 10: one weight of the stem 2.5e-4
+    # apart after the generator's palm changed; session 11, after its palm widened: 3.9993e-3, both steps
+    # flipped). So: every weight within two flipped steps, all but 0.1 % of them within 1e-4.
     differences = torch.cat([(a - b).abs().flatten().float()
                              for a, b in zip(ddp.state_dict().values(), single.state_dict().values())])
-    assert differences.max().item() < 2e-3
+    assert differences.max().item() <= 4e-3 + 1e-6
     assert (differences > 1e-4).float().mean().item() < 1e-3, (differences > 1e-4).sum().item()
     import json
 
