@@ -1,6 +1,7 @@
 """The 2D viewer on a virtual display: a real screenshot shows the skeleton where the joints project."""
 
 import os
+import select
 import shutil
 import subprocess
 import sys
@@ -50,14 +51,26 @@ def virtual_display():
             if os.environ.get("HANDTRACK_REQUIRE_SHARED_DATA") == "1":
                 pytest.fail(f"{tool} is missing (CI installs xvfb and x11-apps)")
             pytest.skip(f"{tool} not installed: the viewer test needs a virtual display")
-    display = ":97"
-    server = subprocess.Popen(["Xvfb", display, "-screen", "0", "1024x768x24", "-nolisten", "tcp"],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    for _ in range(100):  # until the server listens (its socket appears), at most 10 s
-        if os.path.exists(f"/tmp/.X11-unix/X{display[1:]}"):
+    # Xvfb picks a free display itself and writes its number once it accepts connections: a fixed number could
+    # land on a server another test run (or a stale socket) already holds, whose screen the test would then read.
+    read_end, write_end = os.pipe()
+    server = subprocess.Popen(["Xvfb", "-displayfd", str(write_end), "-screen", "0", "1024x768x24", "-nolisten", "tcp"],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, pass_fds=(write_end,))
+    os.close(write_end)
+    number = b""
+    deadline = time.monotonic() + 20
+    while not number.endswith(b"\n") and time.monotonic() < deadline:
+        if not select.select([read_end], [], [], 0.5)[0]:
+            continue
+        chunk = os.read(read_end, 16)
+        if not chunk:  # the server exited without a display
             break
-        time.sleep(0.1)
-    time.sleep(0.2)
+        number += chunk
+    os.close(read_end)
+    if not number.strip().isdigit():
+        server.kill()
+        pytest.fail("Xvfb did not start a display")
+    display = f":{int(number)}"
     yield display
     server.terminate()
     server.wait(10)
