@@ -34,7 +34,8 @@ def centre_errors_mm(frames: int, profile: str, seed: int, model: str | None = N
     if model:
         from handtrack import HandTracker
 
-        tracker = HandTracker(model, localizer=LocalizerConfig(head_mounted=head_mounted))
+        # the synthetic hands are right hands: the right-hand network's palm is what is measured
+        tracker = HandTracker(model, localizer=LocalizerConfig(head_mounted=head_mounted), handedness="right")
     errors, tracked = [], []
     for frame in source:
         truth = palm_centre_mm(frame.joints_xyz_mm)

@@ -8,6 +8,7 @@ second pass with the crop re-centred on the predicted palm.
 from __future__ import annotations
 
 import dataclasses
+import logging
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -40,10 +41,32 @@ GPU_MODEL = "pwr.onnx"  # the larger model, when the engine would run on a GPU
 #: so that a single frame's doubt does not flip the label (0: every frame decides alone)
 HANDEDNESS_MEMORY = 0.8
 
+log = logging.getLogger(__name__)
+
 
 def handedness_model_path(pose_model: str) -> Path:
     """The bundled handedness classifier that reads pose model ``pose_model``: models/handedness-NAME.onnx."""
     return MODELS_DIR / f"handedness-{pose_model}.onnx"
+
+
+def _fitted_classifier(engine: Engine, handedness_model: str | Path | None,
+                       threads: int | None) -> HandednessClassifier | PoseHandedness | None:
+    """The handedness classifier for the default side: ``handedness_model`` or the bundled one of the pose model,
+    if it exists and was fitted to these weights; None (with the reason in the log) otherwise."""
+    name = engine.metadata.name
+    path = Path(handedness_model) if handedness_model is not None else handedness_model_path(name)
+    if not path.is_file():
+        log.info("no handedness classifier for pose model %r (%s): tracking right hands (--hand left mirrors "
+                 "them)", name, path.name)
+        return None
+    try:
+        classifier = load_handedness(path, threads=threads)
+        if isinstance(classifier, PoseHandedness):
+            classifier.check_pose_model(engine)
+    except HandtrackError as error:
+        log.warning("tracking right hands, not --hand auto: %s", error)
+        return None
+    return classifier
 
 
 def runs_on_gpu(provider: str | None) -> bool:
@@ -82,6 +105,8 @@ class HandTracker:
     the pose network's readings of the crop and of its mirror image (one engine call for both, so "auto"
     doubles the first pass's engine work) and keeps the reading it chose. "auto" without a classifier file is
     refused: the pose network's own confidence was measured to be no guide (docs/ARCHITECTURE.md).
+    None (the default): "auto" where a classifier was fitted to these very weights (the bundled models have
+    one), otherwise "right", said in the log.
     head_mounted: the camera is at the eyes (a headset): the arm comes towards the camera, so the localiser
     takes the far end of the nearest surface for the hand (:class:`LocalizerConfig`). The bundled pose models
     have not been trained on such views.
@@ -90,15 +115,18 @@ class HandTracker:
     def __init__(self, model: str | Path | Engine | None = None, max_hands: int = 1, refine: bool = True,
                  provider: str | None = None, threads: int | None = None,
                  localizer: LocalizerConfig | None = None, smoothing: OneEuroConfig | None = None,
-                 handedness: str = "right", handedness_model: str | Path | None = None,
+                 handedness: str | None = None, handedness_model: str | Path | None = None,
                  head_mounted: bool = False) -> None:
-        if handedness not in HANDEDNESS_CHOICES:
+        if handedness is not None and handedness not in HANDEDNESS_CHOICES:
             raise HandtrackError(f"handedness {handedness!r}: choose one of {', '.join(HANDEDNESS_CHOICES)}")
-        self.handedness = handedness
         self.engine = model if isinstance(model, Engine) else load_engine(
             model if model is not None else default_model_path(provider), provider=provider, threads=threads)
         self.classifier: HandednessClassifier | PoseHandedness | None = None
-        if handedness == "auto":
+        if handedness is None:
+            self.classifier = _fitted_classifier(self.engine, handedness_model, threads)
+            handedness = "auto" if self.classifier is not None else "right"
+        self.handedness = handedness
+        if handedness == "auto" and self.classifier is None:
             path = Path(handedness_model) if handedness_model is not None else handedness_model_path(
                 self.engine.metadata.name)
             if handedness_model is None and not path.is_file():

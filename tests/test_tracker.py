@@ -102,3 +102,24 @@ def test_auto_handedness_needs_a_classifier_file(monkeypatch, tmp_path):
         HandTracker(model, handedness="auto")
     with pytest.raises(HandtrackError, match="handedness"):
         HandTracker(handedness="both")
+
+
+def test_the_default_side_is_auto_where_a_classifier_was_fitted_to_the_weights_else_right(
+        monkeypatch, tmp_path, untrained_onnx, caplog):
+    import logging
+
+    import handtrack.tracker as tracker_module
+
+    bundled = HandTracker(default_model_path())  # pwr-lite with its bundled handedness-pwr-lite.onnx
+    assert bundled.handedness == "auto" and bundled.classifier is not None
+    # untrained weights named pwr-lite: the bundled classifier reads their probe crop differently -> right, warned
+    with caplog.at_level(logging.INFO, logger="handtrack.tracker"):
+        other = HandTracker(untrained_onnx)
+    assert other.handedness == "right" and other.classifier is None
+    assert any(r.levelno == logging.WARNING and "probe crop" in r.getMessage() for r in caplog.records)
+    monkeypatch.setattr(tracker_module, "MODELS_DIR", tmp_path)  # no classifier file at all -> right, said
+    caplog.clear()
+    with caplog.at_level(logging.INFO, logger="handtrack.tracker"):
+        plain = HandTracker(bundled.engine)
+    assert plain.handedness == "right"
+    assert any("no handedness classifier" in r.getMessage() for r in caplog.records)

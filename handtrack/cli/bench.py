@@ -29,12 +29,14 @@ def bench(
     repeats: int = typer.Option(100, "--repeats", min=1, help="Timed engine calls."),
     max_frames: int = typer.Option(60, "--frames", min=1, help="Frames of --source used."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object instead of tables."),
+    hand: Optional[str] = typer.Option(None, "--hand", help="right, left or auto, as for replay (default: the "
+                                       "tracker's, auto where the model has a fitted classifier)."),
 ) -> None:
     """Median and p95 latency per stage, frames per second, and peak memory."""
-    tracker = HandTracker(model, provider=provider, threads=threads)
+    tracker = HandTracker(model, provider=provider, threads=threads, handedness=hand)
     size = tracker.params.input_size
     result: dict = {"machine": machine_info(), "model": tracker.model_name, "provider": tracker.engine.provider,
-                    "threads": threads, "batch": batch}
+                    "threads": threads, "batch": batch, "hand": tracker.handedness}
     crops = random_crops(16, size, np.random.default_rng(0))
     frames = []
     if source is not None:
@@ -55,7 +57,7 @@ def bench(
         return
     m = result["machine"]
     table = Table(title=f"{result['model']} on {m['cpu']} ({m['cores']} cores), {result['provider']}, "
-                        f"{threads} threads, batch {batch}")
+                        f"{threads} threads, batch {batch}, --hand {tracker.handedness}")
     for col in ("stage", "median ms", "p95 ms"):
         table.add_column(col)
     e = result["engine"]

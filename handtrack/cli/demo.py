@@ -54,7 +54,7 @@ def demo(
         elapsed = time.perf_counter() - start
     console.print(f"no display: wrote {video_path}, {poses_path} and {shot_path}")
     console.print(f"{frames} frames, a hand in {found} of them, {frames / elapsed:.0f} frames/s with "
-                  f"{tracker.model_name} ({tracker.engine.provider})")
+                  f"{tracker.model_name} ({tracker.engine.provider}, --hand {tracker.handedness})")
 
 
 def _demo_window(tracker: HandTracker, source) -> None:  # type: ignore[no-untyped-def]

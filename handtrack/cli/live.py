@@ -25,8 +25,10 @@ def live(
     fps: int = typer.Option(30, "--fps", help="Camera frame rate."),
     model: Optional[Path] = typer.Option(None, "--model", help="Model file; default: the bundled one."),
     hands: int = typer.Option(1, "--hands", min=1, max=2, help="Hands per frame."),
-    hand: str = typer.Option("right", "--hand", help="right, left (mirrored through the right-hand model), or auto "
-                             "(a classifier reads the pose network both ways; doubles the first engine pass)."),
+    hand: Optional[str] = typer.Option(None, "--hand", help="right, left (mirrored through the right-hand model), "
+                                       "or auto (a classifier reads the pose network both ways; doubles the first "
+                                       "engine pass). Default: auto where the model has a fitted classifier (the "
+                                       "bundled ones do), else right."),
     viewer: str = typer.Option("2d", "--viewer", help="2d (OpenCV), 3d (Open3D point cloud and skeleton), or none "
                                "(status lines on the terminal)."),
     record: Optional[Path] = typer.Option(None, "--record", help="Also record the depth stream (.db3)."),

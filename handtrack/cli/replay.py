@@ -21,11 +21,16 @@ from handtrack.viz.draw import annotate_frame, status_lines
 from handtrack.viz.windows import check_viewer, open_window, show_frame
 
 
-def _open_video(path: Path, width: int, height: int, fps: float) -> cv2.VideoWriter:
+def _video_codec(path: Path) -> str:
+    """The fourcc for a video file of this suffix; a clear error for any other (checked before anything loads)."""
     codecs = {".mp4": "mp4v", ".avi": "MJPG"}
     if path.suffix.lower() not in codecs:
         raise HandtrackError(f"{path}: videos are written as .mp4 or .avi")
-    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*codecs[path.suffix.lower()]), fps, (width, height))
+    return codecs[path.suffix.lower()]
+
+
+def _open_video(path: Path, width: int, height: int, fps: float) -> cv2.VideoWriter:
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*_video_codec(path)), fps, (width, height))
     if not writer.isOpened():
         raise HandtrackError(f"{path}: OpenCV cannot write this video here")
     return writer
@@ -41,8 +46,10 @@ def replay(
                                      "before replaying."),
     model: Optional[Path] = typer.Option(None, "--model", help="Model file (.onnx/.pt); default: the bundled one."),
     hands: int = typer.Option(1, "--hands", min=1, max=2, help="Hands per frame."),
-    hand: str = typer.Option("right", "--hand", help="right, left (mirrored through the right-hand model), or auto "
-                             "(a classifier reads the pose network both ways; doubles the first engine pass)."),
+    hand: Optional[str] = typer.Option(None, "--hand", help="right, left (mirrored through the right-hand model), "
+                                       "or auto (a classifier reads the pose network both ways; doubles the first "
+                                       "engine pass). Default: auto where the model has a fitted classifier (the "
+                                       "bundled ones do), else right."),
     head_mounted: bool = typer.Option(False, "--head-mounted", help="The camera is at the eyes (a headset): the "
                                       "hand is the far end of the arm, not the nearest surface."),
     refine: bool = typer.Option(True, "--refine/--no-refine", help="Second pass around the predicted palm."),
@@ -56,6 +63,8 @@ def replay(
 ) -> None:
     """Track hands in every frame of a recording and summarise (optionally write the poses as JSONL)."""
     check_viewer(viewer)
+    if video is not None:
+        _video_codec(video)
     frames = found = 0
     stage_ms: dict[str, list[float]] = {}
     with open_source(recording, camera_profile=camera_profile, depth_unit_mm=depth_unit, realtime=realtime) as source:
@@ -110,6 +119,7 @@ def replay(
         table.add_column("value")
         table.add_row("frames", str(frames))
         table.add_row("hands found", f"{100.0 * found / max(frames, 1):.1f} % of frames")
+        table.add_row("hand", f"--hand {tracker.handedness}")
         table.add_row("speed", f"{frames / max(elapsed, 1e-9):.1f} frames/s (whole loop, reading included)")
         for name, values in stage_ms.items():
             table.add_row(f"{name} ms", f"median {np.median(values):.2f}, p95 {np.percentile(values, 95):.2f}")
