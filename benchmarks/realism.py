@@ -9,6 +9,7 @@ real crops above, synthetic below; prints a Markdown table for docs/realism.md.
 
 Usage: python benchmarks/realism.py [--camera sr305|d4xx] [--synthetic N] [--sdk-filters SHARE]
        python benchmarks/realism.py --finger-widths [--outline-png OUT.png] [--palm MODEL]
+       python benchmarks/realism.py --finger-lengths
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import numpy as np
 
 from handtrack.calibration import CameraProfile, load_profile
 from handtrack.preprocess import CropParams, HandLocalizer, crop_depth, hand_mask, make_crop_transform
+from handtrack.preprocess.crop import image_uvd_to_crop
 from handtrack.sources import open_source
 from handtrack.synth.generator import SyntheticSource
 from handtrack.types import Frame, Intrinsics
@@ -125,6 +127,51 @@ def finger_width_table(png: Path | None = None, palm: str = "anatomical") -> Non
         cv2.imwrite(str(png), cv2.resize(np.vstack(rows), None, fx=1.5, fy=1.5, interpolation=cv2.INTER_NEAREST))
 
 
+def tip_reach_mm(frame: Frame, localizer: HandLocalizer, params: CropParams,
+                 tips_uv_px: list[tuple[float, float]]) -> np.ndarray | None:
+    """(5,) distances (mm, in the crop at the hand's depth) of the thumb .. little fingertips (image pixels) from
+    the centre of the largest circle inside the hand's silhouette (the palm's middle); None without a hand."""
+    found = localizer.locate(frame)
+    if not found.found:
+        return None
+    transform = make_crop_transform(found.hands[0].centre_xyz_mm, frame.intrinsics, params)
+    mask = hand_mask(crop_depth(frame.depth, frame.depth_unit_mm, transform, params), params).astype(np.uint8)
+    distance = cv2.distanceTransform(mask, cv2.DIST_L2, 5)
+    y, x = np.unravel_index(int(np.argmax(distance)), distance.shape)
+    uvd = np.array([[u, v, 0.0] for u, v in tips_uv_px])
+    tips = (image_uvd_to_crop(uvd, transform)[:, :2] + 0.5) * params.input_size - 0.5  # crop pixels
+    return np.hypot(tips[:, 0] - x, tips[:, 1] - y) * 2 * transform.cube_half_mm / params.input_size
+
+
+def finger_length_table() -> None:
+    """How far each fingertip reaches from the palm's middle: the 8 spread SR305 right hands (the marked tips of
+    benchmarks/marked_fingertips.py) against synthetic open palm-first hands (their true tips)."""
+    from marked_fingertips import MARKED_FINGERTIPS_PX
+    from palm_side import open_hand_frames
+    from real_data import named_real_frames
+
+    from handtrack.pose import Joint
+
+    params, localizer = CropParams(), HandLocalizer()
+    frames = named_real_frames()
+    real = [tip_reach_mm(frames[name], localizer, params, list(tips)) for name, tips in MARKED_FINGERTIPS_PX.items()
+            if name.startswith("sr305/20210326-230536/")]
+    tip_joints = (Joint.THUMB_TIP, Joint.INDEX_TIP, Joint.MIDDLE_TIP, Joint.RING_TIP, Joint.LITTLE_TIP)
+    synthetic = []
+    for frame, joints in open_hand_frames("palm", 20, "anatomical"):
+        k = frame.intrinsics
+        tips = [(k.fx * joints[j, 0] / joints[j, 2] + k.ppx, k.fy * joints[j, 1] / joints[j, 2] + k.ppy)
+                for j in tip_joints]
+        synthetic.append(tip_reach_mm(frame, localizer, params, tips))
+    for name, rows in (("real SR305, spread", real), ("synthetic, open, palm first", synthetic)):
+        reach = np.array([r for r in rows if r is not None])
+        median = np.median(reach, axis=0)
+        relative = np.median(reach / reach[:, 2:3], axis=0)
+        print(f"{name} ({len(reach)} frames): thumb / index / middle / ring / little tip from the palm's middle "
+              + " / ".join(f"{m:.0f}" for m in median) + " mm; relative to the middle finger "
+              + " / ".join(f"{r:.2f}" for r in relative))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--camera", choices=("sr305", "d4xx"), default="sr305")
@@ -137,7 +184,13 @@ def main() -> None:
     parser.add_argument("--outline-png", type=Path, default=None,
                         help="with --finger-widths: write the silhouettes with their largest inscribed circles here")
     parser.add_argument("--palm", default="anatomical", help="with --finger-widths: the synthetic palm model")
+    parser.add_argument("--finger-lengths", action="store_true",
+                        help="instead: how far each fingertip reaches from the palm's middle, real spread SR305 "
+                             "hands against synthetic open ones")
     args = parser.parse_args()
+    if args.finger_lengths:
+        finger_length_table()
+        return
     if args.finger_widths:
         finger_width_table(args.outline_png, args.palm)
         return
