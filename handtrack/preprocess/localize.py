@@ -12,10 +12,11 @@ resolution):
 5. forearm: where the surface leaves the cube is the arm; points further than a hand length from the far
    (finger) end along that direction are dropped, and the centre is re-computed;
 6. a hand if its area fits a hand (``min/max_hand_area_mm2``) and it crosses the cube's rim at most once and
-   over at most ``max_boundary_coverage`` of it; otherwise "no hand" with the reason, and the next candidate
-   is tried. A surface too large or too wide that is flat (a wall, a desk: ``flat_share`` of it within 10 mm of a plane)
-   is searched for a hand standing more than ``raised_mm`` in front of that plane (an arm resting on a desk
-   joins the hand to it). No candidate behind a rejected wall is taken;
+   over at most ``max_boundary_coverage`` of it, and is not a flat surface larger than an open hand
+   (``max_flat_hand_area_mm2``: a wall's piece cut off by the image's edge); otherwise "no hand" with the reason,
+   and the next candidate is tried. A surface too large or too wide that is flat (a wall, a desk: ``flat_share``
+   of it within 10 mm of a plane) is searched for a hand standing more than ``raised_mm`` in front of that plane
+   (an arm resting on a desk joins the hand to it). No candidate behind a rejected wall is taken;
 7. the centre is moved ``surface_to_centre_mm`` behind the visible surface.
 
 Tracking (``track``) looks for the nearest surface inside the previous hand's cube (grown by
@@ -61,6 +62,8 @@ class LocalizerConfig:
     hand_length_mm: float = 200.0  # kept from the finger end when the forearm is cut
     flat_share: float = 0.9  # a rejected surface with this share within 10 mm of a plane is flat (wall, desk),
     raised_mm: float = 15.0  # and a hand may stand more than this in front of it
+    max_flat_hand_area_mm2: float = 25000.0  # a flat surface larger than this is no hand (a wall's piece at the
+    # image's edge, which the rim test does not see); open hands show about 18,000 mm^2 (docs/realism.md)
     refine_iterations: int = 6
     max_hands: int = 1
     head_mounted: bool = False  # the camera at the eyes: the hand is the far end of the arm (module docstring)
@@ -329,23 +332,34 @@ def _locate_one(grid: _Grid, config: LocalizerConfig, excluded: np.ndarray,
     return attempt
 
 
+def _fit_plane(points: np.ndarray) -> tuple[np.ndarray, np.ndarray, float] | None:
+    """A least-squares plane through (N, 3) points (mm), refitted to those within 10 mm of it (a hand on a wall is a
+    small part): (centroid (3,), unit normal (3,) towards the camera, share of the points within 10 mm of it);
+    None when too few points lie near any plane."""
+    sample = points[:: max(1, len(points) // 3000)].astype(np.float64)
+    on_plane = np.ones(len(sample), dtype=bool)
+    for _ in range(3):
+        if on_plane.sum() < 3:
+            return None
+        centroid = sample[on_plane].mean(axis=0)
+        normal = np.linalg.svd(sample[on_plane] - centroid, full_matrices=False)[2][2]
+        normal = -normal if normal @ centroid > 0 else normal  # towards the camera
+        on_plane = np.abs((sample - centroid) @ normal) < 10.0
+    if on_plane.sum() < 3:
+        return None
+    return centroid, normal, float(on_plane.mean())
+
+
 def _raised_from_wall(grid: _Grid, config: LocalizerConfig, excluded: np.ndarray,
                       wall: np.ndarray) -> _Attempt | None:
     """A hand on a flat surface rejected as a wall (its arm resting on a desk or against a wall joins it to
     the surface without a depth jump): the largest patch standing more than ``raised_mm`` in front of the plane
     that fits the surface, if it passes as a hand. None when the surface is not flat (a body) or nothing passes."""
     pts = grid.points(wall)
-    sample = pts[:: max(1, len(pts) // 3000)].astype(np.float64)
-    on_plane = np.ones(len(sample), dtype=bool)
-    for _ in range(3):  # a least-squares plane, refitted to the points near it (the hand is a small part)
-        centroid = sample[on_plane].mean(axis=0)
-        normal = np.linalg.svd(sample[on_plane] - centroid, full_matrices=False)[2][2]
-        normal = -normal if normal @ centroid > 0 else normal  # towards the camera
-        on_plane = np.abs((sample - centroid) @ normal) < 10.0
-        if on_plane.sum() < 3:
-            return None
-    if on_plane.mean() < config.flat_share:
+    plane = _fit_plane(pts)
+    if plane is None or plane[2] < config.flat_share:
         return None
+    centroid, normal, _ = plane
     raised = np.zeros_like(wall)
     raised[wall] = (pts - centroid.astype(np.float32)) @ normal.astype(np.float32) > config.raised_mm
     count, labels = cv2.connectedComponents(raised.astype(np.uint8), connectivity=8)
@@ -399,6 +413,11 @@ def _judge(grid: _Grid, config: LocalizerConfig, excluded: np.ndarray, seed: tup
     if coverage > config.max_boundary_coverage or crossings > 1:
         return _Attempt(None, claimed, f"surface too wide for a hand {where} (crosses the cube's rim {crossings} "
                         f"times, over {coverage:.0%} of it): a wall or a body?", wall_depth_mm=z_c)
+    if area > config.max_flat_hand_area_mm2:  # larger than an open hand's visible surface: flat means a wall's piece
+        plane = _fit_plane(pts[keep])
+        if plane is not None and plane[2] >= config.flat_share:
+            return _Attempt(None, claimed, f"flat surface too large for a hand {where} ({area:.0f} mm^2): a wall "
+                            "cut off by the image's edge?", wall_depth_mm=z_c)
     # The visible points lie on the hand's front surface; its middle is about half a palm's thickness behind.
     centre = centre * np.float32(1.0 + config.surface_to_centre_mm / float(centre[2]))
     return _Attempt(HandCandidate(centre, (0.0, 0.0, float(centre[2])), area, int(keep.sum()), cut), claimed)

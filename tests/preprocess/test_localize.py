@@ -206,3 +206,16 @@ def test_head_mounted_mode_finds_the_hand_at_the_far_end_of_the_arm():
     assert np.mean(within[True]) >= 0.75  # measured 23 of 30 (28 found)
     assert np.mean(within[False]) <= 0.65  # measured 18 of 30
     assert np.mean(within[True]) - np.mean(within[False]) >= 0.15
+
+
+def test_a_flat_board_larger_than_an_open_hand_is_no_hand():
+    """A flat surface of 130 x 222 mm at 880 mm (a wall's piece cut off by the image's corner, a tablet) fits the
+    cube and the area limits, but no open hand shows that much flat surface (session 11: a head-mounted scene's
+    wall corner was taken for a second hand)."""
+    depth = np.zeros((480, 640), np.uint16)
+    depth[380:450, 520:640] = 880 + np.arange(120, dtype=np.uint16)[None] // 20  # gently tilted: 6 mm across
+    frame = Frame(depth, 1.0, SCENE_INTRINSICS, 0.0, 0)
+    result = HandLocalizer().locate(frame)
+    assert not result.found and "flat surface too large" in result.reason, result.reason
+    loose = HandLocalizer(LocalizerConfig(max_flat_hand_area_mm2=1e9)).locate(frame)
+    assert loose.found  # without the rule it passes every other test of a hand
