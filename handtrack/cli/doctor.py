@@ -42,6 +42,21 @@ def _gpus() -> list[str]:
     return names
 
 
+def _default_tracking() -> str:
+    """Which bundled model a plain ``HandTracker()`` loads here and which side it tracks by default."""
+    from handtrack.errors import HandtrackError
+    from handtrack.tracker import HandTracker, handedness_model_path
+
+    try:
+        tracker = HandTracker()
+    except HandtrackError as error:
+        return f"none usable: {error}"
+    name = tracker.model_name
+    side = (f"auto ({handedness_model_path(name).name} fitted to it)" if tracker.handedness == "auto"
+            else f"{tracker.handedness} (no handedness classifier fitted to {name})")
+    return f"{name} ({tracker.engine.provider}); --hand {side}"
+
+
 def doctor() -> None:
     """Versions, onnxruntime providers, GPUs and connected RealSense cameras."""
     table = Table(title=f"handtrack {__version__} on Python {platform.python_version()} ({platform.machine()})")
@@ -62,6 +77,7 @@ def doctor() -> None:
 
     table.add_row("display (viewers)", "yes" if has_display() else "none: use --viewer none, or 'handtrack demo' "
                   "(writes files)")
+    table.add_row("default model, --hand", _default_tracking())
     console.print(table)
 
     from handtrack.sources.camera import list_devices

@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -164,6 +165,8 @@ def test_doctor_lists_versions_and_cameras():
     assert proc.returncode == 0, proc.stderr
     assert "pyrealsense2" in proc.stdout and "onnxruntime providers" in proc.stdout
     assert "RealSense cameras" in proc.stdout
+    text = re.sub(r"[│┃\s]+", " ", proc.stdout)  # the table's cells as one line, however the terminal wraps them
+    assert "--hand auto (handedness-pwr" in text  # the bundled model and the classifier fitted to it
 
 
 # -- tracking commands -----------------------------------------------------------------------------------------
