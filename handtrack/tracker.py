@@ -49,24 +49,36 @@ def handedness_model_path(pose_model: str) -> Path:
     return MODELS_DIR / f"handedness-{pose_model}.onnx"
 
 
-def _fitted_classifier(engine: Engine, handedness_model: str | Path | None,
-                       threads: int | None) -> HandednessClassifier | PoseHandedness | None:
-    """The handedness classifier for the default side: ``handedness_model`` or the bundled one of the pose model,
-    if it exists and was fitted to these weights; None (with the reason in the log) otherwise."""
+def _classifier_for(engine: Engine, handedness_model: str | Path | None,
+                    threads: int | None) -> HandednessClassifier | PoseHandedness:
+    """The handedness classifier for ``engine``'s weights: ``handedness_model`` or the bundled one of the pose
+    model; a HandtrackError when there is none, or when it was fitted to other weights."""
     name = engine.metadata.name
     path = Path(handedness_model) if handedness_model is not None else handedness_model_path(name)
-    if not path.is_file():
-        log.info("no handedness classifier for pose model %r (%s): tracking right hands (--hand left mirrors "
-                 "them)", name, path.name)
-        return None
-    try:
-        classifier = load_handedness(path, threads=threads)
-        if isinstance(classifier, PoseHandedness):
-            classifier.check_pose_model(engine)
-    except HandtrackError as error:
-        log.warning("tracking right hands, not --hand auto: %s", error)
-        return None
+    if handedness_model is None and not path.is_file():
+        raise HandtrackError(f"handedness auto needs a handedness model for pose model {name!r} ({path.name} in "
+                             "models/), and none is shipped: say which hand with --hand right or --hand left")
+    classifier = load_handedness(path, threads=threads)
+    if isinstance(classifier, PoseHandedness):
+        classifier.check_pose_model(engine)
     return classifier
+
+
+def _default_classifier(engine: Engine, handedness_model: str | Path | None,
+                        threads: int | None) -> HandednessClassifier | PoseHandedness | None:
+    """:func:`_classifier_for`, or None with the reason in the log (the default side is then right): at info
+    level when no classifier file exists, as a warning when one exists but cannot serve these weights."""
+    try:
+        return _classifier_for(engine, handedness_model, threads)
+    except HandtrackError as error:
+        name = engine.metadata.name
+        path = Path(handedness_model) if handedness_model is not None else handedness_model_path(name)
+        if path.is_file():
+            log.warning("tracking right hands, not --hand auto: %s", error)
+        else:
+            log.info("no handedness classifier for pose model %r (%s): tracking right hands (--hand left mirrors "
+                     "them)", name, path.name)
+        return None
 
 
 def runs_on_gpu(provider: str | None) -> bool:
@@ -123,19 +135,11 @@ class HandTracker:
             model if model is not None else default_model_path(provider), provider=provider, threads=threads)
         self.classifier: HandednessClassifier | PoseHandedness | None = None
         if handedness is None:
-            self.classifier = _fitted_classifier(self.engine, handedness_model, threads)
+            self.classifier = _default_classifier(self.engine, handedness_model, threads)
             handedness = "auto" if self.classifier is not None else "right"
+        elif handedness == "auto":
+            self.classifier = _classifier_for(self.engine, handedness_model, threads)
         self.handedness = handedness
-        if handedness == "auto" and self.classifier is None:
-            path = Path(handedness_model) if handedness_model is not None else handedness_model_path(
-                self.engine.metadata.name)
-            if handedness_model is None and not path.is_file():
-                raise HandtrackError(f"handedness auto needs a handedness model for pose model "
-                                     f"{self.engine.metadata.name!r} ({path.name} in models/), and none is shipped: "
-                                     "say which hand with --hand right or --hand left")
-            self.classifier = load_handedness(path, threads=threads)
-            if isinstance(self.classifier, PoseHandedness):
-                self.classifier.check_pose_model(self.engine)
         self.params = self.engine.metadata.contract
         config = localizer or LocalizerConfig(cube_half_mm=self.params.cube_half_mm, max_hands=max_hands)
         if head_mounted:
