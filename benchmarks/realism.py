@@ -23,7 +23,7 @@ import numpy as np
 
 from handtrack.calibration import CameraProfile, load_profile
 from handtrack.preprocess import CropParams, HandLocalizer, crop_depth, hand_mask, make_crop_transform
-from handtrack.preprocess.crop import image_uvd_to_crop
+from handtrack.preprocess.crop import CropTransform, image_uvd_to_crop
 from handtrack.sources import open_source
 from handtrack.synth.generator import SyntheticSource
 from handtrack.types import Frame, Intrinsics
@@ -75,16 +75,32 @@ def crop_stats(frame, localizer: HandLocalizer, params: CropParams) -> tuple[dic
     return stats, crop
 
 
-def hand_mask_in_crop(frame: Frame, localizer: HandLocalizer, params: CropParams) -> tuple[np.ndarray, float] | None:
-    """(128, 128) uint8 silhouette of the frame's hand in its crop (a 3x3 closing) and the crop's mm per pixel at
-    the hand's depth; None without a hand."""
+def hand_in_crop(frame: Frame, localizer: HandLocalizer,
+                 params: CropParams) -> tuple[np.ndarray, CropTransform] | None:
+    """(128, 128) uint8 silhouette of the frame's hand in its crop and the crop's transform; None without a hand."""
     found = localizer.locate(frame)
     if not found.found:
         return None
     transform = make_crop_transform(found.hands[0].centre_xyz_mm, frame.intrinsics, params)
     mask = hand_mask(crop_depth(frame.depth, frame.depth_unit_mm, transform, params), params).astype(np.uint8)
-    mm_per_px = 2 * transform.cube_half_mm / params.input_size  # a crop pixel at the hand's depth
-    return cv2.morphologyEx(mask, cv2.MORPH_CLOSE, np.ones((3, 3), np.uint8)), mm_per_px
+    return mask, transform
+
+
+def closed(mask: np.ndarray) -> np.ndarray:
+    """A silhouette with one-pixel gaps and notches filled (a 3x3 closing)."""
+    return cv2.morphologyEx(mask, cv2.MORPH_CLOSE, np.ones((3, 3), np.uint8))
+
+
+def mm_per_crop_px(transform: CropTransform, params: CropParams) -> float:
+    """A crop pixel's size at the hand's depth, mm."""
+    return 2 * transform.cube_half_mm / params.input_size
+
+
+def inscribed_circle_px(mask: np.ndarray) -> tuple[int, int, float]:
+    """(x, y, radius) in pixels of the largest circle inside a (H, W) uint8 silhouette (on an open hand: the palm)."""
+    distance = cv2.distanceTransform(mask, cv2.DIST_L2, 5)
+    y, x = np.unravel_index(int(np.argmax(distance)), distance.shape)
+    return int(x), int(y), float(distance[y, x])
 
 
 def ridge_widths_mm(mask: np.ndarray, mm_per_px: float) -> tuple[np.ndarray, float, float]:
@@ -98,10 +114,9 @@ def ridge_widths_mm(mask: np.ndarray, mm_per_px: float) -> tuple[np.ndarray, flo
 
 def outline_tile(mask: np.ndarray) -> np.ndarray:
     """(H, W, 3) uint8 picture of a silhouette with its largest inscribed circle drawn in red."""
-    distance = cv2.distanceTransform(mask, cv2.DIST_L2, 5)
-    y, x = np.unravel_index(int(np.argmax(distance)), distance.shape)
+    x, y, radius = inscribed_circle_px(mask)
     tile = cv2.cvtColor(mask * 200, cv2.COLOR_GRAY2BGR)
-    cv2.circle(tile, (int(x), int(y)), int(round(float(distance.max()))), (0, 0, 255), 1, cv2.LINE_AA)
+    cv2.circle(tile, (x, y), int(round(radius)), (0, 0, 255), 1, cv2.LINE_AA)
     return tile
 
 
@@ -114,8 +129,8 @@ def finger_width_table(png: Path | None = None, palm: str = "anatomical") -> Non
     rows = []
     for name, frames in (("real SR305", real_frames("sr305")),
                          (f"synthetic, open, palm first ({palm})", [f for f, _ in open_hand_frames("palm", 20, palm)])):
-        masks = [m for m in (hand_mask_in_crop(f, localizer, params) for f in frames) if m is not None]
-        results = [ridge_widths_mm(mask, mm) for mask, mm in masks]
+        masks = [(closed(m[0]), m[1]) for m in (hand_in_crop(f, localizer, params) for f in frames) if m is not None]
+        results = [ridge_widths_mm(mask, mm_per_crop_px(transform, params)) for mask, transform in masks]
         widths = np.concatenate([w for w, _, _ in results])
         fingers = widths[widths < 24]  # the thin ridges (the palm's is wider)
         p25, p50, p75 = np.percentile(fingers, [25, 50, 75])
@@ -128,19 +143,17 @@ def finger_width_table(png: Path | None = None, palm: str = "anatomical") -> Non
 
 
 def tip_reach_mm(frame: Frame, localizer: HandLocalizer, params: CropParams,
-                 tips_uv_px: list[tuple[float, float]]) -> np.ndarray | None:
-    """(5,) distances (mm, in the crop at the hand's depth) of the thumb .. little fingertips (image pixels) from
-    the centre of the largest circle inside the hand's silhouette (the palm's middle); None without a hand."""
-    found = localizer.locate(frame)
-    if not found.found:
+                 tips_uv_px: np.ndarray) -> np.ndarray | None:
+    """(5,) distances (mm, in the crop at the hand's depth) of the thumb .. little fingertips ((5, 2) image pixels)
+    from the centre of the largest circle inside the hand's silhouette (the palm's middle); None without a hand."""
+    found = hand_in_crop(frame, localizer, params)
+    if found is None:
         return None
-    transform = make_crop_transform(found.hands[0].centre_xyz_mm, frame.intrinsics, params)
-    mask = hand_mask(crop_depth(frame.depth, frame.depth_unit_mm, transform, params), params).astype(np.uint8)
-    distance = cv2.distanceTransform(mask, cv2.DIST_L2, 5)
-    y, x = np.unravel_index(int(np.argmax(distance)), distance.shape)
-    uvd = np.array([[u, v, 0.0] for u, v in tips_uv_px])
+    mask, transform = found
+    x, y, _ = inscribed_circle_px(mask)
+    uvd = np.column_stack([np.asarray(tips_uv_px, dtype=np.float64), np.zeros(len(tips_uv_px))])
     tips = (image_uvd_to_crop(uvd, transform)[:, :2] + 0.5) * params.input_size - 0.5  # crop pixels
-    return np.hypot(tips[:, 0] - x, tips[:, 1] - y) * 2 * transform.cube_half_mm / params.input_size
+    return np.hypot(tips[:, 0] - x, tips[:, 1] - y) * mm_per_crop_px(transform, params)
 
 
 def finger_length_table() -> None:
@@ -150,19 +163,16 @@ def finger_length_table() -> None:
     from palm_side import open_hand_frames
     from real_data import named_real_frames
 
-    from handtrack.pose import Joint
+    from handtrack.eval.fingertips import TIP_JOINTS
+    from handtrack.geometry import project_points_to_pixels
 
     params, localizer = CropParams(), HandLocalizer()
     frames = named_real_frames()
-    real = [tip_reach_mm(frames[name], localizer, params, list(tips)) for name, tips in MARKED_FINGERTIPS_PX.items()
+    real = [tip_reach_mm(frames[name], localizer, params, np.array(tips)) for name, tips in MARKED_FINGERTIPS_PX.items()
             if name.startswith("sr305/20210326-230536/")]
-    tip_joints = (Joint.THUMB_TIP, Joint.INDEX_TIP, Joint.MIDDLE_TIP, Joint.RING_TIP, Joint.LITTLE_TIP)
-    synthetic = []
-    for frame, joints in open_hand_frames("palm", 20, "anatomical"):
-        k = frame.intrinsics
-        tips = [(k.fx * joints[j, 0] / joints[j, 2] + k.ppx, k.fy * joints[j, 1] / joints[j, 2] + k.ppy)
-                for j in tip_joints]
-        synthetic.append(tip_reach_mm(frame, localizer, params, tips))
+    synthetic = [tip_reach_mm(frame, localizer, params,
+                              project_points_to_pixels(joints[list(TIP_JOINTS)], frame.intrinsics))
+                 for frame, joints in open_hand_frames("palm", 20, "anatomical")]
     for name, rows in (("real SR305, spread", real), ("synthetic, open, palm first", synthetic)):
         reach = np.array([r for r in rows if r is not None])
         median = np.median(reach, axis=0)
