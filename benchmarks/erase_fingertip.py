@@ -19,9 +19,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.marked_fingertips import FINGERS, MARKED_FINGERTIPS_PX  # noqa: E402
 from benchmarks.real_data import named_real_frames  # noqa: E402
-from benchmarks.real_fingertips import first_look  # noqa: E402
+from benchmarks.real_fingertips import first_look, pose_scores  # noqa: E402
 from handtrack import HandTracker  # noqa: E402
-from handtrack.eval.fingertips import score_fingertips  # noqa: E402
 from handtrack.pose import Joint  # noqa: E402
 from handtrack.types import Frame  # noqa: E402
 
@@ -53,11 +52,9 @@ def main() -> None:
             if finger is not None:
                 frame = erased(frame, tips[FINGERS.index(finger)], radius)
             pose = first_look(tracker, frame)
+            on_own += [s.on_own_finger for s in pose_scores(pose, frame, tips)]
             if pose is None:
-                on_own += [False] * 5
                 continue
-            mm_per_px = float(np.median(pose.joints_xyz_mm[:, 2])) / frame.intrinsics.fx
-            on_own += [s.on_own_finger for s in score_fingertips(pose.joints_uvd[:, :2], tips, mm_per_px)]
             thumb = pose.joints_uvd[Joint.THUMB_TIP, :2]
             swaps += int(np.linalg.norm(thumb - tips[4]) < np.linalg.norm(thumb - tips[0]))
         print(f"{label:20s} on their own finger {100 * np.mean(on_own):3.0f} %; thumb nearer the little finger's "

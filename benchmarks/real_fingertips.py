@@ -54,6 +54,15 @@ def trackers_for(model: str) -> dict[str, HandTracker]:
     return trackers
 
 
+def pose_scores(pose, frame: Frame, marked) -> list[TipScore]:  # type: ignore[no-untyped-def]
+    """The marked fingertips of ``frame`` scored against a tracked pose; without a pose (no hand found) every
+    marked tip is missed, at no particular distance."""
+    if pose is None:
+        return [TipScore(f, float("nan"), False) for f, m in zip(FINGER_NAMES, marked) if m is not None]
+    mm_per_px = float(np.median(pose.joints_xyz_mm[:, 2])) / frame.intrinsics.fx  # the image's scale at the hand
+    return score_fingertips(pose.joints_uvd[:, :2], marked, mm_per_px)
+
+
 def summary(scores: list[TipScore]) -> tuple[int, float, float]:
     """(marked tips, mean error mm, share on their own finger)."""
     if not scores:
@@ -98,12 +107,7 @@ def main() -> None:
         for name, marked in MARKED_FINGERTIPS_PX.items():
             frame = frames[name]
             pose = first_look(trackers[hand], frame)
-            if pose is None:  # no hand: every marked tip missed, at no particular distance
-                scores = [TipScore(f, float("nan"), False) for f, m in zip(FINGER_NAMES, marked) if m is not None]
-            else:
-                mm_per_px = float(np.median(pose.joints_xyz_mm[:, 2])) / frame.intrinsics.fx
-                scores = score_fingertips(pose.joints_uvd[:, :2], marked, mm_per_px)
-            results[hand][name] = scores
+            results[hand][name] = pose_scores(pose, frame, marked)
             if args.png is not None and hand == args.hand:
                 tiles.append(draw(frame, pose, marked))
     for group, prefix in {**GROUPS, "all": ""}.items():
