@@ -16,7 +16,10 @@ resolution):
    (``max_flat_hand_area_mm2``: a wall's piece cut off by the image's edge); otherwise "no hand" with the reason,
    and the next candidate is tried. A surface too large or too wide that is flat (a wall, a desk: ``flat_share``
    of it within 10 mm of a plane) is searched for a hand standing more than ``raised_mm`` in front of that plane
-   (an arm resting on a desk joins the hand to it). No candidate behind a rejected wall is taken;
+   (an arm resting on a desk joins the hand to it). No candidate behind a rejected wall (behind its plane when
+   it is flat) or body is taken. A surface too small for a hand is joined with the pieces around it that depth
+   jumps cut off (fingers curled in front of the palm) and judged again; one of at least
+   ``min_side_hand_area_mm2`` (a hand seen side-on) is taken when no candidate passes;
 7. the centre is moved ``surface_to_centre_mm`` behind the visible surface.
 
 Tracking (``track``) looks for the nearest surface inside the previous hand's cube (grown by
@@ -57,6 +60,7 @@ class LocalizerConfig:
     surface_to_centre_mm: float = 15.0  # the hand's middle lies this far behind its visible surface
     depth_jump_mm: float = 25.0  # neighbouring pixels further apart than this belong to different surfaces
     min_hand_area_mm2: float = 4000.0  # smaller: a fingertip-sized blob, noise, a hand mostly out of view
+    min_side_hand_area_mm2: float = 2500.0  # a hand seen side-on shows 2,500-4,000: taken when nothing else is
     max_hand_area_mm2: float = 40000.0  # larger: a wall, a torso, a desk
     max_boundary_coverage: float = 0.3  # a surface crossing more of the cube's rim than this is a wall/body
     hand_length_mm: float = 200.0  # kept from the finger end when the forearm is cut
@@ -300,13 +304,17 @@ class _Attempt:
     claimed: Callable[[], np.ndarray]  # deferred: only a further search needs it
     reason: str = ""
     wall_depth_mm: float | None = None
+    wall_plane: tuple[np.ndarray, np.ndarray] | None = None  # (a point, unit normal towards the camera) of a flat wall
     exhausted: bool = False
+    too_small: bool = False
+    small_hand: HandCandidate | None = None  # too small, yet large enough for a hand seen side-on: a last resort
 
 
 def _locate_one(grid: _Grid, config: LocalizerConfig, excluded: np.ndarray,
                 start_xyz: np.ndarray | None) -> _Attempt:
     """Search one hand from the nearest unclaimed surface, or from ``start_xyz`` when tracking; a flat surface
-    rejected as a wall is searched for a hand raised from it (:func:`_raised_from_wall`)."""
+    rejected as a wall is searched for a hand raised from it (:func:`_raised_from_wall`), and a surface too small
+    for a hand is joined with the pieces around it (:func:`_joined_fragments`)."""
     allowed = excluded
     if start_xyz is not None:  # tracking: look for the nearest surface inside the previous cube (grown for motion)
         previous = np.asarray(start_xyz, dtype=np.float64)
@@ -328,8 +336,34 @@ def _locate_one(grid: _Grid, config: LocalizerConfig, excluded: np.ndarray,
         region = _within_band(grown, grid.z, seed, config.hand_band_mm)
     attempt = _judge(grid, config, excluded, seed, grown, region)
     if attempt.wall_depth_mm is not None and not config.head_mounted:
-        return _raised_from_wall(grid, config, excluded, grown) or attempt
+        plane = _fit_plane(grid.points(grown))
+        if plane is None or plane[2] < config.flat_share:  # not flat: a body
+            return attempt
+        attempt.wall_plane = plane[:2]
+        return _raised_from_wall(grid, config, excluded, grown, plane) or attempt
+    if attempt.too_small and not config.head_mounted:
+        joined = _joined_fragments(grid, config, excluded, seed, region)
+        if joined.sum() > region.sum():
+            retry = _judge(grid, config, excluded, seed, joined | grown, joined)
+            if retry.hand is not None or retry.small_hand is not None:
+                return retry
     return attempt
+
+
+def _joined_fragments(grid: _Grid, config: LocalizerConfig, excluded: np.ndarray, seed: tuple[int, int],
+                      region: np.ndarray) -> np.ndarray:
+    """(h, w) bool: ``region`` with the surface pieces around it that a hand can be cut into. Fingers curled in
+    front of the palm (a pinch, a victory sign) stand more than ``depth_jump_mm`` off it, so the depth-jump
+    growth splits the hand into pieces each too small for a hand. Joined here: every unclaimed pixel less than
+    ``hand_band_mm`` behind the region's front and within ``reach_mm`` of the seed in 3D, connected in the image
+    to the seed whatever the depth jumps (a small object joined to a body this way makes a surface too large for
+    a hand, which is then rejected)."""
+    z = np.where(excluded, 0.0, grid.z)
+    near = (z > 0) & (z < float(grid.z[region].min()) + config.hand_band_mm)
+    within = region.copy()
+    within[near] |= np.linalg.norm(grid.points(near) - grid.point(seed), axis=-1) < config.reach_mm
+    _, labels = cv2.connectedComponents(within.astype(np.uint8), connectivity=8)
+    return labels == labels[seed]
 
 
 def _fit_plane(points: np.ndarray) -> tuple[np.ndarray, np.ndarray, float] | None:
@@ -350,15 +384,12 @@ def _fit_plane(points: np.ndarray) -> tuple[np.ndarray, np.ndarray, float] | Non
     return centroid, normal, float(on_plane.mean())
 
 
-def _raised_from_wall(grid: _Grid, config: LocalizerConfig, excluded: np.ndarray,
-                      wall: np.ndarray) -> _Attempt | None:
+def _raised_from_wall(grid: _Grid, config: LocalizerConfig, excluded: np.ndarray, wall: np.ndarray,
+                      plane: tuple[np.ndarray, np.ndarray, float]) -> _Attempt | None:
     """A hand on a flat surface rejected as a wall (its arm resting on a desk or against a wall joins it to
     the surface without a depth jump): the largest patch standing more than ``raised_mm`` in front of the plane
-    that fits the surface, if it passes as a hand. None when the surface is not flat (a body) or nothing passes."""
+    that fits the surface (``plane``: :func:`_fit_plane` of it), if it passes as a hand. None when nothing passes."""
     pts = grid.points(wall)
-    plane = _fit_plane(pts)
-    if plane is None or plane[2] < config.flat_share:
-        return None
     centroid, normal, _ = plane
     raised = np.zeros_like(wall)
     raised[wall] = (pts - centroid.astype(np.float32)) @ normal.astype(np.float32) > config.raised_mm
@@ -401,9 +432,15 @@ def _judge(grid: _Grid, config: LocalizerConfig, excluded: np.ndarray, seed: tup
         mask[grown] = np.linalg.norm(grid.points(grown) - centre, axis=-1) < config.reach_mm + config.cube_half_mm
         return mask | excluded
 
+    def candidate() -> HandCandidate:
+        # The visible points lie on the hand's front surface; its middle is about half a palm's thickness behind.
+        middle = centre * np.float32(1.0 + config.surface_to_centre_mm / float(centre[2]))
+        return HandCandidate(middle, (0.0, 0.0, float(middle[2])), area, int(keep.sum()), cut)
+
     where = f"at {centre[2]:.0f} mm"
     if area < config.min_hand_area_mm2:
-        return _Attempt(None, claimed, f"blob too small for a hand {where} ({area:.0f} mm^2)")
+        return _Attempt(None, claimed, f"blob too small for a hand {where} ({area:.0f} mm^2)", too_small=True,
+                        small_hand=candidate() if area >= config.min_side_hand_area_mm2 else None)
     z_c = float(centre[2])
     if cube_area > config.max_hand_area_mm2:
         return _Attempt(None, claimed, f"surface too large for a hand {where} ({cube_area:.0f} mm^2 in the cube): "
@@ -418,9 +455,20 @@ def _judge(grid: _Grid, config: LocalizerConfig, excluded: np.ndarray, seed: tup
         if plane is not None and plane[2] >= config.flat_share:
             return _Attempt(None, claimed, f"flat surface too large for a hand {where} ({area:.0f} mm^2): a wall "
                             "cut off by the image's edge?", wall_depth_mm=z_c)
-    # The visible points lie on the hand's front surface; its middle is about half a palm's thickness behind.
-    centre = centre * np.float32(1.0 + config.surface_to_centre_mm / float(centre[2]))
-    return _Attempt(HandCandidate(centre, (0.0, 0.0, float(centre[2])), area, int(keep.sum()), cut), claimed)
+    return _Attempt(candidate(), claimed)
+
+
+def _behind_a_wall(hand: HandCandidate, walls: list[_Attempt]) -> bool:
+    """Does the hand lie behind one of the rejected ``walls``: behind the plane of a flat one (a slanted wall's near
+    side may be nearer than a hand in front of its far side), deeper than the nearest point of any other?"""
+    for wall in walls:
+        if wall.wall_plane is not None:
+            point, normal = wall.wall_plane
+            if float((hand.centre_xyz_mm - point) @ normal) < 0.0:
+                return True
+        elif wall.wall_depth_mm is not None and hand.centre_xyz_mm[2] > wall.wall_depth_mm:
+            return True
+    return False
 
 
 class HandLocalizer:
@@ -441,9 +489,10 @@ class HandLocalizer:
         excluded = np.zeros(grid.z.shape, dtype=bool)
         hands: list[HandCandidate] = []
         reasons: list[str] = []
-        behind_mm = np.inf  # a hand is never behind a wall or body the search already rejected
+        walls: list[_Attempt] = []  # a hand is never behind a wall or body the search already rejected
         starts: list[np.ndarray | None] = list(previous or [])
         claimed: Callable[[], np.ndarray] | None = None
+        side_on: list[HandCandidate] = []  # too small for a hand seen from the front: taken when nothing else is
         for attempt in range(config.max_candidates + len(starts)):
             if len(hands) >= config.max_hands:
                 break
@@ -452,21 +501,27 @@ class HandLocalizer:
             start = starts[attempt] if attempt < len(starts) else None
             attempt_result = _locate_one(grid, config, excluded, start)
             hand, claimed = attempt_result.hand, attempt_result.claimed
+            if attempt_result.small_hand is not None:
+                side_on.append(attempt_result.small_hand)
             if hand is None:
                 if start is None:
                     reasons.append(attempt_result.reason)
                     if attempt_result.exhausted:
                         break
                     if attempt_result.wall_depth_mm is not None:
-                        behind_mm = min(behind_mm, attempt_result.wall_depth_mm)
+                        walls.append(attempt_result)
                 continue
-            if hand.centre_xyz_mm[2] > behind_mm:
+            if _behind_a_wall(hand, walls):
                 continue
             if any(np.linalg.norm(hand.centre_xyz_mm - h.centre_xyz_mm) < config.cube_half_mm for h in hands):
                 continue
+            hands.append(hand)
+        if not hands:
+            side_on = [h for h in side_on if not _behind_a_wall(h, walls)]
+            hands = [max(side_on, key=lambda h: h.area_mm2)] if side_on else []
+        for hand in hands:
             u, v = project_points_to_pixels(hand.centre_xyz_mm, frame.intrinsics)
             hand.centre_uvz = (float(u), float(v), float(hand.centre_xyz_mm[2]))
-            hands.append(hand)
         return Localization(hands, "" if hands else (reasons[0] if reasons else "no hand found"))
 
     def track(self, frame: Frame) -> Localization:

@@ -7,6 +7,7 @@ import cv2
 import numpy as np
 import pytest
 
+from handtrack.geometry import pixel_rays
 from handtrack.preprocess import CropParams, HandLocalizer, LocalizerConfig, crop_depth, hand_mask, make_crop_transform
 from handtrack.sources import open_source
 from handtrack.types import Frame, Intrinsics
@@ -219,3 +220,56 @@ def test_a_flat_board_larger_than_an_open_hand_is_no_hand():
     assert not result.found and "flat surface too large" in result.reason, result.reason
     loose = HandLocalizer(LocalizerConfig(max_flat_hand_area_mm2=1e9)).locate(frame)
     assert loose.found  # without the rule it passes every other test of a hand
+
+
+def _flat_patches_frame(patches: list[tuple[int, int, int, int, float]], background_mm: float = 0.0) -> Frame:
+    """A 1 mm-unit frame of fronto-parallel rectangles (row0, row1, col0, col1, depth mm), later ones in front."""
+    depth = np.full((480, 640), background_mm, np.float32)
+    for r0, r1, c0, c1, z in patches:
+        depth[r0:r1, c0:c1] = z
+    return Frame(np.round(depth).astype(np.uint16), 1.0, SCENE_INTRINSICS, 0.0, 0)
+
+
+def test_a_hand_cut_into_pieces_by_depth_jumps_is_joined_again():
+    """Fingers curled 40 mm in front of the palm (a pinch, a victory sign) are cut off it by the depth-jump growth;
+    each piece is too small for a hand (palm about 2,700 mm^2 visible, fingers 1,700), together they are one."""
+    frame = _flat_patches_frame([(200, 248, 300, 344, 600.0), (240, 260, 290, 350, 560.0)])
+    result = HandLocalizer().locate(frame)
+    assert result.found, result.reason
+    hand = result.hands[0]
+    assert hand.area_mm2 >= LocalizerConfig().min_hand_area_mm2  # both pieces, not the side-on last resort
+    u, v, _ = hand.centre_uvz
+    assert 290 <= u <= 350 and 200 <= v <= 260
+
+
+def test_a_hand_seen_side_on_is_taken_when_nothing_else_is():
+    """A flat hand seen along its edge shows about 18 x 170 mm: too small for a hand seen from the front, so it
+    is taken only as a last resort; a ball of fingertip size stays no hand (test_small_blob_is_no_hand)."""
+    side_on = (200, 222, 260, 462, 400.0)  # 22 x 202 px at 400 mm: 18.5 x 170 mm
+    alone = HandLocalizer().locate(_flat_patches_frame([side_on]))
+    assert alone.found and 260 <= alone.hands[0].centre_uvz[0] <= 462, alone.reason
+    assert alone.hands[0].area_mm2 < LocalizerConfig().min_hand_area_mm2
+    strict = HandLocalizer(LocalizerConfig(min_side_hand_area_mm2=1e9)).locate(_flat_patches_frame([side_on]))
+    assert not strict.found and "too small" in strict.reason
+    # a hand seen from the front elsewhere in the frame wins over the side-on piece
+    both = HandLocalizer().locate(_flat_patches_frame([side_on, (300, 380, 100, 170, 600.0)]))
+    assert both.found and both.hands[0].centre_uvz[0] < 200
+
+
+def test_a_hand_in_front_of_a_slanted_wall_is_found_although_the_walls_near_side_is_nearer():
+    """The wall's near side (at the image's left edge) is nearer than the hand, which stands 200 mm in front of the
+    wall where it is: behind the wall's nearest point, yet in front of its plane."""
+    scene = make_scene(5, body=False)  # the hand alone: found 13 mm from its palm centre
+    rays = pixel_rays(SCENE_INTRINSICS)  # (H, W, 2) x/z, y/z
+    hand_mm = scene.frame.depth.astype(np.float32) * scene.frame.depth_unit_mm
+    hand_z = float(scene.palm_centre_mm[2])
+    # the wall: z = z0 + 0.8 x, through 200 mm behind the palm at the palm's x
+    z0 = hand_z + 200.0 - 0.8 * float(scene.palm_centre_mm[0])
+    wall_mm = z0 / (1.0 - 0.8 * rays[..., 0])
+    wall_mm[(wall_mm <= 0) | (wall_mm > 1400)] = 0
+    depth = np.where((hand_mm > 0) & ((wall_mm == 0) | (hand_mm < wall_mm)), hand_mm, wall_mm)
+    assert depth[depth > 0].min() < hand_z - 50  # the wall's near side is nearer than the hand
+    frame = Frame(np.round(depth).astype(np.uint16), 1.0, SCENE_INTRINSICS, 0.0, 0)
+    result = HandLocalizer().locate(frame)
+    assert result.found, result.reason
+    assert np.linalg.norm(result.hands[0].centre_xyz_mm - scene.palm_centre_mm) < 50.0
