@@ -54,6 +54,11 @@ def train_command(
                                                  "loss terms (L_uv + L_d) against the map terms (default: the "
                                                  "model's, 1 for pwr and pwr-lite; on --resume, changes the run's "
                                                  "from that step on)."),
+    palm_centred_share: Optional[float] = typer.Option(None, "--palm-centred-share", min=0.0, max=1.0,
+                                                       help="Share of synthetic crops centred on the true palm (as "
+                                                       "the tracker's second pass crops) instead of the "
+                                                       "localiser's centre (default 0; on --resume, changes the "
+                                                       "run's from that step on)."),
     pose_bank: str = typer.Option("", "--pose-bank", help="Folder with animbank.pose and model_hand.json (real "
                                   "captured poses for half the samples)."),
 ) -> None:
@@ -98,7 +103,8 @@ def train_command(
         raise HandtrackError(f"--precision: unknown precision {precision!r}; choose from {', '.join(PRECISIONS)}")
     schedule = {k: v for k, v in (("lr", lr), ("lr_decay_every", lr_decay_every), ("palm", palm),
                                   ("batch_size", batch), ("view", view),
-                                  ("coord_weight", coord_weight)) if v is not None}
+                                  ("coord_weight", coord_weight), ("palm_centred_share", palm_centred_share))
+                if v is not None}
     config = TrainConfig(model=model, time_budget_min=time_budget, workers=workers, **schedule, precision=precision,
                          threads=threads, max_steps=max_steps, checkpoint_every_min=checkpoint_every,
                          pose_bank=pose_bank, device=device, data=data, reuse=reuse,

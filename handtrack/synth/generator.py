@@ -40,6 +40,9 @@ VALIDATION_CENTRES = Path(__file__).resolve().parents[1] / "_data" / "validation
 #: views a CropSampler makes: those of :data:`handtrack.synth.scene.VIEWS`, or "mixed"
 TRAINING_VIEWS = ("front", "head-mounted", "mixed")
 HEAD_MOUNTED_SHARE = 0.25  # "mixed": the share of head-mounted scenes
+#: crops centred on the true palm (``palm_centred_share``) are centred this far off it (mm, normal, per axis)
+#: before the augmentation's jitter: together about the tracker's first-pass palm error (median 9 mm in 3D)
+PALM_CENTRE_SIGMA_MM = 4.0
 
 
 def _rays3(rays2: np.ndarray) -> np.ndarray:
@@ -130,7 +133,7 @@ class CropSampler:
                  augment: AugmentConfig | None = AugmentConfig(), localise: bool = True,
                  bank: np.ndarray | None = None, reference: bool = False, sdk_filter_share: float = 0.5,
                  palm: str = "anatomical", view: str = "front",
-                 frozen_centres: dict[str, np.ndarray] | None = None) -> None:
+                 frozen_centres: dict[str, np.ndarray] | None = None, palm_centred_share: float = 0.0) -> None:
         """sdk_filter_share: share of samples whose depth went through the SDK's spatial filter
         (:func:`handtrack.synth.sensor.sdk_post_process`; users switch it on or not, the real test recordings
         have it).
@@ -145,13 +148,18 @@ class CropSampler:
         frozen_centres: {:func:`centres_key` (palm, view): (N, 3) centres, NaN rows for "no hand found"}: scene i < N
         takes its centre from here instead of from the localiser (the validation set: its crops must not change
         when the localiser does); the quarter-resolution frame is still rendered, so that the random stream, and
-        with it the crop's sensor noise, is the same as the localiser's run."""
+        with it the crop's sensor noise, is the same as the localiser's run.
+        palm_centred_share: share of scenes (drawn per scene from a stream of its own, so that the other scenes
+        and every draw of a scene stay the same) cropped around the true palm centre, about as far off it as the
+        tracker's first pass predicts it (:data:`PALM_CENTRE_SIGMA_MM`), instead of the localiser's centre: the
+        crops the tracker's second pass makes (``centre_from`` "palm")."""
         if view not in TRAINING_VIEWS:
             raise ValueError(f"view {view!r}: choose one of {', '.join(TRAINING_VIEWS)}")
         self.seed = seed
         self.palm = palm
         self.view = view
         self.frozen_centres = frozen_centres
+        self.palm_centred_share = palm_centred_share
         self.use_kernels = not reference
         self.profile = _profile(profile)
         self.params = params or CropParams()
@@ -201,6 +209,10 @@ class CropSampler:
         scene = sample_scene(rng, _fov_tan(self.profile.intrinsics), bank=self.bank, palm=self.palm,
                              reference=not self.use_kernels, view=view)
         centre, centre_from = self._centre(scene, rng, view, index)
+        if self.palm_centred_share > 0.0:
+            own = np.random.default_rng([self.seed, index, 3])
+            if own.random() < self.palm_centred_share:
+                centre, centre_from = scene.palm_centre_mm + own.normal(0.0, PALM_CENTRE_SIGMA_MM, 3), "palm"
         return scene, centre, centre_from, rng
 
     def job(self, index: int) -> CropJob:

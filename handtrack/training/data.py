@@ -14,8 +14,9 @@ class SyntheticCrops(Dataset):
     resumed run sees exactly the samples it would have seen."""
 
     def __init__(self, seed: int, size: int = 10**9, pose_bank: str = "", palm: str = "anatomical",
-                 view: str = "front") -> None:
+                 view: str = "front", palm_centred_share: float = 0.0) -> None:
         self.seed = seed
+        self.palm_centred_share = palm_centred_share
         self.palm = palm
         self.view = view
         self.size = size
@@ -34,7 +35,8 @@ class SyntheticCrops(Dataset):
                 from handtrack.synth.posebank import load_pose_bank
 
                 bank = load_pose_bank(self.pose_bank)
-            self._sampler = CropSampler(self.seed, bank=bank, palm=self.palm, view=self.view)
+            self._sampler = CropSampler(self.seed, bank=bank, palm=self.palm, view=self.view,
+                                        palm_centred_share=self.palm_centred_share)
         return self._sampler
 
     def __getitem__(self, index: int) -> tuple[torch.Tensor, torch.Tensor]:
@@ -49,8 +51,8 @@ class SyntheticJobs(Dataset):
     batch of consecutive items costs one scene per k crops; deterministic like :class:`SyntheticCrops`."""
 
     def __init__(self, seed: int, size: int = 10**9, pose_bank: str = "", palm: str = "anatomical",
-                 crops_per_scene: int = 1, view: str = "front") -> None:
-        self.crops = SyntheticCrops(seed, size, pose_bank, palm, view)
+                 crops_per_scene: int = 1, view: str = "front", palm_centred_share: float = 0.0) -> None:
+        self.crops = SyntheticCrops(seed, size, pose_bank, palm, view, palm_centred_share)
         self.crops_per_scene = crops_per_scene
         self._scene = -1
         self._packed: list[dict[str, torch.Tensor]] = []

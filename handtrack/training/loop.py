@@ -57,6 +57,8 @@ class TrainConfig:
     render_group: int = 16  # with render_on_device: training batches rendered in one call
     precision: str = "fp32"  # or "bf16": the network's forward pass under bfloat16 autocast (GPUs), losses in fp32
     coord_weight: float | None = None  # weight of the coordinate terms L_uv + L_d; None: the registry entry's
+    palm_centred_share: float = 0.0  # share of synthetic crops centred on the true palm, as the tracker's second
+    # pass crops (handtrack.synth.generator.CropSampler); the others around the localiser's centre
 
 
 def learning_rate(config: TrainConfig, step: int) -> float:
@@ -85,11 +87,11 @@ def validation_error_mm(network: torch.nn.Module, samples: list[tuple[np.ndarray
 #: settings a resumed run may change (its learning-rate schedule, the generator's palm geometry, its batch size:
 #: the data order is the global sample counter, so a new batch size continues the same sample stream); everything
 #: else is the run's own
-SCHEDULE_KEYS = ("lr", "lr_decay_every", "palm", "batch_size", "view", "coord_weight")
+SCHEDULE_KEYS = ("lr", "lr_decay_every", "palm", "batch_size", "view", "coord_weight", "palm_centred_share")
 #: the numeric precisions a run may train in
 PRECISIONS = ("fp32", "bf16")
 #: runs saved before a setting existed trained with this value of it
-_SETTING_BEFORE_IT_EXISTED = {"palm": "symmetric", "view": "front", "coord_weight": None}
+_SETTING_BEFORE_IT_EXISTED = {"palm": "symmetric", "view": "front", "coord_weight": None, "palm_centred_share": 0.0}
 
 
 def run_loss(entry_loss: LossConfig, config: TrainConfig) -> LossConfig:
@@ -147,9 +149,11 @@ def train(config: TrainConfig, out_dir: Path, resume: bool = False,
     if config.data == "synthetic" and config.render_on_device:
         dataset: torch.utils.data.Dataset = SyntheticJobs(config.data_seed, pose_bank=config.pose_bank,
                                                           palm=config.palm, crops_per_scene=config.crops_per_scene,
-                                                          view=config.view)
+                                                          view=config.view,
+                                                          palm_centred_share=config.palm_centred_share)
     elif config.data == "synthetic":
-        dataset = SyntheticCrops(config.data_seed, pose_bank=config.pose_bank, palm=config.palm, view=config.view)
+        dataset = SyntheticCrops(config.data_seed, pose_bank=config.pose_bank, palm=config.palm, view=config.view,
+                                 palm_centred_share=config.palm_centred_share)
     else:
         from handtrack.training.datasets import DatasetCrops
 
@@ -190,6 +194,8 @@ def train(config: TrainConfig, out_dir: Path, resume: bool = False,
         data = f"synthetic hands ({config.palm} palm), CropSampler seed {config.data_seed}"
         if config.view != "front":
             data += f", {config.view} views"
+        if config.palm_centred_share:
+            data += f", {config.palm_centred_share:.0%} of the crops centred on the true palm"
         if config.pose_bank:
             data += ", half the poses from the Intel hand-tracking pose bank"
         if config.data != "synthetic":

@@ -132,3 +132,23 @@ def test_recentred_job_crops_the_same_scene_around_the_given_centre():
     a, b = sampler.render(again), sampler.render(sampler.recentred_job(job, centre, 0))
     np.testing.assert_array_equal(a.crop, b.crop)  # its own random stream: the same crop every time
     assert 0.05 < np.mean(a.crop < 1.0) < 0.6
+
+
+def test_a_share_of_crops_is_centred_on_the_palm_as_the_second_pass_crops():
+    """palm_centred_share: that share of scenes is cropped around the true palm (about as far off it as the first
+    pass's prediction), the other scenes exactly as without it."""
+    plain, mixed = CropSampler(11), CropSampler(11, palm_centred_share=0.5)
+    kinds = []
+    for i in range(40):
+        scene, centre, centre_from, _ = mixed.scene_and_centre(i)
+        kinds.append(centre_from)
+        if centre_from == "palm":
+            assert np.linalg.norm(centre - scene.palm_centre_mm) < 30.0  # 4 mm per axis: 30 mm is 7.5 sigma
+        else:
+            np.testing.assert_array_equal(centre, plain.scene_and_centre(i)[1])
+    assert 10 <= kinds.count("palm") <= 30
+    i = kinds.index("palm")
+    sample = mixed.sample(i)
+    assert sample.centre_from == "palm"
+    np.testing.assert_array_equal(sample.joints_xyz_mm, plain.sample(i).joints_xyz_mm)  # the same scene
+    assert not np.array_equal(sample.crop, plain.sample(i).crop)  # cropped elsewhere

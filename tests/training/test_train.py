@@ -63,7 +63,7 @@ def test_a_resumed_run_can_lower_its_learning_rate_and_logs_it(tmp_path):
     assert state["config"]["model"] == "pwr-one-stage"  # only the schedule may change
     records = [json.loads(line) for line in (tmp_path / "run" / "log.jsonl").read_text().splitlines()]
     schedule = {"lr": 2e-4, "lr_decay_every": 1000, "palm": "anatomical", "batch_size": 2, "view": "front",
-                "coord_weight": None}
+                "coord_weight": None, "palm_centred_share": 0.0}
     assert {"step": 2, "schedule": schedule} in records
 
 
@@ -75,7 +75,7 @@ def test_a_resumed_run_can_change_its_batch_size_and_continues_the_same_sample_s
     records = [json.loads(line) for line in (tmp_path / "run" / "log.jsonl").read_text().splitlines()]
     assert [r["samples"] for r in records if "total" in r] == [2, 4, 7, 10]
     schedule = {"lr": 1e-3, "lr_decay_every": 20000, "palm": "anatomical", "batch_size": 3, "view": "front",
-                "coord_weight": None}
+                "coord_weight": None, "palm_centred_share": 0.0}
     assert {"step": 2, "schedule": schedule} in records
 
 
@@ -93,7 +93,7 @@ def test_a_resumed_run_can_weight_the_coordinate_loss_and_saves_the_loss_it_trai
         expected = weight * (r["uv"] + r["d"]) + r["H"] + 0.01 * r["D"]
         assert abs(r["total"] - expected) < 1e-4 * (1 + weight), r
     assert {"step": 2, "schedule": {"lr": 1e-3, "lr_decay_every": 20000, "palm": "anatomical", "batch_size": 2,
-                                    "view": "front", "coord_weight": 10.0}} in records
+                                    "view": "front", "coord_weight": 10.0, "palm_centred_share": 0.0}} in records
 
 
 def test_bf16_precision_trains_with_fp32_losses_and_weights(tmp_path):
@@ -123,16 +123,18 @@ def test_a_run_saved_before_the_palm_setting_resumes_on_its_symmetric_palm_and_c
     payload = torch.load(path, weights_only=False)
     del payload["state"]["config"]["palm"]  # as saved by earlier versions, whose generator had only one palm
     del payload["state"]["config"]["view"]  # and only front views
+    del payload["state"]["config"]["palm_centred_share"]  # and every crop around the localiser's centre
     torch.save(payload, path)
     train(_config(2), tmp_path / "run", resume=True)
     saved = load_checkpoint(tmp_path / "run" / "checkpoint.pt")[2]["config"]
     assert saved["palm"] == "symmetric" and saved["view"] == "front"
-    train(_config(3), tmp_path / "run", resume=True, schedule={"palm": "anatomical", "view": "mixed"})
+    train(_config(3), tmp_path / "run", resume=True, schedule={"palm": "anatomical", "view": "mixed",
+                                                              "palm_centred_share": 0.5})
     saved = load_checkpoint(tmp_path / "run" / "checkpoint.pt")[2]["config"]
-    assert saved["palm"] == "anatomical" and saved["view"] == "mixed"
+    assert saved["palm"] == "anatomical" and saved["view"] == "mixed" and saved["palm_centred_share"] == 0.5
     records = [json.loads(line) for line in (tmp_path / "run" / "log.jsonl").read_text().splitlines()]
     schedule = {"lr": 1e-3, "lr_decay_every": 20000, "palm": "anatomical", "batch_size": 2, "view": "mixed",
-                "coord_weight": None}
+                "coord_weight": None, "palm_centred_share": 0.5}
     assert {"step": 2, "schedule": schedule} in records
 
 
