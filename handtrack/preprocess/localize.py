@@ -297,8 +297,9 @@ def _rim_crossings(points: np.ndarray, centre: np.ndarray, offset: np.ndarray, n
 @dataclass
 class _Attempt:
     """One search: the hand, or why not. ``claimed()``: the pixels later searches skip. ``wall_depth_mm``: set
-    when the surface found was too big for a hand (nothing behind it is taken for a hand). ``exhausted``:
-    nothing is left to search."""
+    when the surface found was too big for a hand (nothing behind it, or behind ``wall_plane`` when it is flat, is
+    taken for a hand: :func:`_behind_a_wall`). ``exhausted``: nothing is left to search. ``too_small``: the
+    surface was too small for a hand; ``small_hand``: it as a hand, when it is large enough for one seen side-on."""
 
     hand: HandCandidate | None
     claimed: Callable[[], np.ndarray]  # deferred: only a further search needs it
@@ -307,7 +308,7 @@ class _Attempt:
     wall_plane: tuple[np.ndarray, np.ndarray] | None = None  # (a point, unit normal towards the camera) of a flat wall
     exhausted: bool = False
     too_small: bool = False
-    small_hand: HandCandidate | None = None  # too small, yet large enough for a hand seen side-on: a last resort
+    small_hand: HandCandidate | None = None  # a last resort (HandLocalizer.locate)
 
 
 def _locate_one(grid: _Grid, config: LocalizerConfig, excluded: np.ndarray,
