@@ -6,8 +6,10 @@ handedness classifier decides) and each group of frames: marked fingertips, the 
 fingertip from the mark (image plane, mm at the hand's depth) and the share "on its own finger" (within 20 mm
 of its mark and nearer to it than to any other marked fingertip; handtrack/eval/fingertips.py).
 
-Usage: python benchmarks/real_fingertips.py MODEL [--png OUT.png] [--hand right|left|auto]
-(--png: the frames with the marks (white rings) joined to the predicted fingertips, for the --hand path)
+Usage: python benchmarks/real_fingertips.py MODEL [--png OUT.png] [--hand right|left|auto] [--against OTHER]
+(--png: the frames with the marks (white rings) joined to the predicted fingertips, for the --hand path;
+--against: another model read the same ways, and for each way the difference of the shares on their own finger
+with its 90 % interval from resampling the frames: a difference whose interval holds zero is not evidence)
 """
 
 from __future__ import annotations
@@ -28,7 +30,13 @@ from benchmarks.marked_fingertips import MARKED_FINGERTIPS_PX  # noqa: E402
 from benchmarks.real_data import named_real_frames  # noqa: E402
 from handtrack import HandTracker  # noqa: E402
 from handtrack.errors import HandtrackError  # noqa: E402
-from handtrack.eval.fingertips import FINGER_NAMES, TIP_JOINTS, TipScore, score_fingertips  # noqa: E402
+from handtrack.eval.fingertips import (  # noqa: E402
+    FINGER_NAMES,
+    TIP_JOINTS,
+    TipScore,
+    score_fingertips,
+    share_difference_interval,
+)
 from handtrack.types import Frame  # noqa: E402
 from handtrack.viz.draw import annotate_frame  # noqa: E402
 
@@ -88,11 +96,33 @@ def draw(frame: Frame, pose, marked) -> np.ndarray:  # type: ignore[no-untyped-d
     return cv2.resize(image, (300, 300))
 
 
+def difference_table(results: dict[str, dict[str, list[TipScore]]], other_model: str,
+                     frames: dict[str, Frame]) -> Table:
+    """Per hand path both models read: the share on their own finger of each and the difference, with its 90 %
+    interval from resampling the frames (:func:`share_difference_interval`)."""
+    other = trackers_for(other_model)
+    table = Table(title=f"on their own finger, all frames: against {other_model} (difference, 90 % interval "
+                  "from resampling the frames)")
+    for column in ("path", "this model", "other", "difference"):
+        table.add_column(column)
+    for hand in [h for h in results if h in other]:
+        names = list(results[hand])
+        mine = [[s.on_own_finger for s in results[hand][n]] for n in names]
+        theirs = [[s.on_own_finger for s in pose_scores(first_look(other[hand], frames[n]), frames[n],
+                                                        MARKED_FINGERTIPS_PX[n])] for n in names]
+        difference, low, high = share_difference_interval(mine, theirs)
+        share = [sum(map(sum, x)) / sum(map(len, x)) for x in (mine, theirs)]
+        table.add_row(hand, f"{100 * share[0]:.0f} %", f"{100 * share[1]:.0f} %",
+                      f"{100 * difference:+.0f} points [{100 * low:+.0f}, {100 * high:+.0f}]")
+    return table
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("model")
     parser.add_argument("--png", type=Path, help="write the frames with marks and predicted fingertips here")
     parser.add_argument("--hand", default="auto", choices=("right", "left", "auto"), help="the path --png draws")
+    parser.add_argument("--against", help="another model: the difference of the shares, with its interval")
     args = parser.parse_args()
     frames = named_real_frames()
     trackers = trackers_for(args.model)
@@ -119,6 +149,8 @@ def main() -> None:
         table.add_row(group, *cells)
     console = Console(width=140)
     console.print(table)
+    if args.against:
+        console.print(difference_table(results, args.against, frames))
     per_finger = Table(title="by finger, all frames (mean error mm / on their own finger)")
     per_finger.add_column("finger")
     for hand in paths:
