@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections import Counter
 from pathlib import Path
 from typing import Optional
 
@@ -15,6 +16,7 @@ from handtrack.cli.common import console, frame_progress
 from handtrack.errors import HandtrackError
 from handtrack.io.poses import PoseWriter, frame_record, header_record
 from handtrack.io.stream import PoseStreamer
+from handtrack.preprocess.localize import reason_kind
 from handtrack.sources import open_source
 from handtrack.tracker import HandTracker
 from handtrack.viz.draw import annotate_frame, status_lines
@@ -67,6 +69,7 @@ def replay(
         _video_codec(video)
     frames = found = 0
     stage_ms: dict[str, list[float]] = {}
+    why_not: Counter[str] = Counter()  # frames without a hand, by the kind of reason
     with open_source(recording, camera_profile=camera_profile, depth_unit_mm=depth_unit, realtime=realtime) as source:
         tracker = HandTracker(model, max_hands=hands, handedness=hand, refine=refine, provider=provider,
                               head_mounted=head_mounted)
@@ -90,6 +93,8 @@ def replay(
                 for frame, poses in tracker.run(source):
                     frames += 1
                     found += bool(poses)
+                    if not poses:
+                        why_not[reason_kind(tracker.last_reason)] += 1
                     for name, value in (poses[0].timings_ms.items() if poses else ()):
                         stage_ms.setdefault(name, []).append(value)
                     if writer is not None:
@@ -119,6 +124,9 @@ def replay(
         table.add_column("value")
         table.add_row("frames", str(frames))
         table.add_row("hands found", f"{100.0 * found / max(frames, 1):.1f} % of frames")
+        if why_not:
+            table.add_row("no hand, why", "; ".join(f"{kind}: {count} frame{'s' * (count != 1)}"
+                                                    for kind, count in why_not.most_common(3)))
         table.add_row("hand", f"--hand {tracker.handedness}")
         table.add_row("speed", f"{frames / max(elapsed, 1e-9):.1f} frames/s (whole loop, reading included)")
         for name, values in stage_ms.items():

@@ -33,6 +33,7 @@ hand (a second search does not take the rest of the arm for another hand).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -470,6 +471,12 @@ def _behind_a_wall(hand: HandCandidate, walls: list[_Attempt]) -> bool:
         elif wall.wall_depth_mm is not None and hand.centre_xyz_mm[2] > wall.wall_depth_mm:
             return True
     return False
+
+
+def reason_kind(reason: str) -> str:
+    """The kind of a "no hand" reason, without its figures: "surface too wide for a hand at 416 mm (crosses the
+    cube's rim 2 times, ...): a wall or a body?" -> "surface too wide for a hand" (for counting frames by why)."""
+    return re.split(r" at \d| \(|: ", reason, maxsplit=1)[0].strip() or "no hand found"
 
 
 class HandLocalizer:

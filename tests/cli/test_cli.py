@@ -189,6 +189,8 @@ def test_replay_writes_jsonl_that_validates_against_the_schema(untrained_onnx, s
         assert all(bool(f["hands"]) == expect_hands for f in frames)
         if not expect_hands:
             assert all("wall or a body" in f["reason"] for f in frames)
+            # the summary says why, by kind: "surface too wide for a hand: 2 frames"
+            assert "no hand, why" in proc.stdout and "surface too" in proc.stdout and "2 frames" in proc.stdout
     assert len(frames) == 2  # the D435 recording's two depth frames
     proc = run_cli("replay", sr305_dir, "--camera-profile", "sr305", "--model", untrained_onnx, "--hand", "left",
                    "--out", out)

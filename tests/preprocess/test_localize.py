@@ -273,3 +273,15 @@ def test_a_hand_in_front_of_a_slanted_wall_is_found_although_the_walls_near_side
     result = HandLocalizer().locate(frame)
     assert result.found, result.reason
     assert np.linalg.norm(result.hands[0].centre_xyz_mm - scene.palm_centre_mm) < 50.0
+
+
+def test_reasons_are_counted_by_kind_without_their_figures():
+    from handtrack.preprocess.localize import reason_kind
+
+    assert reason_kind("surface too wide for a hand at 416 mm (crosses the cube's rim 2 times, over 19% of it): a "
+                       "wall or a body?") == "surface too wide for a hand"
+    assert reason_kind("blob too small for a hand at 594 mm (3481 mm^2)") == "blob too small for a hand"
+    assert reason_kind("blob too small for a hand: only small patches in range (noise, a fingertip)") == (
+        "blob too small for a hand")
+    assert reason_kind("no depth between 150 and 1500 mm") == "no depth between 150 and 1500 mm"
+    assert reason_kind("") == "no hand found"
