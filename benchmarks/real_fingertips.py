@@ -106,13 +106,12 @@ def difference_table(results: dict[str, dict[str, list[TipScore]]], other_model:
     for column in ("path", "this model", "other", "difference"):
         table.add_column(column)
     for hand in [h for h in results if h in other]:
-        names = list(results[hand])
-        mine = [[s.on_own_finger for s in results[hand][n]] for n in names]
-        theirs = [[s.on_own_finger for s in pose_scores(first_look(other[hand], frames[n]), frames[n],
-                                                        MARKED_FINGERTIPS_PX[n])] for n in names]
-        difference, low, high = share_difference_interval(mine, theirs)
-        share = [sum(map(sum, x)) / sum(map(len, x)) for x in (mine, theirs)]
-        table.add_row(hand, f"{100 * share[0]:.0f} %", f"{100 * share[1]:.0f} %",
+        mine = results[hand]
+        theirs = {n: pose_scores(first_look(other[hand], frames[n]), frames[n], MARKED_FINGERTIPS_PX[n]) for n in mine}
+        difference, low, high = share_difference_interval(*([[s.on_own_finger for s in scores[n]] for n in mine]
+                                                            for scores in (mine, theirs)))
+        shares = [summary([s for ss in scores.values() for s in ss])[2] for scores in (mine, theirs)]
+        table.add_row(hand, f"{100 * shares[0]:.0f} %", f"{100 * shares[1]:.0f} %",
                       f"{100 * difference:+.0f} points [{100 * low:+.0f}, {100 * high:+.0f}]")
     return table
 

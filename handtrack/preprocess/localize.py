@@ -338,11 +338,12 @@ def _locate_one(grid: _Grid, config: LocalizerConfig, excluded: np.ndarray,
         region = _within_band(grown, grid.z, seed, config.hand_band_mm)
     attempt = _judge(grid, config, excluded, seed, grown, region)
     if attempt.wall_depth_mm is not None and not config.head_mounted:
-        plane = _fit_plane(grid.points(grown))
+        points = grid.points(grown)
+        plane = _fit_plane(points)
         if plane is None or plane[2] < config.flat_share:  # not flat: a body
             return attempt
         attempt.wall_plane = plane[:2]
-        return _raised_from_wall(grid, config, excluded, grown, plane) or attempt
+        return _raised_from_wall(grid, config, excluded, grown, points, plane) or attempt
     if attempt.too_small and not config.head_mounted:
         joined = _joined_fragments(grid, config, excluded, seed, region)
         if joined.sum() > region.sum():
@@ -387,14 +388,14 @@ def _fit_plane(points: np.ndarray) -> tuple[np.ndarray, np.ndarray, float] | Non
 
 
 def _raised_from_wall(grid: _Grid, config: LocalizerConfig, excluded: np.ndarray, wall: np.ndarray,
-                      plane: tuple[np.ndarray, np.ndarray, float]) -> _Attempt | None:
+                      points: np.ndarray, plane: tuple[np.ndarray, np.ndarray, float]) -> _Attempt | None:
     """A hand on a flat surface rejected as a wall (its arm resting on a desk or against a wall joins it to
     the surface without a depth jump): the largest patch standing more than ``raised_mm`` in front of the plane
-    that fits the surface (``plane``: :func:`_fit_plane` of it), if it passes as a hand. None when nothing passes."""
-    pts = grid.points(wall)
+    that fits the surface (``points``: ``grid.points(wall)``; ``plane``: :func:`_fit_plane` of them), if it passes
+    as a hand. None when nothing passes."""
     centroid, normal, _ = plane
     raised = np.zeros_like(wall)
-    raised[wall] = (pts - centroid.astype(np.float32)) @ normal.astype(np.float32) > config.raised_mm
+    raised[wall] = (points - centroid.astype(np.float32)) @ normal.astype(np.float32) > config.raised_mm
     count, labels = cv2.connectedComponents(raised.astype(np.uint8), connectivity=8)
     if count < 2:
         return None
