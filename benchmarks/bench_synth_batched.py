@@ -5,9 +5,10 @@ Usage: python benchmarks/bench_synth_batched.py [--device cuda] [--batch 1024] [
 
 Three figures, with the machine and the device named:
 - jobs: what the CPU worker processes deliver alone (scene, real localiser, crop windows, packing), crops/s,
-  over at least three batches per worker with their start-up (a lower bound of the sustained rate);
+  sustained: over at least three batches per worker, timed after every worker's start-up and first batches
+  (training keeps its workers for the whole run); the start-up (seconds to the first batch) is reported apart;
 - render: the device's batched rendering alone (ray casting, sensor model, normalisation), crops/s;
-- end to end: workers feeding the device, crops/s (what a training run gets when the network is fast).
+- end to end: workers feeding the device, crops/s, sustained (what a training run gets when the network is fast).
 Each ``--crops-per-scene`` value is measured in turn; the JSON holds the first at its top level and all of them
 under ``runs``.
 """
@@ -34,6 +35,8 @@ from handtrack.synth.batched import BatchedCropRenderer, normalise_crops  # noqa
 from handtrack.synth.generator import CropSampler  # noqa: E402
 from handtrack.synth.sensor_torch import apply_sensor_torch, edge_preserving_smooth, projector_shadow  # noqa: E402
 from handtrack.training.data import RangeSampler, SyntheticJobs  # noqa: E402
+
+PREFETCH = 2  # batches each worker keeps ready
 
 
 def _sync(device: torch.device) -> None:
@@ -103,27 +106,33 @@ def stage_ops(stages: dict[str, Callable[[], object]], device: torch.device) -> 
 
 def measure(renderer: BatchedCropRenderer, device: torch.device, batch: int, workers: int, crops_per_scene: int,
             batches: int, count_ops: bool = False) -> dict:
-    """The three rates (crops/s) for one number of crop windows per scene, and the hand's pixel share."""
+    """The three rates (crops/s) for one number of crop windows per scene, sustained (workers started and their
+    first batches taken before the clock starts, as in a training run's persistent workers), the start-up
+    (seconds to the first batch) and the hand's pixel share."""
     dataset = SyntheticJobs(1, crops_per_scene=crops_per_scene)
-
-    def loader(start: int) -> DataLoader:
-        return DataLoader(dataset, batch_size=batch, sampler=RangeSampler(start, 10**9, batch),
-                          num_workers=workers, persistent_workers=False, prefetch_factor=4)
-
-    # jobs alone: the workers' sustained rate, start-up included. Timing from the first batch would count the
-    # batches every other worker had nearly finished by then (and prefetched ones): at least three rounds of
-    # every worker are drawn, so that the queue's head start is a small part of the figure.
-    t0 = time.perf_counter()
-    it = iter(loader(0))
-    first = next(it)
+    loader = DataLoader(dataset, batch_size=batch, sampler=RangeSampler(0, 10**9, batch), num_workers=workers,
+                        persistent_workers=False, prefetch_factor=PREFETCH if workers else None)
     rounds = max(batches, 3 * max(workers, 1))
-    for _ in range(rounds - 1):
+    t0 = time.perf_counter()
+    it = iter(loader)
+    first = next(it)
+    startup_s = time.perf_counter() - t0
+    # Warm-up: every worker's first batches and the queue filled while they started. Taking batches faster than
+    # the workers make them, the queue is then empty and the clock below measures what the workers deliver.
+    for _ in range(max(workers, 1) * (PREFETCH + 1) - 1):
+        next(it)
+    t0 = time.perf_counter()
+    for _ in range(rounds):
         next(it)
     jobs_rate = rounds * batch / (time.perf_counter() - t0)
-    del it
-    # render alone, on one batch of packed jobs
     renderer(first)
     _sync(device)
+    t0 = time.perf_counter()
+    for _ in range(rounds):
+        crops = renderer(next(it))
+    _sync(device)
+    end_rate = rounds * batch / (time.perf_counter() - t0)
+    del it
     t0 = time.perf_counter()
     for _ in range(batches):
         crops = renderer(first)
@@ -137,18 +146,10 @@ def measure(renderer: BatchedCropRenderer, device: torch.device, batch: int, wor
             ops = stage_ops(stages, device)
         except Exception as error:  # noqa: BLE001 - a profiler that fails must not cost the rates measured above
             print(f"  counting operations failed: {error}", flush=True)
-    # end to end, likewise over at least three rounds of every worker, start-up included
-    t0 = time.perf_counter()
-    it = iter(loader(10**7))
-    for _ in range(rounds):
-        crops = renderer(next(it))
-    _sync(device)
-    end_rate = rounds * batch / (time.perf_counter() - t0)
-    del it
     return {"crops_per_scene": crops_per_scene, "jobs_crops_per_s": round(jobs_rate, 1),
             "render_crops_per_s": round(render_rate, 1), "end_to_end_crops_per_s": round(end_rate, 1),
-            "hand_pixel_share": round(float((crops < 1.0).float().mean()), 3), "stage_ms_per_call": timings,
-            "stage_ops_per_call": ops}
+            "startup_s": round(startup_s, 1), "hand_pixel_share": round(float((crops < 1.0).float().mean()), 3),
+            "stage_ms_per_call": timings, "stage_ops_per_call": ops}
 
 
 def main() -> None:
@@ -177,7 +178,8 @@ def main() -> None:
         runs.append(run)
         print(f"{k} crops per scene: jobs (CPU workers) {run['jobs_crops_per_s']:.0f} crops/s; render "
               f"({args.device}) {run['render_crops_per_s']:.0f} crops/s; end to end "
-              f"{run['end_to_end_crops_per_s']:.0f} crops/s", flush=True)
+              f"{run['end_to_end_crops_per_s']:.0f} crops/s (sustained; first batch after {run['startup_s']} s)",
+              flush=True)
         print("  ms per render call of " + str(args.batch) + ": " + ", ".join(
             f"{name.strip()} {ms}" for name, ms in run["stage_ms_per_call"].items()), flush=True)
         if run["stage_ops_per_call"]:
