@@ -2,8 +2,8 @@
 # One prepared command for a lent GPU machine (the `run` tool), within its 10-minute limit:
 #   1. benchmarks/bench_synth_batched.py: crops/s of the batched (GPU) data path, the card named (512 crops a
 #      render call, as training renders 16 batches of 32 at a time); benchmarks/bench_train_step.py: the training
-#      step in fp32 and under bf16 autocast at TRAIN_BATCH (default 32) and 4x it; PRECISION=auto (default) trains
-#      in bf16 when that is at least 1.2x faster;
+#      step in fp32 and under bf16 autocast at TRAIN_BATCH (default 32), compiled with CUDA graphs, and at 4x the
+#      batch; PRECISION=auto and COMPILE=auto (defaults) train in bf16 / compiled when that is at least 1.2x faster;
 #   2. scripts/device_train.py: trains MODEL in RUN for MINUTES, with the crops rendered on the GPU when (1)
 #      measured it faster than the CPU path (session 3: 990 crops/s with 15 processes), else on the CPU;
 #   3. with HANDEDNESS_MINUTES set: the handedness classifier on crops rendered on the fly
@@ -31,24 +31,37 @@ nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv 2>&1 || tru
 timeout 150 python3 benchmarks/bench_synth_batched.py --batch ${BENCH_BATCH:-512} --workers "$WORKERS" \
   --crops-per-scene 2 ${BENCH_MORE_CROPS_PER_SCENE:-} --batches ${BENCH_BATCHES:-6} --count-ops --json "$OUT/bench-synth-batched.json" 2>&1
 echo "bench exit $?"
-# the training step alone, fp32 against bf16 autocast at the run's batch (and 4x it), to pick the precision
+# the training step alone at the run's batch: fp32 eager, bf16 eager, and fp32 compiled with CUDA graphs (the step
+# of small kernels waits on their launches: session 13, pwr took 68 ms per step of 32 and of 128 alike); then eager
+# at 4x the batch. PRECISION=auto and COMPILE=auto (defaults) take bf16 / the compiled step when >= 1.2x faster.
 TRAIN_BATCH=${TRAIN_BATCH:-32}
-timeout 120 python3 benchmarks/bench_train_step.py --device cuda --models "$MODEL" --batch "$TRAIN_BATCH" \
-  $(( TRAIN_BATCH * 4 )) --precision fp32 bf16 --steps 20 --json "$OUT/bench-train-step.json" 2>&1
+timeout ${STEP_BENCH_S:-240} python3 benchmarks/bench_train_step.py --device cuda --models "$MODEL" --batch "$TRAIN_BATCH" \
+  --precision fp32 bf16 --compile off --steps 20 --json "$OUT/bench-train-step.json" 2>&1
+timeout ${STEP_BENCH_S:-240} python3 benchmarks/bench_train_step.py --device cuda --models "$MODEL" --batch "$TRAIN_BATCH" \
+  --precision fp32 --compile cudagraphs --steps 20 --json "$OUT/bench-train-step-compiled.json" 2>&1
+timeout 60 python3 benchmarks/bench_train_step.py --device cuda --models "$MODEL" --batch $(( TRAIN_BATCH * 4 )) \
+  --precision fp32 --compile off --steps 20 --json "$OUT/bench-train-step-4x.json" 2>&1
 echo "train-step bench exit $?"
-PRECISION=$(python3 -c "
-import json
-choice = '${PRECISION:-auto}'
-if choice == 'auto':
-    try:
-        rows = {r['precision']: r['samples_per_s'] for r in json.load(open('$OUT/bench-train-step.json'))
-                if r['batch'] == $TRAIN_BATCH}
-        choice = 'bf16' if rows['bf16'] >= 1.2 * rows['fp32'] else 'fp32'
-    except Exception:
-        choice = 'fp32'
-print(choice)
+read -r PRECISION COMPILE < <(python3 -c "
+import json, os
+rows = []
+for name in ('bench-train-step.json', 'bench-train-step-compiled.json', 'bench-train-step-4x.json'):
+    if os.path.exists('$OUT/' + name):
+        rows += json.load(open('$OUT/' + name))
+json.dump(rows, open('$OUT/bench-train-step.json', 'w'), indent=2)
+rate = {(r['precision'], r.get('compile', 'off')): r['samples_per_s'] for r in rows if r['batch'] == $TRAIN_BATCH}
+base = rate.get(('fp32', 'off'), 0.0)
+precision, compile = '${PRECISION:-auto}', '${COMPILE:-auto}'
+if precision == 'auto':
+    precision = 'bf16' if base and rate.get(('bf16', 'off'), 0.0) >= 1.2 * base else 'fp32'
+if compile == 'auto':
+    faster = base and rate.get(('fp32', 'cudagraphs'), 0.0) >= 1.2 * base
+    compile = 'cudagraphs' if faster and precision == 'fp32' else 'off'
+print(precision, compile)
 ")
-echo "precision: $PRECISION"
+rm -f "$OUT/bench-train-step-compiled.json" "$OUT/bench-train-step-4x.json"  # merged: the tool returns 8 files
+PRECISION=${PRECISION:-fp32}; COMPILE=${COMPILE:-off}
+echo "precision: $PRECISION, compiled step: $COMPILE"
 DATA=$(python3 -c "
 import json, sys
 try:
@@ -63,14 +76,21 @@ echo "data path: ${DATA:-CPU processes}"
 START=$SECONDS
 LIMIT=$(python3 -c "print(int($MINUTES * 60 + 150))")  # a hung run is stopped in time to return its last checkpoint
 timeout "$LIMIT" python3 scripts/device_train.py --model "$MODEL" --run "$RUN" --minutes "$MINUTES" --workers "$WORKERS" \
-  --checkpoint-every 2 --batch "$TRAIN_BATCH" --precision "$PRECISION" $BANK $DATA "$@" --out "$OUT"
+  --checkpoint-every 2 --batch "$TRAIN_BATCH" --precision "$PRECISION" --compile "$COMPILE" $BANK $DATA "$@" \
+  --out "$OUT"
 STATUS=$?
 echo "training exit $STATUS"
 LEFT=$(python3 -c "print(round($MINUTES - ($SECONDS - $START) / 60 - 0.5, 1))")
-if [ "$STATUS" != 0 ] && [ -n "$DATA" ] && python3 -c "import sys; sys.exit(not $LEFT >= 1)"; then
-  echo "the device's data path failed: training on the CPU processes for the $LEFT minutes left"
-  python3 scripts/device_train.py --model "$MODEL" --run "$RUN" --minutes "$LEFT" --workers "$WORKERS" \
-    --checkpoint-every 2 --batch "$TRAIN_BATCH" --precision "$PRECISION" $BANK "$@" --out "$OUT"
+if [ "$STATUS" != 0 ] && python3 -c "import sys; sys.exit(not $LEFT >= 1)"; then
+  # resumed from its own last checkpoint in $OUT (not RUN's, which would be copied over it)
+  if [ "$COMPILE" != off ]; then
+    echo "training with the compiled step failed: the $LEFT minutes left without compiling"; COMPILE=off
+  elif [ -n "$DATA" ]; then
+    echo "the device's data path failed: training on the CPU processes for the $LEFT minutes left"; DATA=""
+  fi
+  python3 scripts/device_train.py --model "$MODEL" --run "$OUT/$(basename "$RUN")" --minutes "$LEFT" \
+    --workers "$WORKERS" --checkpoint-every 2 --batch "$TRAIN_BATCH" --precision "$PRECISION" --compile "$COMPILE" \
+    $BANK $DATA "$@" --out "$OUT"
   echo "training exit $?"
 fi
 CKPT="$OUT/$(basename "$RUN")/checkpoint.pt"

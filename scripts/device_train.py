@@ -73,6 +73,8 @@ def main() -> None:
     parser.add_argument("--lr", type=float, default=None, help="default 2e-4; on a resumed run, changes its rate")
     parser.add_argument("--lr-decay-every", type=int, default=None, help="steps between halvings (default 20000)")
     parser.add_argument("--precision", default="fp32", help="fp32, or bf16 (autocast forward pass)")
+    parser.add_argument("--compile", default="off", help="the training step through torch.compile: off, on, "
+                        "cudagraphs")
     parser.add_argument("--palm", default=None, help="hand geometry of the synthetic data (default anatomical; on a "
                         "resumed run, changes its): anatomical, anatomical-wrist, symmetric")
     parser.add_argument("--view", default=None, help="views of the synthetic data (default front; on a resumed run, "
@@ -104,7 +106,8 @@ def main() -> None:
     config = TrainConfig(model=args.model, **schedule, precision=args.precision, time_budget_min=args.minutes,
                          checkpoint_every_min=args.checkpoint_every, workers=args.workers, threads=2,
                          pose_bank=args.pose_bank, device="auto", reuse=args.reuse,
-                         render_on_device=args.render_on_device, crops_per_scene=args.crops_per_scene)
+                         render_on_device=args.render_on_device, crops_per_scene=args.crops_per_scene,
+                         compile=args.compile)
     report: dict = {"model": args.model, "resumed": resume}
     report.update(train(config, run, resume=resume, schedule=schedule))
     report_path = args.out / f"{run.name}-report.json"

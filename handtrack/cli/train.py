@@ -50,6 +50,9 @@ def train_command(
                                         "scene."),
     precision: str = typer.Option("fp32", "--precision", help="fp32, or bf16: the forward pass under bfloat16 "
                                   "autocast (tensor cores on a GPU; losses and weights stay fp32)."),
+    compile_step: str = typer.Option("off", "--compile", help="off, on (the training step through "
+                                     "torch.compile: fused kernels, compiled once per run, tens of seconds) or "
+                                     "cudagraphs (also replayed as CUDA graphs; GPUs)."),
     coord_weight: Optional[float] = typer.Option(None, "--coord-weight", min=0.0, help="Weight of the coordinate "
                                                  "loss terms (L_uv + L_d) against the map terms (default: the "
                                                  "model's, 1 for pwr and pwr-lite; on --resume, changes the run's "
@@ -101,6 +104,8 @@ def train_command(
 
     if precision not in PRECISIONS:
         raise HandtrackError(f"--precision: unknown precision {precision!r}; choose from {', '.join(PRECISIONS)}")
+    if compile_step not in ("off", "on", "cudagraphs"):
+        raise HandtrackError(f"--compile: unknown mode {compile_step!r}; choose from off, on, cudagraphs")
     schedule = {k: v for k, v in (("lr", lr), ("lr_decay_every", lr_decay_every), ("palm", palm),
                                   ("batch_size", batch), ("view", view),
                                   ("coord_weight", coord_weight), ("palm_centred_share", palm_centred_share))
@@ -108,7 +113,8 @@ def train_command(
     config = TrainConfig(model=model, time_budget_min=time_budget, workers=workers, **schedule, precision=precision,
                          threads=threads, max_steps=max_steps, checkpoint_every_min=checkpoint_every,
                          pose_bank=pose_bank, device=device, data=data, reuse=reuse,
-                         render_on_device=render_on_device, crops_per_scene=crops_per_scene)
+                         render_on_device=render_on_device, crops_per_scene=crops_per_scene,
+                         compile=compile_step)
     display = TrainingDisplay(time_budget * 60.0)
     with display.progress:
         result = train(config, out, resume=resume, schedule=schedule, on_step=display)

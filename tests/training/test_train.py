@@ -117,6 +117,36 @@ def test_bf16_precision_trains_with_fp32_losses_and_weights(tmp_path):
     assert all(p.dtype == torch.float32 for p in network.parameters())
 
 
+def test_a_compiled_training_step_gives_the_eager_losses_and_gradients(tmp_path):
+    from handtrack.models import build_network, registry_entry
+    from handtrack.training.loop import training_step_losses
+
+    entry = registry_entry("pwr-one-stage")
+    torch.manual_seed(0)
+    network = build_network(entry.model)
+    crops = torch.rand(2, 1, 128, 128) * 0.8 - 0.4
+    joints = torch.rand(2, 21, 3) * 0.6 - 0.3
+
+    def losses_and_grads(mode):
+        network.zero_grad()
+        terms = training_step_losses(network, entry.loss, "fp32", mode)(crops, joints)
+        terms["total"].backward()
+        return ({k: float(v.detach()) for k, v in terms.items()},
+                torch.cat([p.grad.flatten() for p in network.parameters() if p.grad is not None]))
+
+    eager_terms, eager_grads = losses_and_grads("off")
+    torch._dynamo.reset()
+    traced_terms, traced_grads = losses_and_grads("aot_eager")  # traced and run through AOT autograd, unfused
+    assert eager_terms.keys() == traced_terms.keys() and eager_terms["total"] > 0
+    assert all(abs(eager_terms[k] - traced_terms[k]) <= 1e-5 * max(1.0, abs(eager_terms[k])) for k in eager_terms)
+    assert eager_grads.abs().max() > 0 and torch.allclose(eager_grads, traced_grads, rtol=1e-4, atol=1e-6)
+    with pytest.raises(ValueError, match="compile"):
+        training_step_losses(network, entry.loss, "fp32", "max")
+    config = TrainConfig(**{**_config(2).__dict__, "compile": "aot_eager"})
+    assert train(config, tmp_path / "run")["step"] == 2
+    assert load_checkpoint(tmp_path / "run" / "checkpoint.pt")[2]["config"]["compile"] == "aot_eager"
+
+
 def test_a_run_saved_before_the_palm_setting_resumes_on_its_symmetric_palm_and_can_switch(tmp_path):
     train(_config(1), tmp_path / "run")
     path = tmp_path / "run" / "checkpoint.pt"
