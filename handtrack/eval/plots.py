@@ -57,11 +57,19 @@ def per_joint_png(evaluation: Evaluation, path: str | Path, joint_names: list[st
     cv2.imwrite(str(path), img)
 
 
-def _moving_average(values: np.ndarray, window: int) -> np.ndarray:
-    if len(values) < window:
+def _moving_average_over_steps(steps: np.ndarray, values: np.ndarray, weight: np.ndarray, window: int,
+                               ) -> np.ndarray:
+    """The mean of ``values`` over the last ``window`` steps at each record from the first full window on, each
+    record weighed by the steps it stands for (1, or a thinned log's ``steps_averaged``; handtrack.training.runlog).
+    The records are in step order; a log shorter than the window is returned as it is."""
+    if len(values) == 0 or steps[-1] - steps[0] + weight[0] < window:
         return values
-    kernel = np.ones(window) / window
-    return np.convolve(values, kernel, mode="valid")
+    total = np.concatenate([[0.0], np.cumsum(values * weight)])
+    count = np.concatenate([[0.0], np.cumsum(weight)])
+    first = np.searchsorted(steps, steps - window, side="right")  # the records within (step - window, step]
+    mean = (total[1:] - total[first]) / np.maximum(count[1:] - count[first], 1e-9)
+    full = steps - window >= steps[0] - weight[0]  # a whole window of steps lies behind the record
+    return mean[int(np.argmax(full)):]
 
 
 def training_curve_png(records: list[dict], path: str | Path, label: str) -> None:
@@ -69,12 +77,13 @@ def training_curve_png(records: list[dict], path: str | Path, label: str) -> Non
     the validation mean error (mm), both against the step."""
     steps = np.array([r["step"] for r in records if "total" in r], dtype=float)
     loss = np.array([r["total"] for r in records if "total" in r], dtype=float)
+    weight = np.array([r.get("steps_averaged", 1) for r in records if "total" in r], dtype=float)
     val_steps = np.array([r["step"] for r in records if "val_mean_mm" in r], dtype=float)
     val = np.array([r["val_mean_mm"] for r in records if "val_mean_mm" in r], dtype=float)
     step_max = float(max(steps.max() if len(steps) else 1.0, 1.0))
     left = _axes(f"training loss (log10), {label}, moving average of 200 steps", "step", "")
     if len(loss):
-        smooth = np.log10(np.clip(_moving_average(loss, 200), 1e-9, None))
+        smooth = np.log10(np.clip(_moving_average_over_steps(steps, loss, weight, 200), 1e-9, None))
         x = steps[len(steps) - len(smooth):]
         lo, hi = float(smooth.min()), float(smooth.max())
         span = max(hi - lo, 1e-6)
