@@ -208,11 +208,13 @@ class CropSampler:
         view = self.scene_view(index)
         scene = sample_scene(rng, _fov_tan(self.profile.intrinsics), bank=self.bank, palm=self.palm,
                              reference=not self.use_kernels, view=view)
-        centre, centre_from = self._centre(scene, rng, view, index)
         if self.palm_centred_share > 0.0:
             own = np.random.default_rng([self.seed, index, 3])
             if own.random() < self.palm_centred_share:
-                centre, centre_from = scene.palm_centre_mm + own.normal(0.0, PALM_CENTRE_SIGMA_MM, 3), "palm"
+                # no localisation (its frame is not rendered): the scene's crop windows then draw other numbers
+                # than they would after it, but every other scene stays exactly as without the share
+                return scene, scene.palm_centre_mm + own.normal(0.0, PALM_CENTRE_SIGMA_MM, 3), "palm", rng
+        centre, centre_from = self._centre(scene, rng, view, index)
         return scene, centre, centre_from, rng
 
     def job(self, index: int) -> CropJob:
