@@ -6,7 +6,8 @@ handedness classifier decides) and each group of frames: marked fingertips, the 
 fingertip from the mark (image plane, mm at the hand's depth) and the share "on its own finger" (within 20 mm
 of its mark and nearer to it than to any other marked fingertip; handtrack/eval/fingertips.py).
 
-Usage: python benchmarks/real_fingertips.py MODEL [--png OUT.png] [--hand right|left|auto] [--against OTHER]
+Usage: python benchmarks/real_fingertips.py MODEL [--png OUT.png] [--hand right|left|auto] [--classifier C]
+       [--against OTHER [--against-classifier C]]
 (--png: the frames with the marks (white rings) joined to the predicted fingertips, for the --hand path;
 --against: another model read the same ways, and for each way the difference of the shares on their own finger
 with its 90 % interval from resampling the frames: a difference whose interval holds zero is not evidence)
@@ -52,11 +53,12 @@ def first_look(tracker: HandTracker, frame: Frame):  # type: ignore[no-untyped-d
     return hands[0] if hands else None
 
 
-def trackers_for(model: str) -> dict[str, HandTracker]:
-    """A tracker per hand path to score: "auto" only where a handedness classifier was fitted to these weights."""
+def trackers_for(model: str, classifier: str | None = None) -> dict[str, HandTracker]:
+    """A tracker per hand path to score: "auto" only where a handedness classifier was fitted to these weights
+    (``classifier``, or the one bundled for the model's name)."""
     trackers = {hand: HandTracker(model, handedness=hand) for hand in ("right", "left")}
     try:
-        trackers["auto"] = HandTracker(model, handedness="auto")
+        trackers["auto"] = HandTracker(model, handedness="auto", handedness_model=classifier)
     except HandtrackError as error:
         logging.warning("no --hand auto: %s", error)
     return trackers
@@ -97,10 +99,10 @@ def draw(frame: Frame, pose, marked) -> np.ndarray:  # type: ignore[no-untyped-d
 
 
 def difference_table(results: dict[str, dict[str, list[TipScore]]], other_model: str,
-                     frames: dict[str, Frame]) -> Table:
+                     frames: dict[str, Frame], other_classifier: str | None = None) -> Table:
     """Per hand path both models read: the share on their own finger of each and the difference, with its 90 %
     interval from resampling the frames (:func:`share_difference_interval`)."""
-    other = trackers_for(other_model)
+    other = trackers_for(other_model, other_classifier)
     table = Table(title=f"on their own finger, all frames: against {other_model} (difference, 90 % interval "
                   "from resampling the frames)")
     for column in ("path", "this model", "other", "difference"):
@@ -122,9 +124,13 @@ def main() -> None:
     parser.add_argument("--png", type=Path, help="write the frames with marks and predicted fingertips here")
     parser.add_argument("--hand", default="auto", choices=("right", "left", "auto"), help="the path --png draws")
     parser.add_argument("--against", help="another model: the difference of the shares, with its interval")
+    parser.add_argument("--classifier", help="the handedness classifier of MODEL's auto path (default: the one "
+                        "bundled for its name)")
+    parser.add_argument("--against-classifier", help="the handedness classifier of --against's auto path (e.g. "
+                        "the one bundled with those weights before a refit)")
     args = parser.parse_args()
     frames = named_real_frames()
-    trackers = trackers_for(args.model)
+    trackers = trackers_for(args.model, args.classifier)
     paths = tuple(trackers)
     table = Table(title=f"fingertips on real frames: {args.model} (mean error mm / on their own finger)")
     table.add_column("frames")
@@ -149,7 +155,7 @@ def main() -> None:
     console = Console(width=140)
     console.print(table)
     if args.against:
-        console.print(difference_table(results, args.against, frames))
+        console.print(difference_table(results, args.against, frames, args.against_classifier))
     per_finger = Table(title="by finger, all frames (mean error mm / on their own finger)")
     per_finger.add_column("finger")
     for hand in paths:
