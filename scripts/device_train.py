@@ -83,6 +83,8 @@ def main() -> None:
                         "the model's, 1; on a resumed run, changes its; docs/ablation.md)")
     parser.add_argument("--palm-centred-share", type=float, default=None, help="share of crops centred on the true "
                         "palm, as the tracker's second pass crops (default 0; on a resumed run, changes its)")
+    parser.add_argument("--camera", default=None, help="the synthetic scenes' camera: sr305 (default), d435, mixed "
+                        "(30 %% D435); on a resumed run, changes its")
     parser.add_argument("--reuse", type=int, default=1, help="optimizer steps per fresh batch (replay buffer)")
     parser.add_argument("--render-on-device", action="store_true", help="render the crops in batches on the GPU")
     parser.add_argument("--crops-per-scene", type=int, default=1, help="with --render-on-device")
@@ -101,7 +103,7 @@ def main() -> None:
     resume = (run / "checkpoint.pt").is_file()
     schedule = {k: v for k, v in (("batch_size", args.batch), ("lr", args.lr), ("lr_decay_every", args.lr_decay_every),
                                   ("palm", args.palm), ("view", args.view), ("coord_weight", args.coord_weight),
-                                  ("palm_centred_share", args.palm_centred_share))
+                                  ("palm_centred_share", args.palm_centred_share), ("camera", args.camera))
                 if v is not None}
     config = TrainConfig(model=args.model, **schedule, precision=args.precision, time_budget_min=args.minutes,
                          checkpoint_every_min=args.checkpoint_every, workers=args.workers, threads=2,

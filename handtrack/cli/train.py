@@ -50,6 +50,9 @@ def train_command(
                                         "scene."),
     precision: str = typer.Option("fp32", "--precision", help="fp32, or bf16: the forward pass under bfloat16 "
                                   "autocast (tensor cores on a GPU; losses and weights stay fp32)."),
+    camera: Optional[str] = typer.Option(None, "--camera", help="Synthetic data: the camera the scenes are rendered "
+                                         "with, sr305 (default), d435 (stereo sensor model) or mixed (30 % D435); "
+                                         "on --resume, changes the run's from that step on."),
     compile_step: str = typer.Option("off", "--compile", help="off, on (the training step through "
                                      "torch.compile: fused kernels, compiled once per run, tens of seconds) or "
                                      "cudagraphs (also replayed as CUDA graphs; GPUs)."),
@@ -104,11 +107,16 @@ def train_command(
 
     if precision not in PRECISIONS:
         raise HandtrackError(f"--precision: unknown precision {precision!r}; choose from {', '.join(PRECISIONS)}")
+    from handtrack.training.data import TRAINING_CAMERAS
+
+    if camera is not None and camera not in TRAINING_CAMERAS:
+        raise HandtrackError(f"--camera: unknown camera {camera!r}; choose from {', '.join(TRAINING_CAMERAS)}")
     if compile_step not in ("off", "on", "cudagraphs"):
         raise HandtrackError(f"--compile: unknown mode {compile_step!r}; choose from off, on, cudagraphs")
     schedule = {k: v for k, v in (("lr", lr), ("lr_decay_every", lr_decay_every), ("palm", palm),
                                   ("batch_size", batch), ("view", view),
-                                  ("coord_weight", coord_weight), ("palm_centred_share", palm_centred_share))
+                                  ("coord_weight", coord_weight), ("palm_centred_share", palm_centred_share),
+                                  ("camera", camera))
                 if v is not None}
     config = TrainConfig(model=model, time_budget_min=time_budget, workers=workers, **schedule, precision=precision,
                          threads=threads, max_steps=max_steps, checkpoint_every_min=checkpoint_every,

@@ -12,7 +12,8 @@ Conventions:
   ``crop < 1.0`` — no hand pixel can take the background value.
 - With ``segment_jump_mm`` > 0, only the surface connected to the hand is kept: a flood fill from the crop
   pixel nearest the centre that stops at depth jumps larger than that; everything else (a torso a few
-  centimetres behind the hand, a desk) becomes background too.
+  centimetres behind the hand, a desk) becomes background too. A seed whose surface is a speck (fewer than
+  ``crop.MIN_SEED_SURFACE_PX`` pixels: a stereo camera's flying pixel) is passed over for the next.
 - Joint coordinates in crop space: u, v in (-0.5, 0.5) across the crop (centre of the crop = 0), and
   d = (z - z_c) / s.
 """

@@ -25,6 +25,7 @@ import torch
 
 from handtrack.geometry import pixel_rays
 from handtrack.preprocess import CropParams
+from handtrack.preprocess.crop import MIN_SEED_SURFACE_PX, SEED_TRIES
 from handtrack.synth.generator import CropJob, CropSampler, crop_fx_px
 from handtrack.synth.render import render_capsules, render_plane
 from handtrack.synth.sensor import SensorModel
@@ -83,23 +84,47 @@ def connected_to_centre(normalised: torch.Tensor, inside: torch.Tensor, jump: to
                         check_every: int = 4) -> torch.Tensor:
     """(B, S, S) bool: the in-cube pixels reachable from the seed pixel without a depth step larger than
     ``jump`` (normalised units; a number or (B, 1, 1) per crop) between 8-neighbours, as
-    :func:`handtrack.preprocess.crop._connected_to_centre` (OpenCV's flood fill with a floating range), by
-    growth until nothing changes: each step one pixel in all eight directions, then whole runs along rows and
-    along columns, so that a finger fills in a few steps rather than one step per pixel of its length."""
+    :func:`handtrack.preprocess.crop._connected_to_centre` (OpenCV's flood fill with a floating range, a seed
+    whose surface is tiny passed over for the next, up to SEED_TRIES), by growth until nothing changes: each step
+    one pixel in all eight directions, then whole runs along rows and along columns, so that a finger fills in a
+    few steps rather than one step per pixel of its length."""
+    b = inside.shape[0]
+    limits = jump if isinstance(jump, torch.Tensor) else torch.full((b, 1, 1), float(jump), device=inside.device)
+    candidates = inside.clone()
+    best = torch.zeros_like(inside)
+    done = torch.zeros(b, dtype=torch.bool, device=inside.device)
+    rows = torch.arange(b, device=inside.device)
+    for _ in range(SEED_TRIES):
+        todo = rows[~done & candidates.view(b, -1).any(dim=1)]
+        if len(todo) == 0:
+            break
+        surface = _grown_from_seed(normalised[todo], inside[todo], candidates[todo], limits[todo], check_every)
+        size = surface.view(len(todo), -1).sum(dim=1)
+        larger = size > best[todo].view(len(todo), -1).sum(dim=1)
+        best[todo] = torch.where(larger.view(-1, 1, 1), surface, best[todo])
+        finished = size >= MIN_SEED_SURFACE_PX
+        done[todo[finished]] = True
+        candidates[todo] &= ~surface
+    return best
+
+
+def _grown_from_seed(normalised: torch.Tensor, inside: torch.Tensor, candidates: torch.Tensor, limit: torch.Tensor,
+                     check_every: int) -> torch.Tensor:
+    """(B, S, S) bool: the surface reached from each crop's best seed among ``candidates``
+    (:func:`handtrack.preprocess.crop.seed_score`), in-cube steps of at most ``limit`` (B, 1, 1)."""
     b, size, _ = inside.shape
     r, c = torch.meshgrid(torch.arange(size, device=inside.device, dtype=torch.float32),
                           torch.arange(size, device=inside.device, dtype=torch.float32), indexing="ij")
     centre = (size - 1) / 2.0
     radial = ((r - centre) ** 2 + (c - centre) ** 2) / (size / 4) ** 2
-    score = torch.where(inside, radial + ((normalised + 0.1) / 0.2) ** 2, torch.full_like(normalised, math.inf))
+    score = torch.where(candidates, radial + ((normalised + 0.1) / 0.2) ** 2, torch.full_like(normalised, math.inf))
     seed = score.view(b, -1).argmin(dim=1)
     reach = torch.zeros(b, size * size, dtype=torch.bool, device=inside.device)
-    reach[torch.arange(b, device=inside.device), seed] = inside.view(b, -1).any(dim=1)
+    reach[torch.arange(b, device=inside.device), seed] = candidates.view(b, -1).any(dim=1)
     reach = reach.view(b, size, size)
     image = torch.where(inside, normalised, torch.full_like(normalised, 1e3))
-    limit = jump[:, None] if isinstance(jump, torch.Tensor) else jump
     # passable[:, k]: may a pixel be reached from its neighbour in direction k (a step <= jump, and inside)?
-    passable = (image[:, None] - neighbours(image, 1e3, EIGHT_NEIGHBOURS)).abs() <= limit
+    passable = (image[:, None] - neighbours(image, 1e3, EIGHT_NEIGHBOURS)).abs() <= limit[:, None]
     passable &= inside[:, None]
     left, above = EIGHT_NEIGHBOURS.index((0, -1)), EIGHT_NEIGHBOURS.index((-1, 0))
     joined_to_left, joined_to_above = passable[:, left], passable[:, above]  # both ends inside: the step is too

@@ -8,39 +8,63 @@ from torch.utils.data import Dataset
 
 from handtrack.synth.generator import CropSampler
 
+#: cameras a training run may render (``TrainConfig.camera``): a camera profile, or "mixed": each scene with one of
+#: MIXED_CAMERAS, the D435 with probability MIXED_D435_SHARE (its stereo sensor model; the SR305 is the rest)
+TRAINING_CAMERAS = ("sr305", "d435", "mixed")
+MIXED_CAMERAS = ("sr305", "d435")
+MIXED_D435_SHARE = 0.3
+
+
+def run_cameras(camera: str) -> tuple[str, ...]:
+    """The camera profiles a run's scenes are rendered with, in the order :func:`scene_camera` indexes them."""
+    if camera not in TRAINING_CAMERAS:
+        raise ValueError(f"camera {camera!r}: choose one of {', '.join(TRAINING_CAMERAS)}")
+    return MIXED_CAMERAS if camera == "mixed" else (camera,)
+
+
+def scene_camera(seed: int, scene: int, camera: str) -> int:
+    """Index into :func:`run_cameras` of the camera scene ``scene`` is rendered with: drawn from a stream of its
+    own, so that a scene is the same scene (pose, hand, placement) whichever camera sees it."""
+    if camera != "mixed":
+        return 0
+    return int(np.random.default_rng([seed, scene, 4]).random() < MIXED_D435_SHARE)
+
 
 class SyntheticCrops(Dataset):
-    """Item i is CropSampler(seed).sample(i): (crop (1, S, S), joints (21, 3)) tensors; deterministic, so a
-    resumed run sees exactly the samples it would have seen."""
+    """Item i is the crop sampler's sample i: (crop (1, S, S), joints (21, 3)) tensors; deterministic, so a
+    resumed run sees exactly the samples it would have seen. ``camera`` "mixed" renders each item with the camera
+    :func:`scene_camera` draws for it."""
 
     def __init__(self, seed: int, size: int = 10**9, pose_bank: str = "", palm: str = "anatomical",
-                 view: str = "front", palm_centred_share: float = 0.0) -> None:
+                 view: str = "front", palm_centred_share: float = 0.0, camera: str = "sr305") -> None:
         self.seed = seed
         self.palm_centred_share = palm_centred_share
         self.palm = palm
         self.view = view
         self.size = size
         self.pose_bank = pose_bank
-        self._sampler: CropSampler | None = None
+        self.camera = camera
+        self.cameras = run_cameras(camera)
+        self._samplers: list[CropSampler] = []
 
     def __len__(self) -> int:
         return self.size
 
-    def sampler(self) -> CropSampler:
-        """The sampler, built lazily inside each worker process."""
-        if self._sampler is None:
+    def sampler(self, camera: int = 0) -> CropSampler:
+        """The sampler of camera ``camera`` (an index into ``self.cameras``), built lazily inside each worker."""
+        if not self._samplers:
             torch.set_num_threads(1)
             bank = None
             if self.pose_bank:
                 from handtrack.synth.posebank import load_pose_bank
 
                 bank = load_pose_bank(self.pose_bank)
-            self._sampler = CropSampler(self.seed, bank=bank, palm=self.palm, view=self.view,
-                                        palm_centred_share=self.palm_centred_share)
-        return self._sampler
+            self._samplers = [CropSampler(self.seed, profile=name, bank=bank, palm=self.palm, view=self.view,
+                                          palm_centred_share=self.palm_centred_share) for name in self.cameras]
+        return self._samplers[camera]
 
     def __getitem__(self, index: int) -> tuple[torch.Tensor, torch.Tensor]:
-        sample = self.sampler().sample(int(index))
+        sample = self.sampler(scene_camera(self.seed, int(index), self.camera)).sample(int(index))
         return torch.from_numpy(sample.crop[None]), torch.from_numpy(sample.joints_crop.astype(np.float32))
 
 
@@ -48,11 +72,14 @@ class SyntheticJobs(Dataset):
     """Item i: crop i % k of scene i // k (k = ``crops_per_scene``) as a packed job
     (:func:`handtrack.synth.batched.pack_job`) for the training device to render in batches. A scene's k jobs
     are made together (one localisation, k augmentations) and kept until the next scene is asked for, so a
-    batch of consecutive items costs one scene per k crops; deterministic like :class:`SyntheticCrops`."""
+    batch of consecutive items costs one scene per k crops; deterministic like :class:`SyntheticCrops`. A job
+    carries its camera's index (``"camera"``): with ``camera`` "mixed" the device renders each camera's jobs with
+    that camera's renderer."""
 
     def __init__(self, seed: int, size: int = 10**9, pose_bank: str = "", palm: str = "anatomical",
-                 crops_per_scene: int = 1, view: str = "front", palm_centred_share: float = 0.0) -> None:
-        self.crops = SyntheticCrops(seed, size, pose_bank, palm, view, palm_centred_share)
+                 crops_per_scene: int = 1, view: str = "front", palm_centred_share: float = 0.0,
+                 camera: str = "sr305") -> None:
+        self.crops = SyntheticCrops(seed, size, pose_bank, palm, view, palm_centred_share, camera)
         self.crops_per_scene = crops_per_scene
         self._scene = -1
         self._packed: list[dict[str, torch.Tensor]] = []
@@ -63,11 +90,13 @@ class SyntheticJobs(Dataset):
     def __getitem__(self, index: int) -> dict[str, torch.Tensor]:
         from handtrack.synth.batched import pack_job
 
-        sampler = self.crops.sampler()
         scene, k = divmod(int(index), self.crops_per_scene)
         if scene != self._scene:
+            camera = scene_camera(self.crops.seed, scene, self.crops.camera)
+            sampler = self.crops.sampler(camera)
             jobs = sampler.scene_jobs(scene, self.crops_per_scene)
-            self._packed = [pack_job(job, sampler.sensor, sampler.profile.intrinsics) for job in jobs]
+            self._packed = [{**pack_job(job, sampler.sensor, sampler.profile.intrinsics),
+                             "camera": torch.tensor(camera, dtype=torch.int64)} for job in jobs]
             self._scene = scene
         return self._packed[k]
 

@@ -26,7 +26,7 @@ from handtrack.models.config import LossConfig
 from handtrack.models.losses import StageOutput, make_targets, pwr_loss
 from handtrack.models.pwr import representation
 from handtrack.preprocess.params import CropParams
-from handtrack.training.data import RangeSampler, ReplayBuffer, SyntheticCrops, SyntheticJobs
+from handtrack.training.data import RangeSampler, ReplayBuffer, SyntheticCrops, SyntheticJobs, run_cameras
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +59,7 @@ class TrainConfig:
     coord_weight: float | None = None  # weight of the coordinate terms L_uv + L_d; None: the registry entry's
     palm_centred_share: float = 0.0  # share of synthetic crops centred on the true palm, as the tracker's second
     # pass crops (handtrack.synth.generator.CropSampler); the others around the localiser's centre
+    camera: str = "sr305"  # the synthetic scenes' camera: a profile, or "mixed" (training.data.TRAINING_CAMERAS)
     compile: str = "off"  # the training step (targets, forward, loss; backward with it) through torch.compile:
     # "off", "on" (TorchInductor's fused kernels) or "cudagraphs" (and replayed as CUDA graphs: a GPU whose step
     # waits on kernel launches); see COMPILE_MODES
@@ -90,7 +91,8 @@ def validation_error_mm(network: torch.nn.Module, samples: list[tuple[np.ndarray
 #: settings a resumed run may change (its learning-rate schedule, the generator's palm geometry, its batch size:
 #: the data order is the global sample counter, so a new batch size continues the same sample stream); everything
 #: else is the run's own
-SCHEDULE_KEYS = ("lr", "lr_decay_every", "palm", "batch_size", "view", "coord_weight", "palm_centred_share")
+SCHEDULE_KEYS = ("lr", "lr_decay_every", "palm", "batch_size", "view", "coord_weight", "palm_centred_share",
+                 "camera")
 #: the numeric precisions a run may train in
 PRECISIONS = ("fp32", "bf16")
 #: TrainConfig.compile values and the torch.compile arguments they stand for ("aot_eager" traces the step but runs
@@ -98,7 +100,8 @@ PRECISIONS = ("fp32", "bf16")
 COMPILE_MODES: dict[str, dict[str, Any] | None] = {
     "off": None, "on": {}, "cudagraphs": {"mode": "reduce-overhead"}, "aot_eager": {"backend": "aot_eager"}}
 #: runs saved before a setting existed trained with this value of it
-_SETTING_BEFORE_IT_EXISTED = {"palm": "symmetric", "view": "front", "coord_weight": None, "palm_centred_share": 0.0}
+_SETTING_BEFORE_IT_EXISTED = {"palm": "symmetric", "view": "front", "coord_weight": None, "palm_centred_share": 0.0,
+                              "camera": "sr305"}
 
 
 def run_loss(entry_loss: LossConfig, config: TrainConfig) -> LossConfig:
@@ -157,10 +160,11 @@ def train(config: TrainConfig, out_dir: Path, resume: bool = False,
         dataset: torch.utils.data.Dataset = SyntheticJobs(config.data_seed, pose_bank=config.pose_bank,
                                                           palm=config.palm, crops_per_scene=config.crops_per_scene,
                                                           view=config.view,
-                                                          palm_centred_share=config.palm_centred_share)
+                                                          palm_centred_share=config.palm_centred_share,
+                                                          camera=config.camera)
     elif config.data == "synthetic":
         dataset = SyntheticCrops(config.data_seed, pose_bank=config.pose_bank, palm=config.palm, view=config.view,
-                                 palm_centred_share=config.palm_centred_share)
+                                 palm_centred_share=config.palm_centred_share, camera=config.camera)
     else:
         from handtrack.training.datasets import DatasetCrops
 
@@ -183,8 +187,11 @@ def train(config: TrainConfig, out_dir: Path, resume: bool = False,
         from handtrack.synth.batched import BatchedCropRenderer
         from handtrack.synth.generator import CropSampler
 
-        renderer = BatchedCropRenderer.for_sampler(CropSampler(config.data_seed, palm=config.palm, view=config.view),
-                                                   device, compiled=device.type == "cuda")
+        # one renderer per camera of the run (a job carries its camera's index)
+        renderer = [BatchedCropRenderer.for_sampler(CropSampler(config.data_seed, profile=name, palm=config.palm,
+                                                                view=config.view), device,
+                                                    compiled=device.type == "cuda")
+                    for name in run_cameras(config.camera)]
     model = network
     if world > 1:
         from torch.nn.parallel import DistributedDataParallel
@@ -202,6 +209,8 @@ def train(config: TrainConfig, out_dir: Path, resume: bool = False,
         data = f"synthetic hands ({config.palm} palm), CropSampler seed {config.data_seed}"
         if config.view != "front":
             data += f", {config.view} views"
+        if config.camera != "sr305":
+            data += f", camera {config.camera}"
         if config.palm_centred_share:
             data += f", {config.palm_centred_share:.0%} of the crops centred on the true palm"
         if config.pose_bank:
@@ -310,6 +319,24 @@ def forward(model: torch.nn.Module, crops: torch.Tensor, precision: str) -> list
     return [StageOutput(s.uvd.float(), fp32(s.heatmaps), fp32(s.offsets)) for s in stages]
 
 
+def render_jobs(renderers: list[Any], jobs: dict[str, torch.Tensor]) -> torch.Tensor:
+    """(B, 1, S, S) crops of a batch of packed jobs, each rendered by the renderer of its camera (``jobs["camera"]``
+    indexes ``renderers``; jobs without it are the first camera's), in the batch's order."""
+    if len(renderers) == 1 or "camera" not in jobs:
+        return renderers[0](jobs)
+    crops: torch.Tensor | None = None
+    for camera, renderer in enumerate(renderers):
+        chosen = jobs["camera"] == camera
+        if not bool(chosen.any()):
+            continue
+        part = renderer({key: value[chosen] for key, value in jobs.items()})
+        if crops is None:
+            crops = part.new_empty((len(chosen),) + tuple(part.shape[1:]))
+        crops[chosen.to(part.device)] = part
+    assert crops is not None
+    return crops
+
+
 def _fresh_batches(loader: DataLoader, renderer: Any, device: torch.device, batch_size: int,
                    ) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
     """Training batches (crops (B, 1, S, S), joints (B, J, 3)) on the device, in data order: as loaded, or, for
@@ -319,7 +346,7 @@ def _fresh_batches(loader: DataLoader, renderer: Any, device: torch.device, batc
             yield batch[0].to(device, non_blocking=True), batch[1].to(device, non_blocking=True)
             continue
         with torch.no_grad():
-            crops = renderer(batch)
+            crops = render_jobs(renderer, batch)
         joints = batch["joints"].to(device, non_blocking=True)
         for first in range(0, len(crops), batch_size):
             yield crops[first: first + batch_size], joints[first: first + batch_size]

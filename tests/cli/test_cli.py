@@ -321,6 +321,7 @@ def test_train_errors_are_one_line(tmp_path):
     assert_user_error(run_cli("train", "--resume", "--out", tmp_path), "no checkpoint")
     assert_user_error(run_cli("train", "--precision", "fp8", "--out", tmp_path), "unknown precision 'fp8'")
     assert_user_error(run_cli("train", "--compile", "max", "--out", tmp_path), "--compile: unknown mode 'max'")
+    assert_user_error(run_cli("train", "--camera", "kinect", "--out", tmp_path), "--camera: unknown camera 'kinect'")
     assert_user_error(run_cli("train", "--view", "overhead", "--out", tmp_path), "unknown view 'overhead'")
     assert_user_error(run_cli("eval", "--model", REPO / "models" / "pwr-lite.onnx", "--view", "overhead"),
                       "--view: one of front, head-mounted")

@@ -164,3 +164,25 @@ def test_compiled_ray_casting_equals_the_eager_one():
     assert hit.float().mean() > 0.05
     assert torch.equal(hit, torch.isfinite(compiled))
     assert (compiled[hit] - eager[hit]).abs().max() < 0.01  # mm: the same arithmetic, fused
+
+
+def test_a_seed_whose_surface_is_a_speck_is_passed_over_for_the_hand_in_both_implementations():
+    """A stereo camera's flying pixel (a depth between two layers) near the crop's centre used to be the flood
+    fill's seed and empty the crop; the seed is now passed over when its surface is a speck."""
+    size = 128
+    normalised = np.full((size, size), 1e3, np.float32)
+    inside = np.zeros((size, size), bool)
+    normalised[70:100, 40:90], inside[70:100, 40:90] = -0.3, True  # the hand, below the centre
+    normalised[60:62, 63:65], inside[60:62, 63:65] = -0.1, True  # two flying pixels at the centre, 30 mm apart
+    jump = 30.0 / 160.0
+    cpu = _connected_to_centre(normalised, inside, jump)
+    assert cpu.sum() == 30 * 50 and not cpu[60:62, 63:65].any()
+    batched = connected_to_centre(torch.from_numpy(normalised[None]), torch.from_numpy(inside[None]), jump)[0]
+    assert torch.equal(batched, torch.from_numpy(cpu))
+    # only specks: the largest is kept, by both
+    specks = np.zeros_like(inside)
+    specks[60:62, 63:65] = specks[10:14, 10:13] = True
+    cpu = _connected_to_centre(normalised, specks, jump)
+    assert cpu.sum() == 12
+    assert torch.equal(connected_to_centre(torch.from_numpy(normalised[None]), torch.from_numpy(specks[None]),
+                                           jump)[0], torch.from_numpy(cpu))

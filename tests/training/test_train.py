@@ -63,7 +63,7 @@ def test_a_resumed_run_can_lower_its_learning_rate_and_logs_it(tmp_path):
     assert state["config"]["model"] == "pwr-one-stage"  # only the schedule may change
     records = [json.loads(line) for line in (tmp_path / "run" / "log.jsonl").read_text().splitlines()]
     schedule = {"lr": 2e-4, "lr_decay_every": 1000, "palm": "anatomical", "batch_size": 2, "view": "front",
-                "coord_weight": None, "palm_centred_share": 0.0}
+                "coord_weight": None, "palm_centred_share": 0.0, "camera": "sr305"}
     assert {"step": 2, "schedule": schedule} in records
 
 
@@ -75,7 +75,7 @@ def test_a_resumed_run_can_change_its_batch_size_and_continues_the_same_sample_s
     records = [json.loads(line) for line in (tmp_path / "run" / "log.jsonl").read_text().splitlines()]
     assert [r["samples"] for r in records if "total" in r] == [2, 4, 7, 10]
     schedule = {"lr": 1e-3, "lr_decay_every": 20000, "palm": "anatomical", "batch_size": 3, "view": "front",
-                "coord_weight": None, "palm_centred_share": 0.0}
+                "coord_weight": None, "palm_centred_share": 0.0, "camera": "sr305"}
     assert {"step": 2, "schedule": schedule} in records
 
 
@@ -93,7 +93,8 @@ def test_a_resumed_run_can_weight_the_coordinate_loss_and_saves_the_loss_it_trai
         expected = weight * (r["uv"] + r["d"]) + r["H"] + 0.01 * r["D"]
         assert abs(r["total"] - expected) < 1e-4 * (1 + weight), r
     assert {"step": 2, "schedule": {"lr": 1e-3, "lr_decay_every": 20000, "palm": "anatomical", "batch_size": 2,
-                                    "view": "front", "coord_weight": 10.0, "palm_centred_share": 0.0}} in records
+                                    "view": "front", "coord_weight": 10.0, "palm_centred_share": 0.0,
+                                    "camera": "sr305"}} in records
 
 
 def test_bf16_precision_trains_with_fp32_losses_and_weights(tmp_path):
@@ -164,7 +165,7 @@ def test_a_run_saved_before_the_palm_setting_resumes_on_its_symmetric_palm_and_c
     assert saved["palm"] == "anatomical" and saved["view"] == "mixed" and saved["palm_centred_share"] == 0.5
     records = [json.loads(line) for line in (tmp_path / "run" / "log.jsonl").read_text().splitlines()]
     schedule = {"lr": 1e-3, "lr_decay_every": 20000, "palm": "anatomical", "batch_size": 2, "view": "mixed",
-                "coord_weight": None, "palm_centred_share": 0.5}
+                "coord_weight": None, "palm_centred_share": 0.5, "camera": "sr305"}
     assert {"step": 2, "schedule": schedule} in records
 
 
@@ -241,3 +242,41 @@ def test_a_schedule_change_that_died_before_a_checkpoint_leaves_no_record(tmp_pa
     records = [json.loads(line) for line in (tmp_path / "run" / "log.jsonl").read_text().splitlines()]
     assert sum(1 for r in records if "schedule" in r) == 1  # the second resume's own record only
     assert [r["step"] for r in records if "total" in r] == [1, 2, 3]
+
+
+def test_a_mixed_camera_run_renders_each_scene_with_its_own_camera_in_both_data_paths(tmp_path):
+    from dataclasses import replace
+
+    from handtrack.synth.batched import BatchedCropRenderer
+    from handtrack.synth.generator import CropSampler
+    from handtrack.training.data import MIXED_CAMERAS, SyntheticCrops, SyntheticJobs, run_cameras, scene_camera
+    from handtrack.training.loop import render_jobs
+
+    with pytest.raises(ValueError, match="camera"):
+        run_cameras("kinect")
+    assert run_cameras("d435") == ("d435",) and run_cameras("mixed") == MIXED_CAMERAS
+    picks = [scene_camera(1, i, "mixed") for i in range(200)]
+    assert 0.15 < np.mean(picks) < 0.45 and picks == [scene_camera(1, i, "mixed") for i in range(200)]
+    d435, sr305 = picks.index(1), picks.index(0)
+    # the CPU path: a mixed item is exactly that camera's own sample
+    mixed = SyntheticCrops(1, camera="mixed")
+    for index, profile in ((d435, "d435"), (sr305, "sr305")):
+        own = CropSampler(1, profile=profile).sample(index)
+        crop, joints = mixed[index]
+        assert torch.equal(crop[0], torch.from_numpy(own.crop)) and np.allclose(joints.numpy(), own.joints_crop)
+    # the GPU path: jobs carry their camera and each is rendered by that camera's renderer, in batch order
+    jobs = SyntheticJobs(1, camera="mixed")
+    batch = torch.utils.data.default_collate([jobs[sr305], jobs[d435]])
+    assert batch["camera"].tolist() == [0, 1]
+    renderers = [BatchedCropRenderer.for_sampler(CropSampler(1, profile=name), torch.device("cpu"))
+                 for name in MIXED_CAMERAS]
+    crops = render_jobs(renderers, batch)
+    alone = [render_jobs([renderers[c]], {k: v[i:i + 1] for k, v in batch.items()}) for i, c in enumerate([0, 1])]
+    assert crops.shape == (2, 1, 128, 128) and torch.equal(crops[0], alone[0][0]) and torch.equal(crops[1], alone[1][0])
+    d435_job = {k: v[1:] for k, v in batch.items()}
+    depth = [r.depth_mm(d435_job) for r in renderers]  # without noise: another camera's rays see other depths
+    assert (depth[0] - depth[1]).abs().nan_to_num(posinf=0.0).max() > 5.0
+    # and a run trains on it, resumably, recording the camera in its schedule
+    config = replace(_config(2), camera="mixed", render_on_device=True, render_group=1)
+    assert train(config, tmp_path / "run")["step"] == 2
+    assert load_checkpoint(tmp_path / "run" / "checkpoint.pt")[2]["config"]["camera"] == "mixed"
