@@ -133,7 +133,7 @@ def seed_score(normalised: np.ndarray, candidates: np.ndarray) -> np.ndarray:
     together (the hand's visible surface lies slightly in front of the cube centre); inf off ``candidates``."""
     size = candidates.shape[-1]
     return np.where(candidates, _radial(size) + ((normalised + np.float32(0.1)) / np.float32(0.2)) ** 2,
-                    np.float32(np.inf)).astype(np.float32)
+                    np.float32(np.inf))
 
 
 def _connected_to_centre(normalised: np.ndarray, inside: np.ndarray, jump: float) -> np.ndarray:
@@ -150,18 +150,21 @@ def _connected_to_centre(normalised: np.ndarray, inside: np.ndarray, jump: float
         return inside
     size = inside.shape[0]
     image = np.where(inside, normalised, np.float32(1e3)).astype(np.float32)  # outside: an impassable step
-    candidates, best = inside.copy(), np.zeros_like(inside)
+    score = seed_score(normalised, inside)
+    best, best_px = inside, -1
     for _ in range(SEED_TRIES):
-        row, col = np.unravel_index(int(np.argmin(seed_score(normalised, candidates))), (size, size))
+        row, col = np.unravel_index(int(np.argmin(score)), (size, size))
         mask = np.zeros((size + 2, size + 2), np.uint8)
         flags = 8 | cv2.FLOODFILL_MASK_ONLY | (255 << 8)
         cv2.floodFill(image, mask, (int(col), int(row)), 0, jump, jump, flags)
         surface = mask[1:-1, 1:-1].astype(bool) & inside
-        if surface.sum() >= MIN_SEED_SURFACE_PX:
+        px = int(np.count_nonzero(surface))
+        if px >= MIN_SEED_SURFACE_PX:
             return surface
-        best = surface if surface.sum() > best.sum() else best
-        candidates &= ~surface
-        if not candidates.any():
+        if px > best_px:
+            best, best_px = surface, px
+        score[surface] = np.inf  # the next seed lies outside this speck
+        if not np.isfinite(score).any():
             break
     return best
 
