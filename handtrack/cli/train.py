@@ -103,7 +103,7 @@ def train_command(
 
     if view is not None and view not in TRAINING_VIEWS:
         raise HandtrackError(f"--view: unknown view {view!r}; choose from {', '.join(TRAINING_VIEWS)}")
-    from handtrack.training.loop import PRECISIONS
+    from handtrack.training.loop import COMPILE_CHOICES, PRECISIONS
 
     if precision not in PRECISIONS:
         raise HandtrackError(f"--precision: unknown precision {precision!r}; choose from {', '.join(PRECISIONS)}")
@@ -111,8 +111,8 @@ def train_command(
 
     if camera is not None and camera not in TRAINING_CAMERAS:
         raise HandtrackError(f"--camera: unknown camera {camera!r}; choose from {', '.join(TRAINING_CAMERAS)}")
-    if compile_step not in ("off", "on", "cudagraphs"):
-        raise HandtrackError(f"--compile: unknown mode {compile_step!r}; choose from off, on, cudagraphs")
+    if compile_step not in COMPILE_CHOICES:
+        raise HandtrackError(f"--compile: unknown mode {compile_step!r}; choose from {', '.join(COMPILE_CHOICES)}")
     schedule = {k: v for k, v in (("lr", lr), ("lr_decay_every", lr_decay_every), ("palm", palm),
                                   ("batch_size", batch), ("view", view),
                                   ("coord_weight", coord_weight), ("palm_centred_share", palm_centred_share),

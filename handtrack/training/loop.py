@@ -95,8 +95,10 @@ SCHEDULE_KEYS = ("lr", "lr_decay_every", "palm", "batch_size", "view", "coord_we
                  "camera")
 #: the numeric precisions a run may train in
 PRECISIONS = ("fp32", "bf16")
-#: TrainConfig.compile values and the torch.compile arguments they stand for ("aot_eager" traces the step but runs
-#: it unfused: the tests' quick check of the compiled path)
+#: the TrainConfig.compile values a user picks (handtrack train --compile)
+COMPILE_CHOICES = ("off", "on", "cudagraphs")
+#: every TrainConfig.compile value and the torch.compile arguments it stands for ("aot_eager" traces the step but
+#: runs it unfused: the tests' quick check of the compiled path)
 COMPILE_MODES: dict[str, dict[str, Any] | None] = {
     "off": None, "on": {}, "cudagraphs": {"mode": "reduce-overhead"}, "aot_eager": {"backend": "aot_eager"}}
 #: runs saved before a setting existed trained with this value of it
