@@ -8,6 +8,9 @@
 #      measured it faster than the CPU path (session 3: 990 crops/s with 15 processes), else on the CPU;
 #   3. with HANDEDNESS_MINUTES set: the handedness classifier on crops rendered on the fly
 #      (runs/handedness-gpu continued when it is there).
+# Knobs (environment): SYNTH_BENCH=0 skips (1); STEP_PRECISIONS="fp32" benchmarks the eager step in fp32 only;
+# STEP_BENCH_4X=0 skips the 4x-batch step; STEP_BENCH_S bounds each step benchmark; DATA_PATH=device|cpu|auto;
+# PRECISION, COMPILE fix what auto would pick.
 # Everything goes to $OUT (the tool returns at most 8 files of at most 16 MiB each: a checkpoint larger than 15 MiB,
 # such as pwr's with its Adam state, comes back as byte pieces checkpoint.pt.part-aa, -ab, ...; put it together with
 # `cat RUN/checkpoint.pt.part-* > RUN/checkpoint.pt`). Usage (on the device, from the repository root):
@@ -28,7 +31,7 @@ if [ -f .devdata/animbank.pose ]; then
 fi
 export PYTHONUNBUFFERED=1
 nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv 2>&1 || true
-timeout 150 python3 benchmarks/bench_synth_batched.py --batch ${BENCH_BATCH:-512} --workers "$WORKERS" \
+[ "${SYNTH_BENCH:-1}" = 1 ] && timeout 150 python3 benchmarks/bench_synth_batched.py --batch ${BENCH_BATCH:-512} --workers "$WORKERS" \
   --crops-per-scene 2 ${BENCH_MORE_CROPS_PER_SCENE:-} --batches ${BENCH_BATCHES:-6} --count-ops --json "$OUT/bench-synth-batched.json" 2>&1
 echo "bench exit $?"
 # the training step alone at the run's batch: fp32 eager, bf16 eager, and fp32 compiled with CUDA graphs (the step
@@ -36,10 +39,10 @@ echo "bench exit $?"
 # at 4x the batch. PRECISION=auto and COMPILE=auto (defaults) take bf16 / the compiled step when >= 1.2x faster.
 TRAIN_BATCH=${TRAIN_BATCH:-32}
 timeout ${STEP_BENCH_S:-240} python3 benchmarks/bench_train_step.py --device cuda --models "$MODEL" --batch "$TRAIN_BATCH" \
-  --precision fp32 bf16 --compile off --steps 20 --json "$OUT/bench-train-step.json" 2>&1
+  --precision ${STEP_PRECISIONS:-fp32 bf16} --compile off --steps 20 --json "$OUT/bench-train-step.json" 2>&1
 timeout ${STEP_BENCH_S:-240} python3 benchmarks/bench_train_step.py --device cuda --models "$MODEL" --batch "$TRAIN_BATCH" \
   --precision fp32 --compile cudagraphs --steps 20 --json "$OUT/bench-train-step-compiled.json" 2>&1
-timeout 60 python3 benchmarks/bench_train_step.py --device cuda --models "$MODEL" --batch $(( TRAIN_BATCH * 4 )) \
+[ "${STEP_BENCH_4X:-1}" = 1 ] && timeout 60 python3 benchmarks/bench_train_step.py --device cuda --models "$MODEL" --batch $(( TRAIN_BATCH * 4 )) \
   --precision fp32 --compile off --steps 20 --json "$OUT/bench-train-step-4x.json" 2>&1
 echo "train-step bench exit $?"
 read -r PRECISION COMPILE < <(python3 -c "
