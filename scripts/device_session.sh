@@ -10,7 +10,8 @@
 #      (runs/handedness-gpu continued when it is there).
 # Knobs (environment): SYNTH_BENCH=0 skips (1); STEP_PRECISIONS="fp32" benchmarks the eager step in fp32 only;
 # STEP_BENCH_4X=0 skips the 4x-batch step; STEP_BENCH_S bounds each step benchmark; DATA_PATH=device|cpu|auto;
-# PRECISION, COMPILE fix what auto would pick.
+# PRECISION, COMPILE fix what auto would pick (COMPILE=off also skips the compiled step's benchmark: session 14's did
+# not finish compiling pwr's step within 110 s).
 # Everything goes to $OUT (the tool returns at most 8 files of at most 16 MiB each: a checkpoint larger than 15 MiB,
 # such as pwr's with its Adam state, comes back as byte pieces checkpoint.pt.part-aa, -ab, ...; put it together with
 # `cat RUN/checkpoint.pt.part-* > RUN/checkpoint.pt`). Usage (on the device, from the repository root):
@@ -40,7 +41,7 @@ echo "bench exit $?"
 TRAIN_BATCH=${TRAIN_BATCH:-32}
 timeout ${STEP_BENCH_S:-240} python3 benchmarks/bench_train_step.py --device cuda --models "$MODEL" --batch "$TRAIN_BATCH" \
   --precision ${STEP_PRECISIONS:-fp32 bf16} --compile off --steps 20 --json "$OUT/bench-train-step.json" 2>&1
-timeout ${STEP_BENCH_S:-240} python3 benchmarks/bench_train_step.py --device cuda --models "$MODEL" --batch "$TRAIN_BATCH" \
+[ "${COMPILE:-auto}" != off ] && timeout ${STEP_BENCH_S:-240} python3 benchmarks/bench_train_step.py --device cuda --models "$MODEL" --batch "$TRAIN_BATCH" \
   --precision fp32 --compile cudagraphs --steps 20 --json "$OUT/bench-train-step-compiled.json" 2>&1
 [ "${STEP_BENCH_4X:-1}" = 1 ] && timeout 60 python3 benchmarks/bench_train_step.py --device cuda --models "$MODEL" --batch $(( TRAIN_BATCH * 4 )) \
   --precision fp32 --compile off --steps 20 --json "$OUT/bench-train-step-4x.json" 2>&1
