@@ -8,7 +8,7 @@
 #      measured it faster than the CPU path (session 3: 990 crops/s with 15 processes), else on the CPU;
 #   3. with HANDEDNESS_MINUTES set: the handedness classifier on crops rendered on the fly
 #      (runs/handedness-gpu continued when it is there).
-# Knobs (environment): SYNTH_BENCH=0 skips (1); STEP_PRECISIONS="fp32" benchmarks the eager step in fp32 only;
+# Knobs (environment): SYNTH_BENCH=0 skips (1); BENCH_CROPS_PER_SCENE="4 8" its crop windows per scene (2); STEP_PRECISIONS="fp32" benchmarks the eager step in fp32 only;
 # STEP_BENCH_4X=0 skips the 4x-batch step; STEP_BENCH_S bounds each step benchmark; DATA_PATH=device|cpu|auto;
 # PRECISION, COMPILE fix what auto would pick (COMPILE=off also skips the compiled step's benchmark: session 14's did
 # not finish compiling pwr's step within 110 s).
@@ -33,7 +33,7 @@ fi
 export PYTHONUNBUFFERED=1
 nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv 2>&1 || true
 [ "${SYNTH_BENCH:-1}" = 1 ] && timeout 150 python3 benchmarks/bench_synth_batched.py --batch ${BENCH_BATCH:-512} --workers "$WORKERS" \
-  --crops-per-scene 2 ${BENCH_MORE_CROPS_PER_SCENE:-} --batches ${BENCH_BATCHES:-6} --count-ops --json "$OUT/bench-synth-batched.json" 2>&1
+  --crops-per-scene ${BENCH_CROPS_PER_SCENE:-2} ${BENCH_MORE_CROPS_PER_SCENE:-} --batches ${BENCH_BATCHES:-6} --count-ops --json "$OUT/bench-synth-batched.json" 2>&1
 echo "bench exit $?"
 # the training step alone at the run's batch: fp32 eager, bf16 eager, and fp32 compiled with CUDA graphs (the step
 # of small kernels waits on their launches: session 13, pwr took 68 ms per step of 32 and of 128 alike); then eager
