@@ -19,7 +19,9 @@ resolution):
    (an arm resting on a desk joins the hand to it). No candidate behind a rejected wall (behind its plane when
    it is flat) or body is taken. A surface too small for a hand is joined with the pieces around it that depth
    jumps cut off (fingers curled in front of the palm) and judged again; one of at least
-   ``min_side_hand_area_mm2`` (a hand seen side-on) is taken when no candidate passes;
+   ``min_side_hand_area_mm2`` (a hand seen side-on) is taken when no candidate passes; with still none, a last
+   search seeds in a band ``hand_band_mm`` deep, on a patch holding some of the nearest ``seed_band_mm`` (a hand
+   pointing at the camera spreads its front over more depth than the seed band, in pieces each too small);
 7. the centre is moved ``surface_to_centre_mm`` behind the visible surface.
 
 Tracking (``track``) looks for the nearest surface inside the previous hand's cube (grown by
@@ -159,9 +161,12 @@ def _patch_areas(labels: np.ndarray, mask: np.ndarray, count: int, pixel_area: n
     return area
 
 
-def _seed(grid: _Grid, config: LocalizerConfig, excluded: np.ndarray) -> tuple[tuple[int, int] | None, str]:
+def _seed(grid: _Grid, config: LocalizerConfig, excluded: np.ndarray,
+          hand_deep: bool = False) -> tuple[tuple[int, int] | None, str]:
     """The largest surface patch (of at least a quarter-hand's area) in the nearest depth band: a pixel near
-    its middle, or why there is none."""
+    its middle, or why there is none. ``hand_deep``: the band is a hand deep (``hand_band_mm``) and only patches
+    holding some of its nearest ``seed_band_mm`` count (a hand pointing at the camera, whose front pieces in the
+    thin band are each too small)."""
     valid = (grid.z > 0) & ~excluded
     if not valid.any():
         return None, f"no depth between {config.near_mm:.0f} and {config.far_mm:.0f} mm"
@@ -170,9 +175,12 @@ def _seed(grid: _Grid, config: LocalizerConfig, excluded: np.ndarray) -> tuple[t
         z_min = float(z.min())
         if not np.isfinite(z_min):
             break
-        band = z < z_min + config.seed_band_mm
+        front = z < z_min + config.seed_band_mm
+        band = z < z_min + config.hand_band_mm if hand_deep else front
         count, labels, stats, centroids = cv2.connectedComponentsWithStats(band.astype(np.uint8), connectivity=8)
         area = _patch_areas(labels, band, count, grid.area)
+        if hand_deep:
+            area[np.setdiff1d(np.arange(count), labels[front])] = 0.0
         label = int(np.argmax(area))
         # Of the patches in the nearest band, the largest: a hand beats a sliver at the image border.
         if area[label] >= config.min_hand_area_mm2 * 0.25:
@@ -182,7 +190,7 @@ def _seed(grid: _Grid, config: LocalizerConfig, excluded: np.ndarray) -> tuple[t
             cx, cy = centroids[label] - (x, y)
             i = int(np.argmin((rows - cy) ** 2 + (cols - cx) ** 2))
             return (int(rows[i] + y), int(cols[i] + x)), ""
-        z[band] = np.inf  # only speckles at this depth: look behind them
+        z[front] = np.inf  # only speckles at this depth: look behind them
     return None, "blob too small for a hand: only small patches in range (noise, a fingertip)"
 
 
@@ -313,10 +321,11 @@ class _Attempt:
 
 
 def _locate_one(grid: _Grid, config: LocalizerConfig, excluded: np.ndarray,
-                start_xyz: np.ndarray | None) -> _Attempt:
+                start_xyz: np.ndarray | None, hand_deep: bool = False) -> _Attempt:
     """Search one hand from the nearest unclaimed surface, or from ``start_xyz`` when tracking; a flat surface
     rejected as a wall is searched for a hand raised from it (:func:`_raised_from_wall`), and a surface too small
-    for a hand is joined with the pieces around it (:func:`_joined_fragments`)."""
+    for a hand is joined with the pieces around it (:func:`_joined_fragments`). ``hand_deep``: seeded in a band a
+    hand deep (:func:`_seed`)."""
     allowed = excluded
     if start_xyz is not None:  # tracking: look for the nearest surface inside the previous cube (grown for motion)
         previous = np.asarray(start_xyz, dtype=np.float64)
@@ -324,7 +333,7 @@ def _locate_one(grid: _Grid, config: LocalizerConfig, excluded: np.ndarray,
         valid = grid.z > 0
         near_previous[valid] = _in_cube(grid.points(valid), previous, config.cube_half_mm * config.track_margin)
         allowed = excluded | ~near_previous
-    seed, reason = _seed(grid, config, allowed)
+    seed, reason = _seed(grid, config, allowed, hand_deep)
     if seed is None:
         if start_xyz is not None:
             return _Attempt(None, lambda: excluded, "lost the previous hand")
@@ -528,6 +537,13 @@ class HandLocalizer:
         if not hands:
             side_on = [h for h in side_on if not _behind_a_wall(h, walls)]
             hands = [max(side_on, key=lambda h: h.area_mm2)] if side_on else []
+        if not hands and not config.head_mounted:
+            # a hand pointing at the camera, or cut by the image's edge, can spread its front over more depth than
+            # the seed band, in pieces each too small for a seed: a last search seeds in a band a hand deep
+            deep = _locate_one(grid, config, np.zeros(grid.z.shape, dtype=bool), None, hand_deep=True)
+            found = deep.hand or deep.small_hand
+            if found is not None and not _behind_a_wall(found, walls):
+                hands = [found]
         for hand in hands:
             u, v = project_points_to_pixels(hand.centre_xyz_mm, frame.intrinsics)
             hand.centre_uvz = (float(u), float(v), float(hand.centre_xyz_mm[2]))

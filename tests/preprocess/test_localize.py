@@ -256,6 +256,35 @@ def test_a_hand_seen_side_on_is_taken_when_nothing_else_is():
     assert both.found and both.hands[0].centre_uvz[0] < 200
 
 
+def _pointing_fingers_frame(finger_rows: int = 60, palm_rows: int = 10, mm_per_row: float = 2.0) -> Frame:
+    """Four fingers pointing at the camera from the image's bottom edge (each 18 px wide, 12 px apart, receding
+    ``mm_per_row`` a row from 400 mm), joined below by the top of a palm that the image's edge cuts off, in front of
+    a wall at 900 mm (1 mm units)."""
+    depth = np.full((480, 640), 900.0, np.float32)
+    top, left, width, gap = 480 - finger_rows - palm_rows, 280, 18, 12
+    for k in range(4):
+        c = left + k * (width + gap)
+        depth[top : top + finger_rows, c : c + width] = 400.0 + mm_per_row * np.arange(finger_rows)[:, None]
+    depth[top + finger_rows :, left : left + 4 * width + 3 * gap] = (
+        400.0 + mm_per_row * (finger_rows + np.arange(palm_rows)[:, None]))
+    return Frame(np.round(depth).astype(np.uint16), 1.0, SCENE_INTRINSICS, 0.0, 0)
+
+
+def test_a_hand_pointing_at_the_camera_from_the_images_edge_is_found_in_front_of_the_wall():
+    """Each 60 mm depth band of the fingers holds only pieces smaller than a seed (the fingers recede 120 mm and the
+    palm that joins them is mostly out of view), so the seed search passes over them to the wall and rejects it;
+    the last search, seeded in a band a hand deep, finds them (synthetic SR305 frame 99 of seed 7 in
+    benchmarks/localize_synthetic.py was such a hand)."""
+    result = HandLocalizer().locate(_pointing_fingers_frame())
+    assert result.found, result.reason
+    u, v, z = result.hands[0].centre_uvz
+    assert 280 <= u <= 384 and 410 <= v <= 480 and 400 < z < 560
+    # the last search only runs when nothing else was found: a hand elsewhere in the frame is taken as before
+    frame = _pointing_fingers_frame()
+    frame.depth[100:180, 100:170] = 600
+    assert HandLocalizer().locate(frame).hands[0].centre_uvz[0] < 200
+
+
 def test_a_hand_in_front_of_a_slanted_wall_is_found_although_the_walls_near_side_is_nearer():
     """The wall's near side (at the image's left edge) is nearer than the hand, which stands 200 mm in front of the
     wall where it is: behind the wall's nearest point, yet in front of its plane."""
