@@ -285,20 +285,20 @@ def _cut_forearm(points: np.ndarray, centre: np.ndarray, offset: np.ndarray, ins
 
 
 def _rim_crossings(points: np.ndarray, centre: np.ndarray, offset: np.ndarray, near: np.ndarray, half: float,
-                   bins: int = 16) -> tuple[float, int]:
+                   bins: int = 16, min_points: int = 3) -> tuple[float, int]:
     """Where the surface crosses the cube's rim, seen in the image plane around the centre.
 
     offset: :func:`_cube_offset` of the points; near: (N,) bool, the points to consider. Returns (fraction of
     directions crossed, number of separate crossings). A hand crosses only where its arm leaves, once; a wall
-    or a slanted strip of wall crosses wide or on opposite sides.
+    or a slanted strip of wall crosses wide or on opposite sides. A direction counts with at least
+    ``min_points`` samples there: a pointing fingertip a few millimetres past the rim is no crossing.
     """
     ring = near & (offset >= half) & (offset < half + 40.0) & (np.abs(points[:, 2] - centre[2]) < half)
     if not ring.any():
         return 0.0, 0
     d = points[ring, :2] - centre[:2]
     angles = np.floor((np.arctan2(d[:, 1], d[:, 0]) + np.pi) / (2 * np.pi) * bins).astype(int) % bins
-    occupied = np.zeros(bins, dtype=bool)
-    occupied[angles] = True
+    occupied = np.bincount(angles, minlength=bins) >= min_points
     runs = int(np.sum(occupied & ~np.roll(occupied, 1))) or int(occupied.all())
     return float(occupied.mean()), runs
 

@@ -285,6 +285,29 @@ def test_a_hand_pointing_at_the_camera_from_the_images_edge_is_found_in_front_of
     assert HandLocalizer().locate(frame).hands[0].centre_uvz[0] < 200
 
 
+def test_a_fingertip_poking_past_the_cubes_rim_is_not_a_second_crossing():
+    """A hand crosses the cube's rim once, where its arm leaves; a wall or body crosses on several sides. A pointing
+    fingertip a few millimetres past the rim opposite the arm (synthetic frame 269 of seed 7: 2 samples there
+    against the arm's 69) is no second crossing; a strip as wide as a finger there is."""
+    from handtrack.preprocess.localize import _cube_offset, _rim_crossings
+
+    centre, half = np.array([0.0, 0.0, 800.0], np.float32), 150.0
+    x, y = np.meshgrid(np.arange(-185.0, -150.0, 5.0), np.arange(-30.0, 31.0, 5.0))
+    arm = np.stack([x.ravel(), y.ravel(), np.full(x.size, 800.0)], axis=1)
+    tip = np.array([[152.0, 0.0, 800.0], [156.0, 2.0, 800.0]])
+    x, y = np.meshgrid(np.arange(152.0, 190.0, 5.0), np.arange(-10.0, 11.0, 5.0))
+    strip = np.stack([x.ravel(), y.ravel(), np.full(x.size, 800.0)], axis=1)
+
+    def crossings(points: np.ndarray) -> int:
+        points = points.astype(np.float32)
+        offset = _cube_offset(points, centre)
+        return _rim_crossings(points, centre, offset, np.ones(len(points), dtype=bool), half)[1]
+
+    assert crossings(arm) == 1
+    assert crossings(np.vstack([arm, tip])) == 1
+    assert crossings(np.vstack([arm, strip])) == 2
+
+
 def test_a_hand_in_front_of_a_slanted_wall_is_found_although_the_walls_near_side_is_nearer():
     """The wall's near side (at the image's left edge) is nearer than the hand, which stands 200 mm in front of the
     wall where it is: behind the wall's nearest point, yet in front of its plane."""
