@@ -8,10 +8,10 @@
 #      measured it faster than the CPU path (session 3: 990 crops/s with 15 processes), else on the CPU;
 #   3. with HANDEDNESS_MINUTES set: the handedness classifier on crops rendered on the fly
 #      (runs/handedness-gpu continued when it is there).
-# Knobs (environment): SYNTH_BENCH=0 skips (1); BENCH_CROPS_PER_SCENE="4 8" its crop windows per scene (2); STEP_PRECISIONS="fp32" benchmarks the eager step in fp32 only;
-# STEP_BENCH_4X=0 skips the 4x-batch step; STEP_BENCH_S bounds each step benchmark; DATA_PATH=device|cpu|auto;
-# PRECISION, COMPILE fix what auto would pick (COMPILE=off also skips the compiled step's benchmark: session 14's did
-# not finish compiling pwr's step within 110 s).
+# Knobs (environment): SYNTH_BENCH=0 skips (1) and BENCH_CROPS_PER_SCENE="4 8" sets (2) the synthetic-data
+# benchmark; STEP_PRECISIONS="fp32" benchmarks the eager step in fp32 only; STEP_BENCH_4X=0 skips the 4x-batch step;
+# STEP_BENCH_S bounds each step benchmark; DATA_PATH=device|cpu|auto; PRECISION, COMPILE fix what auto would pick
+# (COMPILE=off also skips the compiled step's benchmark: session 14's did not compile pwr's step within 110 s).
 # Everything goes to $OUT (the tool returns at most 8 files of at most 16 MiB each: a checkpoint larger than 15 MiB,
 # such as pwr's with its Adam state, comes back as byte pieces checkpoint.pt.part-aa, -ab, ...; put it together with
 # `cat RUN/checkpoint.pt.part-* > RUN/checkpoint.pt`). Usage (on the device, from the repository root):
