@@ -10,7 +10,9 @@ predicted palm), which is where a trained network takes over from geometry. Usag
         [--view front|head-mounted] [--head-mounted]
 
 ``--view head-mounted`` renders a headset's view (the arm comes from below the camera towards it);
-``--head-mounted`` runs the localiser (and the tracker) in its head-mounted mode.
+``--head-mounted`` runs the localiser (and the tracker) in its head-mounted mode. ``--no-hand``: the same scenes
+with their hand and arm taken out, those with a background (a torso, a wall): how often the localiser still finds
+a hand (each one a false hand), by background.
 """
 
 from __future__ import annotations
@@ -21,7 +23,8 @@ import numpy as np
 
 from handtrack.preprocess import HandLocalizer, LocalizerConfig
 from handtrack.preprocess.refine import palm_centre_mm
-from handtrack.synth.generator import SyntheticSource
+from handtrack.synth.generator import SyntheticSource, render_frame
+from handtrack.types import Frame
 
 
 def centre_errors_mm(frames: int, profile: str, seed: int, model: str | None = None, palm: str = "anatomical",
@@ -50,6 +53,25 @@ def centre_errors_mm(frames: int, profile: str, seed: int, model: str | None = N
     return np.asarray(errors).reshape(-1, 3), np.asarray(tracked).reshape(-1, 3), frames
 
 
+def false_hands(frames: int, profile: str, seed: int, palm: str = "anatomical", view: str = "front",
+                head_mounted: bool = False) -> dict[str, tuple[int, int]]:
+    """The scenes of SyntheticSource(frames, seed, profile) that have a background, rendered without their hand
+    and arm: {"torso" | "wall": (frames, frames where a hand was found)}."""
+    source = SyntheticSource(frames, seed=seed, profile=profile, palm=palm, view=view)
+    localizer = HandLocalizer(LocalizerConfig(head_mounted=head_mounted))
+    counts: dict[str, list[int]] = {"torso": [0, 0], "wall": [0, 0]}
+    for index in range(frames):
+        scene, rng = source.scene(index)
+        kind = "torso" if scene.background_capsules else "wall" if scene.plane is not None else None
+        if kind is None:
+            continue
+        raw = render_frame(scene.without_hand(), source.intrinsics, source.depth_unit_mm, source.sensor, rng)
+        found = localizer.locate(Frame(raw, source.depth_unit_mm, source.intrinsics, 0.0, index)).found
+        counts[kind][0] += 1
+        counts[kind][1] += int(found)
+    return {kind: (n, hands) for kind, (n, hands) in counts.items()}
+
+
 def report(label: str, errors: np.ndarray, total: int) -> None:
     norm = np.linalg.norm(errors, axis=1)
     print(f"{label}: found in {100 * len(errors) / total:.1f} % of {total} frames; error median "
@@ -68,7 +90,14 @@ def main() -> None:
     parser.add_argument("--palm", default="anatomical", help="hand geometry (handtrack.synth.scene.PALM_MODELS)")
     parser.add_argument("--view", default="front", help="synthetic view (handtrack.synth.scene.VIEWS)")
     parser.add_argument("--head-mounted", action="store_true", help="the localiser's head-mounted mode")
+    parser.add_argument("--no-hand", action="store_true", help="the scenes' backgrounds alone: count false hands")
     args = parser.parse_args()
+    if args.no_hand:
+        counts = false_hands(args.frames, args.profile, args.seed, args.palm, args.view, args.head_mounted)
+        print(f"{args.profile}, synthetic frames of seed {args.seed} without their hand, {args.view} view: a hand "
+              "found (a false hand) in " + ", ".join(f"{hands} of {n} with a {kind}" for kind, (n, hands)
+                                                     in counts.items()))
+        return
     errors, tracked, total = centre_errors_mm(args.frames, args.profile, args.seed, args.model, args.palm, args.view,
                                               args.head_mounted)
     print(f"{args.profile}, synthetic frames of seed {args.seed}, {args.palm} hands, {args.view} view, localiser "

@@ -13,15 +13,17 @@ resolution):
    (finger) end along that direction are dropped, and the centre is re-computed;
 6. a hand if its area fits a hand (``min/max_hand_area_mm2``) and it crosses the cube's rim at most once and
    over at most ``max_boundary_coverage`` of it, and is not a flat surface larger than an open hand
-   (``max_flat_hand_area_mm2``: a wall's piece cut off by the image's edge); otherwise "no hand" with the reason,
-   and the next candidate is tried. A surface too large or too wide that is flat (a wall, a desk: ``flat_share``
-   of it within 10 mm of a plane) is searched for a hand standing more than ``raised_mm`` in front of that plane
-   (an arm resting on a desk joins the hand to it). No candidate behind a rejected wall (behind its plane when
-   it is flat) or body is taken. A surface too small for a hand is joined with the pieces around it that depth
-   jumps cut off (fingers curled in front of the palm) and judged again; one of at least
-   ``min_side_hand_area_mm2`` (a hand seen side-on) is taken when no candidate passes; with still none, a last
-   search seeds in a band ``hand_band_mm`` deep, on a patch holding some of the nearest ``seed_band_mm`` (a hand
-   pointing at the camera spreads its front over more depth than the seed band, in pieces each too small);
+   (``max_flat_hand_area_mm2``: a wall's piece cut off by the image's edge), and does not run along the image's
+   edge for more than a hand's width (``max_edge_contact_mm``: a torso's top at the image's bottom edge);
+   otherwise "no hand" with the reason, and the next candidate is tried. A surface too large or too wide that
+   is flat (a wall, a desk: ``flat_share`` of it within 10 mm of a plane) is searched for a hand standing more
+   than ``raised_mm`` in front of that plane (an arm resting on a desk joins the hand to it). No candidate
+   behind a rejected wall (behind its plane when it is flat) or body is taken. A surface too small for a hand
+   is joined with the pieces around it that depth jumps cut off (fingers curled in front of the palm) and
+   judged again; one of at least ``min_side_hand_area_mm2`` (a hand seen side-on) is taken when no candidate
+   passes; with still none, a last search seeds in a band ``hand_band_mm`` deep, on a patch holding some of
+   the nearest ``seed_band_mm`` (a hand pointing at the camera spreads its front over more depth than the seed
+   band, in pieces each too small);
 7. the centre is moved ``surface_to_centre_mm`` behind the visible surface.
 
 Tracking (``track``) looks for the nearest surface inside the previous hand's cube (grown by
@@ -71,6 +73,9 @@ class LocalizerConfig:
     raised_mm: float = 15.0  # and a hand may stand more than this in front of it
     max_flat_hand_area_mm2: float = 25000.0  # a flat surface larger than this is no hand (a wall's piece at the
     # image's edge, which the rim test does not see); open hands show about 18,000 mm^2 (docs/realism.md)
+    max_edge_contact_mm: float = 150.0  # a surface running longer than this along the image's edge is a body's
+    # piece (the top of a torso seen at the image's bottom edge): a hand cut off there, or its arm, touches it
+    # along at most 126 mm in 883 synthetic frames, the top of a torso along 142-312 mm (docs/ARCHITECTURE.md)
     refine_iterations: int = 6
     max_hands: int = 1
     head_mounted: bool = False  # the camera at the eyes: the hand is the far end of the arm (module docstring)
@@ -228,6 +233,16 @@ def _within_band(region: np.ndarray, z: np.ndarray, seed: tuple[int, int], band_
     sliced[seed] = 1
     _, labels = cv2.connectedComponents(sliced, connectivity=8)
     return labels == labels[seed]
+
+
+def _edge_contact_mm(grid: _Grid, region: np.ndarray, keep: np.ndarray) -> float:
+    """Length (mm) along which the points ``keep`` (over the pixels of ``region`` (h, w) bool) lie on the image's
+    outermost rows and columns: each such pixel counts its footprint's side."""
+    edge = np.zeros(region.shape, dtype=bool)
+    edge[[0, -1], :] = True
+    edge[:, [0, -1]] = True
+    on_edge = edge[region] & keep
+    return float(np.sqrt(grid.area[region][on_edge]).sum())
 
 
 def _cube_offset(points: np.ndarray, centre: np.ndarray) -> np.ndarray:
@@ -462,6 +477,10 @@ def _judge(grid: _Grid, config: LocalizerConfig, excluded: np.ndarray, seed: tup
     if coverage > config.max_boundary_coverage or crossings > 1:
         return _Attempt(None, claimed, f"surface too wide for a hand {where} (crosses the cube's rim {crossings} "
                         f"times, over {coverage:.0%} of it): a wall or a body?", wall_depth_mm=z_c)
+    contact = _edge_contact_mm(grid, region, keep)
+    if contact > config.max_edge_contact_mm:
+        return _Attempt(None, claimed, f"surface runs along the image's edge {where} ({contact:.0f} mm of it): a body "
+                        "cut off by the image's edge?", wall_depth_mm=z_c)
     if area > config.max_flat_hand_area_mm2:  # larger than an open hand's visible surface: flat means a wall's piece
         plane = _fit_plane(pts[keep])
         if plane is not None and plane[2] >= config.flat_share:

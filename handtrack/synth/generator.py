@@ -87,10 +87,14 @@ class SyntheticSource(DepthSource):
         self.description = f"synthetic hands ({self.profile.name}, seed {seed}" + (
             f", {view} view)" if view != "front" else ")")
 
-    def frame(self, index: int) -> LabelledFrame:
+    def scene(self, index: int) -> tuple[Scene, np.random.Generator]:
+        """Frame ``index``'s scene, and the random generator that goes on to draw its sensor noise."""
         rng = np.random.default_rng([self.seed, index])
+        return sample_scene(rng, _fov_tan(self.intrinsics), palm=self.palm, view=self.view), rng
+
+    def frame(self, index: int) -> LabelledFrame:
         intr = self.intrinsics
-        scene = sample_scene(rng, _fov_tan(intr), palm=self.palm, view=self.view)
+        scene, rng = self.scene(index)
         raw = render_frame(scene, intr, self.depth_unit_mm, self.sensor, rng)
         uv = project_points_to_pixels(scene.joints_mm, intr)
         uvd = np.column_stack([uv, scene.joints_mm[:, 2]]).astype(np.float32)

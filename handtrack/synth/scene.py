@@ -3,7 +3,7 @@ as capsules in camera space with the ground-truth joints."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import torch
@@ -24,8 +24,9 @@ BANK_HAND_LENGTH_MM = 183.6
 
 @dataclass
 class Scene:
-    """joints_mm (21, 3) camera space; capsules: a, b (K, 3) ends, radii (K,); background: a plane
-    (normal (3,), offset mm) or None; pose_source: which part of the prior the pose came from."""
+    """joints_mm (21, 3) camera space; capsules: a, b (K, 3) ends, radii (K,), the last ``background_capsules`` of
+    them no part of the hand or its arm (a torso); background: a plane (normal (3,), offset mm) or None;
+    pose_source: which part of the prior the pose came from."""
 
     joints_mm: np.ndarray
     a: np.ndarray
@@ -33,6 +34,13 @@ class Scene:
     radii: np.ndarray
     plane: tuple[np.ndarray, float] | None
     pose_source: str
+    background_capsules: int = 0
+
+    def without_hand(self) -> Scene:
+        """The scene's background alone (the torso, the wall), without the hand and its arm: a frame with no hand
+        to find (the joints stay, for reference)."""
+        k = len(self.radii) - self.background_capsules
+        return replace(self, a=self.a[k:], b=self.b[k:], radii=self.radii[k:], pose_source="no hand")
 
     @property
     def palm_centre_mm(self) -> np.ndarray:
@@ -340,4 +348,5 @@ def sample_scene(rng: np.random.Generator, fov_tan: tuple[float, float] = (0.62,
         a = np.vstack([a, torso[:, 0]])
         b = np.vstack([b, torso[:, 1]])
         r = np.append(r, rng.uniform(130, 170))
+        return Scene(joints, a, b, r, plane, source, background_capsules=1)
     return Scene(joints, a, b, r, plane, source)

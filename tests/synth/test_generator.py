@@ -68,6 +68,30 @@ def test_synthetic_source_frames_carry_matching_ground_truth():
     assert found >= 5
 
 
+
+def test_a_scenes_background_renders_without_its_hand():
+    """Scene.without_hand keeps the torso or wall and drops the hand and its arm (the frames without a hand of
+    benchmarks/localize_synthetic.py --no-hand); SyntheticSource.scene is the scene its frame renders."""
+    from handtrack.synth.generator import render_frame
+
+    source = SyntheticSource(40, seed=7)
+    kinds = set()
+    for index in range(40):
+        scene, rng = source.scene(index)
+        assert np.allclose(scene.joints_mm, source.frame(index).joints_xyz_mm, atol=1e-3)
+        if not scene.background_capsules and scene.plane is None:
+            continue
+        kinds.add("torso" if scene.background_capsules else "wall")
+        background = scene.without_hand()
+        assert len(background.radii) == scene.background_capsules and background.plane is scene.plane
+        depth = render_frame(background, source.intrinsics, source.depth_unit_mm, source.sensor, rng)
+        u, v = np.round(source.frame(index).joints_uvd[:, :2]).astype(int).T
+        seen = (u >= 0) & (u < 640) & (v >= 0) & (v < 480)
+        behind = depth[v[seen], u[seen]] * source.depth_unit_mm
+        # where the hand's joints were, the background is empty or more than a finger's thickness behind them
+        assert np.all((behind == 0) | (behind > scene.joints_mm[seen, 2] + 10.0))
+    assert kinds == {"torso", "wall"}
+
 def test_validation_set_is_fixed():
     a, b = validation_sampler(), validation_sampler()
     np.testing.assert_array_equal(a.sample(0).crop, b.sample(0).crop)
