@@ -29,7 +29,10 @@ from handtrack.models import build_network, registry_entry  # noqa: E402
 from handtrack.training.loop import training_step_losses  # noqa: E402
 
 #: variants measured besides the registry entries: (label, registry entry, ModelConfig changes)
-VARIANTS = {"pwr-lite+separable": ("pwr-lite", {"block": "separable"})}
+VARIANTS = {"pwr-lite+separable": ("pwr-lite", {"block": "separable"}),
+            # instance norm through nn.InstanceNorm2d, as before session 15 (blocks.InstanceNorm)
+            "pwr-lite+torch-instance-norm": ("pwr-lite", {"norm": "instance-torch"}),
+            "pwr+torch-instance-norm": ("pwr", {"norm": "instance-torch"})}
 
 
 def samples_per_second(entry_name: str, changes: dict, batch: int, steps: int, device: torch.device,

@@ -7,8 +7,38 @@ from torch import nn
 from torch.nn import functional as F
 
 
+class InstanceNorm(nn.GroupNorm):
+    """Instance normalisation (each channel of each sample to zero mean and unit variance, then a per-channel scale
+    and shift) written as a group norm of one channel a group: the maths, parameters and state-dict keys of
+    ``nn.InstanceNorm2d(channels, affine=True)``, in 5 operator calls of the forward pass instead of 73 and 41 of
+    the backward instead of 61 (a GPU training step of the paper-size network waits on launching them: session 15).
+    Exported to ONNX as ``nn.InstanceNorm2d`` (:func:`with_onnx_instance_norms`), one InstanceNormalization node."""
+
+    def __init__(self, channels: int) -> None:
+        super().__init__(channels, channels)
+
+    def as_instance_norm_2d(self) -> nn.InstanceNorm2d:
+        """The same normalisation as ``nn.InstanceNorm2d`` with these weights."""
+        module = nn.InstanceNorm2d(self.num_channels, eps=self.eps, affine=True)
+        module.load_state_dict(self.state_dict())
+        return module.to(self.weight.device, self.weight.dtype)
+
+
+def with_onnx_instance_norms(module: nn.Module) -> nn.Module:
+    """``module`` with every :class:`InstanceNorm` in it replaced, in place, by the ``nn.InstanceNorm2d`` it equals
+    (the ONNX exporter writes that as a single InstanceNormalization node)."""
+    for name, child in module.named_children():
+        if isinstance(child, InstanceNorm):
+            setattr(module, name, child.as_instance_norm_2d())
+        else:
+            with_onnx_instance_norms(child)
+    return module
+
+
 def norm_layer(kind: str, channels: int) -> nn.Module:
     if kind == "instance":
+        return InstanceNorm(channels)
+    if kind == "instance-torch":  # the same maths, about 10x the operator calls (InstanceNorm)
         return nn.InstanceNorm2d(channels, affine=True)
     if kind == "batch":
         return nn.BatchNorm2d(channels)

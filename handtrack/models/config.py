@@ -16,7 +16,8 @@ class ModelConfig:
     two stride-2 convolutions, hourglass at 32 x 32, the 1 x 1 heads predict 2 x 2 blocks of the 64 x 64 maps.
     Both predict the same 64 x 64 heatmaps and offset maps.
     features / levels: hourglass width and depth. stages: 1 or 2 (stage 2 sees stage 1's maps).
-    norm: "instance" (paper), "batch" or "none".
+    norm: "instance" (paper), "batch" or "none"; "instance-torch": the same instance norm through
+    ``nn.InstanceNorm2d`` (slower; for ``benchmarks/bench_train_step.py``'s comparison).
     block: the residual block: "basic" (two 3 x 3 convolutions), "bottleneck" (pre-activation 1 x 1 - 3 x 3 -
     1 x 1 at half width, as in the authors' code) or "separable" (each 3 x 3 split into depthwise + pointwise).
     """
@@ -38,7 +39,7 @@ class ModelConfig:
             raise ValueError(f"unknown model kind {self.kind!r}")
         if self.stem not in ("reference", "lite"):
             raise ValueError(f"unknown stem {self.stem!r}")
-        if self.norm not in ("instance", "batch", "none"):
+        if self.norm not in ("instance", "instance-torch", "batch", "none"):
             raise ValueError(f"unknown norm {self.norm!r}")
         if self.block not in ("basic", "bottleneck", "separable"):
             raise ValueError(f"unknown block {self.block!r}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import logging
 import warnings
 from dataclasses import dataclass
@@ -13,6 +14,7 @@ import torch
 
 from handtrack.engines.metadata import ModelFileError
 from handtrack.engines.onnx_engine import OnnxEngine
+from handtrack.models.blocks import with_onnx_instance_norms
 from handtrack.models.checkpoint import load_checkpoint
 from handtrack.models.pwr import InferenceModel
 from handtrack.preprocess.random_crops import random_crops
@@ -55,7 +57,8 @@ def export_onnx(checkpoint: str | Path, out: str | Path, fp16: bool = False, ops
     """
     out = Path(out)
     network, metadata, _ = load_checkpoint(checkpoint)
-    model = InferenceModel(network).eval()
+    # exported as nn.InstanceNorm2d, checked below against the network as trained
+    model = with_onnx_instance_norms(copy.deepcopy(InferenceModel(network)).eval())
     size = metadata.contract.input_size
     tolerance = tolerance if tolerance is not None else (1e-2 if fp16 else 1e-3)
     # The confidence (a heatmap's mass within 3 px of its centre, 0..1) sums thousands of fp16 heatmap values:

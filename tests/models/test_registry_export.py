@@ -103,3 +103,33 @@ def test_a_failed_export_check_leaves_the_previous_model_in_place(tmp_path):
         export_onnx(path, out, tolerance=-1.0)  # no model can pass a negative tolerance
     assert out.read_bytes() == b"the previous model"
     assert list(tmp_path.glob("*.onnx")) == [out]
+
+
+def test_instance_norm_equals_torchs_and_exports_as_one_onnx_node(tmp_path):
+    """blocks.InstanceNorm (a group norm of one channel a group, far fewer operator calls) computes what
+    nn.InstanceNorm2d(affine=True) computes, forward and backward, takes its state dict, and the exported model
+    holds InstanceNormalization nodes, as the shipped models do."""
+    from handtrack.models.blocks import InstanceNorm
+
+    torch.manual_seed(0)
+    ours, theirs = InstanceNorm(6), torch.nn.InstanceNorm2d(6, affine=True)
+    with torch.no_grad():
+        theirs.weight.uniform_(0.5, 2.0)
+        theirs.bias.uniform_(-1.0, 1.0)
+    ours.load_state_dict(theirs.state_dict())
+    x = (torch.randn(3, 6, 9, 7) * 5.0 + 2.0).requires_grad_()
+    x2 = x.detach().clone().requires_grad_()
+    y, y2 = ours(x), theirs(x2)
+    assert torch.allclose(y, y2, atol=1e-5)
+    (y * torch.arange(y.numel()).reshape(y.shape)).sum().backward()
+    (y2 * torch.arange(y2.numel()).reshape(y2.shape)).sum().backward()
+    assert torch.allclose(x.grad, x2.grad, rtol=1e-4, atol=1e-3)
+    assert torch.allclose(ours.weight.grad, theirs.weight.grad, rtol=1e-4, atol=1e-2)
+    assert torch.allclose(ours.as_instance_norm_2d()(x), y, atol=1e-6)
+
+    path, network, entry = _checkpoint(tmp_path, "pwr-lite")
+    count = sum(isinstance(m, InstanceNorm) for m in network.modules())
+    assert count > 0 and entry.model.norm == "instance"
+    export_onnx(path, tmp_path / "pwr-lite.onnx")
+    ops = [n.op_type for n in onnx.load(str(tmp_path / "pwr-lite.onnx")).graph.node]
+    assert ops.count("InstanceNormalization") == count
