@@ -10,7 +10,9 @@
 #      (runs/handedness-gpu continued when it is there).
 # Knobs (environment): SYNTH_BENCH=0 skips (1) and BENCH_CROPS_PER_SCENE="4 8" sets (2) the synthetic-data
 # benchmark; STEP_PRECISIONS="fp32" benchmarks the eager step in fp32 only; STEP_BENCH_4X=0 skips the 4x-batch step;
-# STEP_BENCH_S bounds each step benchmark; DATA_PATH=device|cpu|auto; PRECISION, COMPILE fix what auto would pick
+# STEP_BENCH_S bounds each step benchmark; STEP_COMPARE="pwr+torch-instance-norm" also benchmarks those variants
+# (bench_train_step.py's VARIANTS) beside the eager step; DATA_PATH=device|cpu|auto; PRECISION, COMPILE fix what
+# auto would pick
 # (COMPILE=off also skips the compiled step's benchmark: session 14's did not compile pwr's step within 110 s).
 # Everything goes to $OUT (the tool returns at most 8 files of at most 16 MiB each: a checkpoint larger than 15 MiB,
 # such as pwr's with its Adam state, comes back as byte pieces checkpoint.pt.part-aa, -ab, ...; put it together with
@@ -39,8 +41,8 @@ echo "bench exit $?"
 # of small kernels waits on their launches: session 13, pwr took 68 ms per step of 32 and of 128 alike); then eager
 # at 4x the batch. PRECISION=auto and COMPILE=auto (defaults) take bf16 / the compiled step when >= 1.2x faster.
 TRAIN_BATCH=${TRAIN_BATCH:-32}
-timeout ${STEP_BENCH_S:-240} python3 benchmarks/bench_train_step.py --device cuda --models "$MODEL" --batch "$TRAIN_BATCH" \
-  --precision ${STEP_PRECISIONS:-fp32 bf16} --compile off --steps 20 --json "$OUT/bench-train-step.json" 2>&1
+timeout ${STEP_BENCH_S:-240} python3 benchmarks/bench_train_step.py --device cuda --models "$MODEL" ${STEP_COMPARE:-} \
+  --batch "$TRAIN_BATCH" --precision ${STEP_PRECISIONS:-fp32 bf16} --compile off --steps 20 --json "$OUT/bench-train-step.json" 2>&1
 [ "${COMPILE:-auto}" != off ] && timeout ${STEP_BENCH_S:-240} python3 benchmarks/bench_train_step.py --device cuda --models "$MODEL" --batch "$TRAIN_BATCH" \
   --precision fp32 --compile cudagraphs --steps 20 --json "$OUT/bench-train-step-compiled.json" 2>&1
 [ "${STEP_BENCH_4X:-1}" = 1 ] && timeout 60 python3 benchmarks/bench_train_step.py --device cuda --models "$MODEL" --batch $(( TRAIN_BATCH * 4 )) \
@@ -53,7 +55,8 @@ for name in ('bench-train-step.json', 'bench-train-step-compiled.json', 'bench-t
     if os.path.exists('$OUT/' + name):
         rows += json.load(open('$OUT/' + name))
 json.dump(rows, open('$OUT/bench-train-step.json', 'w'), indent=2)
-rate = {(r['precision'], r.get('compile', 'off')): r['samples_per_s'] for r in rows if r['batch'] == $TRAIN_BATCH}
+rate = {(r['precision'], r.get('compile', 'off')): r['samples_per_s'] for r in rows
+        if r['batch'] == $TRAIN_BATCH and r['model'] == '$MODEL'}
 base = rate.get(('fp32', 'off'), 0.0)
 precision, compile = '${PRECISION:-auto}', '${COMPILE:-auto}'
 if precision == 'auto':
