@@ -541,12 +541,12 @@ class HandLocalizer:
             if attempt_result.small_hand is not None:
                 side_on.append(attempt_result.small_hand)
             if hand is None:
+                if attempt_result.wall_depth_mm is not None:  # also where the previous hand was: it touches a body
+                    walls.append(attempt_result)
                 if start is None:
                     reasons.append(attempt_result.reason)
                     if attempt_result.exhausted:
                         break
-                    if attempt_result.wall_depth_mm is not None:
-                        walls.append(attempt_result)
                 continue
             if _behind_a_wall(hand, walls):
                 continue
