@@ -27,7 +27,9 @@ resolution):
 7. the centre is moved ``surface_to_centre_mm`` behind the visible surface.
 
 Tracking (``track``) looks for the nearest surface inside the previous hand's cube (grown by
-``track_margin``) first and falls back to a fresh search.
+``track_margin``) first and falls back to a fresh search. A body (not flat) found there is searched for a hand
+touching it, standing in front of a smooth surface fitted to the body, within ``track_touching_reach_mm`` of the
+previous hand; and a body or wall found there hides what lies behind it from the fresh search.
 
 Head-mounted cameras (``head_mounted=True``, a headset's view): the arm comes from below the camera towards it,
 so the nearest surface is the forearm, not the hand. After step 3 the search moves to the surface's far end
@@ -73,6 +75,7 @@ class LocalizerConfig:
     raised_mm: float = 15.0  # and a hand may stand more than this in front of it
     max_flat_hand_area_mm2: float = 25000.0  # a flat surface larger than this is no hand (a wall's piece at the
     # image's edge, which the rim test does not see); open hands show about 18,000 mm^2 (docs/realism.md)
+    track_touching_reach_mm: float = 100.0  # tracking: a hand touching a body is taken this near the previous one
     max_edge_contact_mm: float = 150.0  # a surface running longer than this along the image's edge is a body's
     # piece (the top of a torso seen at the image's bottom edge): a hand cut off there, or its arm, touches it
     # along at most 126 mm in 883 synthetic frames, the top of a torso along 142-312 mm (docs/ARCHITECTURE.md)
@@ -365,7 +368,13 @@ def _locate_one(grid: _Grid, config: LocalizerConfig, excluded: np.ndarray,
         points = grid.points(grown)
         plane = _fit_plane(points)
         if plane is None or plane[2] < config.flat_share:  # not flat: a body
-            return attempt
+            if start_xyz is None:
+                return attempt
+            # tracking: the previous hand was here, so a hand touching the body (its arm joins them) is looked for
+            touching = _raised_from_body(grid, config, excluded, grown, points, seed)
+            near = touching is not None and touching.hand is not None and float(
+                np.linalg.norm(touching.hand.centre_xyz_mm - start_xyz)) < config.track_touching_reach_mm
+            return touching if near else attempt
         attempt.wall_plane = plane[:2]
         return _raised_from_wall(grid, config, excluded, grown, points, plane) or attempt
     if attempt.too_small and not config.head_mounted:
@@ -409,6 +418,54 @@ def _fit_plane(points: np.ndarray) -> tuple[np.ndarray, np.ndarray, float] | Non
     if on_plane.sum() < 3:
         return None
     return centroid, normal, float(on_plane.mean())
+
+
+def _fit_quadric(points: np.ndarray) -> np.ndarray | None:
+    """Coefficients (6,) of the smooth surface z = c0 + c1 x + c2 y + c3 x^2 + c4 x y + c5 y^2 (x, y in
+    decimetres, z in mm) fitted to (N, 3) points (mm) and refitted to those within 60, 30, 15, then 10 mm of it (a
+    hand on a torso is a small part of it); None when too few points lie near it."""
+    sample = points[:: max(1, len(points) // 3000)].astype(np.float64)
+    design = _quadric_terms(sample)
+    near = np.ones(len(sample), dtype=bool)
+    coefficients = None
+    for tolerance in (60.0, 30.0, 15.0, 10.0):
+        if near.sum() < 12:
+            return None
+        coefficients = np.linalg.lstsq(design[near], sample[near, 2], rcond=None)[0]
+        near = np.abs(sample[:, 2] - design @ coefficients) < tolerance
+    return coefficients
+
+
+def _quadric_terms(points: np.ndarray) -> np.ndarray:
+    """(N, 6) terms 1, x, y, x^2, x y, y^2 of (N, 3) points (mm), x and y in decimetres."""
+    x, y = points[:, 0] / 100.0, points[:, 1] / 100.0
+    return np.stack([np.ones_like(x), x, y, x * x, x * y, y * y], axis=1)
+
+
+def _raised_from_body(grid: _Grid, config: LocalizerConfig, excluded: np.ndarray, body: np.ndarray,
+                      points: np.ndarray, seed: tuple[int, int]) -> _Attempt | None:
+    """A hand touching a body (not flat: a torso) that the search rejected with it: the patch standing more than
+    ``raised_mm`` in front of a smooth surface fitted to the body (:func:`_fit_quadric`; ``points``:
+    ``grid.points(body)``) that holds the search's seed (the nearest surface, within 30 mm), if it passes as a
+    hand. Taken only when tracking (see :func:`_locate_one`): on its own it also finds a head on a torso."""
+    coefficients = _fit_quadric(points)
+    if coefficients is None:
+        return None
+    raise_mm = np.zeros(body.shape, dtype=np.float32)
+    raise_mm[body] = _quadric_terms(points.astype(np.float64)) @ coefficients - points[:, 2]
+    raised = body & (raise_mm > config.raised_mm)
+    if not raised.any():
+        return None
+    _, labels = cv2.connectedComponents(raised.astype(np.uint8), connectivity=8)
+    rows, cols = np.nonzero(raised)
+    at_seed = int(np.argmin((rows - seed[0]) ** 2 + (cols - seed[1]) ** 2))
+    if np.linalg.norm(grid.point((int(rows[at_seed]), int(cols[at_seed]))) - grid.point(seed)) > 30.0:
+        return None
+    patch = labels == labels[rows[at_seed], cols[at_seed]]
+    rows, cols = np.nonzero(patch)
+    nearest = int(np.argmin(grid.z[rows, cols]))
+    attempt = _judge(grid, config, excluded, (int(rows[nearest]), int(cols[nearest])), patch, patch)
+    return attempt if attempt.hand is not None else None
 
 
 def _raised_from_wall(grid: _Grid, config: LocalizerConfig, excluded: np.ndarray, wall: np.ndarray,
