@@ -598,7 +598,7 @@ class HandLocalizer:
             if attempt_result.small_hand is not None:
                 side_on.append(attempt_result.small_hand)
             if hand is None:
-                if attempt_result.wall_depth_mm is not None:  # also where the previous hand was: it touches a body
+                if attempt_result.wall_depth_mm is not None:  # also one found where the previous hand was
                     walls.append(attempt_result)
                 if start is None:
                     reasons.append(attempt_result.reason)
