@@ -29,7 +29,8 @@ resolution):
 Tracking (``track``) looks for the nearest surface inside the previous hand's cube (grown by
 ``track_margin``) first and falls back to a fresh search. A body (not flat) found there is searched for a hand
 touching it, standing in front of a smooth surface fitted to the body, within ``track_touching_reach_mm`` of the
-previous hand; and a body or wall found there hides what lies behind it from the fresh search.
+previous hand; a body or wall found there hides what lies behind it from the fresh search; a search there that
+finds no hand claims nothing (the fresh search sees the whole frame).
 
 Head-mounted cameras (``head_mounted=True``, a headset's view): the arm comes from below the camera towards it,
 so the nearest surface is the forearm, not the hand. After step 3 the search moves to the surface's far end
@@ -604,6 +605,8 @@ class HandLocalizer:
                     reasons.append(attempt_result.reason)
                     if attempt_result.exhausted:
                         break
+                else:  # the fresh search that follows sees the whole frame: a speck where the hand was claims none
+                    claimed = None
                 continue
             if _behind_a_wall(hand, walls):
                 continue
