@@ -12,8 +12,8 @@
 # benchmark; STEP_PRECISIONS="fp32" benchmarks the eager step in fp32 only; STEP_BENCH_4X=0 skips the 4x-batch step;
 # STEP_BENCH_S bounds each step benchmark; STEP_COMPARE="pwr+torch-instance-norm" also benchmarks those variants
 # (bench_train_step.py's VARIANTS) beside the eager step; DATA_PATH=device|cpu|auto; PRECISION, COMPILE fix what
-# auto would pick
-# (COMPILE=off also skips the compiled step's benchmark: session 14's did not compile pwr's step within 110 s).
+# auto would pick (COMPILE=off also skips the compiled step's benchmark: session 14's did not compile pwr's step
+# within 110 s).
 # Everything goes to $OUT (the tool returns at most 8 files of at most 16 MiB each: a checkpoint larger than 15 MiB,
 # such as pwr's with its Adam state, comes back as byte pieces checkpoint.pt.part-aa, -ab, ...; put it together with
 # `cat RUN/checkpoint.pt.part-* > RUN/checkpoint.pt`). Usage (on the device, from the repository root):

@@ -239,14 +239,13 @@ def _within_band(region: np.ndarray, z: np.ndarray, seed: tuple[int, int], band_
     return labels == labels[seed]
 
 
-def _edge_contact_mm(grid: _Grid, region: np.ndarray, keep: np.ndarray) -> float:
-    """Length (mm) along which the points ``keep`` (over the pixels of ``region`` (h, w) bool) lie on the image's
-    outermost rows and columns: each such pixel counts its footprint's side."""
+def _edge_contact_mm(region: np.ndarray, pts_area: np.ndarray, keep: np.ndarray) -> float:
+    """Length (mm) along which the points ``keep`` (over the pixels of ``region`` (h, w) bool; ``pts_area``: their
+    mm^2) lie on the image's outermost rows and columns: each such pixel counts its footprint's side."""
     edge = np.zeros(region.shape, dtype=bool)
     edge[[0, -1], :] = True
     edge[:, [0, -1]] = True
-    on_edge = edge[region] & keep
-    return float(np.sqrt(grid.area[region][on_edge]).sum())
+    return float(np.sqrt(pts_area[edge[region] & keep]).sum())
 
 
 def _cube_offset(points: np.ndarray, centre: np.ndarray) -> np.ndarray:
@@ -462,7 +461,12 @@ def _raised_from_body(grid: _Grid, config: LocalizerConfig, excluded: np.ndarray
     at_seed = int(np.argmin((rows - seed[0]) ** 2 + (cols - seed[1]) ** 2))
     if np.linalg.norm(grid.point((int(rows[at_seed]), int(cols[at_seed]))) - grid.point(seed)) > 30.0:
         return None
-    patch = labels == labels[rows[at_seed], cols[at_seed]]
+    return _patch_as_hand(grid, config, excluded, labels == labels[rows[at_seed], cols[at_seed]])
+
+
+def _patch_as_hand(grid: _Grid, config: LocalizerConfig, excluded: np.ndarray, patch: np.ndarray) -> _Attempt | None:
+    """``patch`` (h, w) bool, a piece standing out of a rejected surface, judged as a hand from its nearest pixel;
+    None when it does not pass."""
     rows, cols = np.nonzero(patch)
     nearest = int(np.argmin(grid.z[rows, cols]))
     attempt = _judge(grid, config, excluded, (int(rows[nearest]), int(cols[nearest])), patch, patch)
@@ -482,10 +486,7 @@ def _raised_from_wall(grid: _Grid, config: LocalizerConfig, excluded: np.ndarray
     if count < 2:
         return None
     patch = labels == int(np.argmax(_patch_areas(labels, raised, count, grid.area)))
-    rows, cols = np.nonzero(patch)
-    nearest = int(np.argmin(grid.z[rows, cols]))
-    attempt = _judge(grid, config, excluded, (int(rows[nearest]), int(cols[nearest])), patch, patch)
-    return attempt if attempt.hand is not None else None
+    return _patch_as_hand(grid, config, excluded, patch)
 
 
 def _judge(grid: _Grid, config: LocalizerConfig, excluded: np.ndarray, seed: tuple[int, int], grown: np.ndarray,
@@ -535,7 +536,7 @@ def _judge(grid: _Grid, config: LocalizerConfig, excluded: np.ndarray, seed: tup
     if coverage > config.max_boundary_coverage or crossings > 1:
         return _Attempt(None, claimed, f"surface too wide for a hand {where} (crosses the cube's rim {crossings} "
                         f"times, over {coverage:.0%} of it): a wall or a body?", wall_depth_mm=z_c)
-    contact = _edge_contact_mm(grid, region, keep)
+    contact = _edge_contact_mm(region, pts_area, keep)
     if contact > config.max_edge_contact_mm:
         return _Attempt(None, claimed, f"surface runs along the image's edge {where} ({contact:.0f} mm of it): a body "
                         "cut off by the image's edge?", wall_depth_mm=z_c)
