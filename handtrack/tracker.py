@@ -2,7 +2,8 @@
 
 Per frame: localise the hand(s) (tracking from the previous frame), crop each to the model's contract,
 run all crops in one engine call, map the joints back to the image and to camera space, and optionally run a
-second pass with the crop re-centred on the predicted palm.
+second pass with the crop re-centred on the predicted palm. A hand followed from the previous frame is cropped
+around its palm there (moved with the localiser) and needs the second pass only when it has moved away from it.
 """
 
 from __future__ import annotations
@@ -40,6 +41,18 @@ GPU_MODEL = "pwr.onnx"  # the larger model, when the engine would run on a GPU
 #: --hand auto on a tracked hand: the share of the evidence (log-odds of "left") kept from one frame to the next,
 #: so that a single frame's doubt does not flip the label (0: every frame decides alone)
 HANDEDNESS_MEMORY = 0.8
+#: Following a tracked hand (``HandTracker(follow=True)``): its crop is centred on the previous frame's palm moved by
+#: FOLLOW_STEP_SHARE of the localiser's step (the localiser's centre is the noisier measure of the motion), and
+#: one pass suffices unless it puts the palm further than FOLLOW_REPASS_MM from the crop's centre (mm); a hand whose
+#: localised centre lies further than FOLLOW_MAX_JUMP_MM from its previous palm is cropped afresh, in two passes
+#: (docs/ARCHITECTURE.md "Following a hand").
+FOLLOW_STEP_SHARE = 0.5
+FOLLOW_REPASS_MM = 15.0
+FOLLOW_MAX_JUMP_MM = 80.0
+#: --hand auto, a followed hand: with evidence this strong (log-odds; 3.5 is p = 0.97) its side is taken as known
+#: and it is read that way only, except in one frame of SIDE_RECHECK_FRAMES, which reads it both ways again
+SIDE_LOCK_LOG_ODDS = 3.5
+SIDE_RECHECK_FRAMES = 10
 
 log = logging.getLogger(__name__)
 
@@ -103,6 +116,26 @@ def default_model_path(provider: str | None = None) -> Path:
     return path
 
 
+@dataclasses.dataclass
+class _Followed:
+    """A hand of the previous frame: the localiser's centre and the pose's palm centre (mm, (3,), before any
+    smoothing), the accumulated log-odds that it is a left hand (None where the side is fixed, not decided) and
+    the frames since it was last read both ways."""
+
+    centre_mm: np.ndarray
+    palm_mm: np.ndarray
+    left_odds: float | None
+    unchecked: int = 0
+
+    def known_side(self) -> tuple[Handedness, float] | None:
+        """(side, score) when the evidence is strong enough to read the hand on that side alone this frame."""
+        if self.left_odds is None or abs(self.left_odds) < SIDE_LOCK_LOG_ODDS or self.unchecked + 1 >= (
+                SIDE_RECHECK_FRAMES):
+            return None
+        p_left = 1.0 / (1.0 + np.exp(-self.left_odds))
+        return (Handedness.LEFT, p_left) if p_left > 0.5 else (Handedness.RIGHT, 1.0 - p_left)
+
+
 class HandTracker:
     """Tracks up to ``max_hands`` hands per frame.
 
@@ -122,13 +155,18 @@ class HandTracker:
     head_mounted: the camera is at the eyes (a headset): the arm comes towards the camera, so the localiser
     takes the far end of the nearest surface for the hand (:class:`LocalizerConfig`). The bundled pose models
     have not been trained on such views.
+    follow: a hand tracked from the previous frame is cropped around its palm there, moved with the localiser,
+    in one pass (a second only when the palm has moved more than FOLLOW_REPASS_MM from the crop's centre), and
+    under "auto" a hand whose side is certain is read on that side only (one frame in SIDE_RECHECK_FRAMES reads
+    it both ways). About half the engine work of a frame, at the same accuracy (docs/ARCHITECTURE.md).
+    False: every frame crops at the localiser's centre (and runs the second pass when ``refine``).
     """
 
     def __init__(self, model: str | Path | Engine | None = None, max_hands: int = 1, refine: bool = True,
                  provider: str | None = None, threads: int | None = None,
                  localizer: LocalizerConfig | None = None, smoothing: OneEuroConfig | None = None,
                  handedness: str | None = None, handedness_model: str | Path | None = None,
-                 head_mounted: bool = False) -> None:
+                 head_mounted: bool = False, follow: bool = True) -> None:
         if handedness is not None and handedness not in HANDEDNESS_CHOICES:
             raise HandtrackError(f"handedness {handedness!r}: choose one of {', '.join(HANDEDNESS_CHOICES)}")
         self.engine = model if isinstance(model, Engine) else load_engine(
@@ -146,19 +184,20 @@ class HandTracker:
             config = dataclasses.replace(config, head_mounted=True)
         self.localizer = HandLocalizer(config)
         self.refine = refine
+        self.follow = follow
         self.smoother = PoseSmoother(smoothing) if smoothing is not None else None
-        # (centre mm, accumulated log-odds that the hand is a left one) of each hand of the previous frame
-        self._side_evidence: list[tuple[np.ndarray, float]] = []
+        self._followed: list[_Followed] = []  # the hands of the previous frame
         self.last_reason = ""
 
     @property
     def model_name(self) -> str:
         return self.engine.metadata.name
 
-    def _sides(self, crops: np.ndarray, known: list[Handedness] | None) -> list[tuple[Handedness, float]]:
-        """(side, score) per crop: the ``known`` sides, the fixed one, or the crop classifier's decision."""
+    def _sides(self, crops: np.ndarray, known: list[tuple[Handedness, float]] | None,
+               ) -> list[tuple[Handedness, float]]:
+        """(side, score) per crop: the ``known`` ones, the fixed one, or the crop classifier's decision."""
         if known is not None:
-            return [(side, 1.0) for side in known]
+            return list(known)
         if not isinstance(self.classifier, HandednessClassifier):
             return [(Handedness.LEFT if self.handedness == "left" else Handedness.RIGHT, 1.0)] * len(crops)
         return self._decided(self.classifier.p_left(crops))
@@ -167,17 +206,18 @@ class HandTracker:
     def _decided(p_left: np.ndarray) -> list[tuple[Handedness, float]]:
         return [(Handedness.LEFT, float(p)) if p > 0.5 else (Handedness.RIGHT, float(1.0 - p)) for p in p_left]
 
-    def _infer(self, frame: Frame, centres: list[np.ndarray], sides: list[Handedness] | None = None,
+    def _infer(self, frame: Frame, centres: list[np.ndarray], sides: list[tuple[Handedness, float]] | None = None,
+               priors: list[float | None] | None = None,
                ) -> tuple[list[CropTransform], np.ndarray, np.ndarray, list[tuple[Handedness, float]], float, float]:
-        """Crop around each centre and run the engine once for all hands. ``sides``: each hand's known side;
-        None: decide per ``self.handedness`` (see :meth:`_sides`; the pose-reading classifier reads both
-        orientations of every crop in the same engine call)."""
+        """Crop around each centre and run the engine once for all hands. ``sides``: each hand's known (side,
+        score); None: decide per ``self.handedness`` (see :meth:`_sides`; the pose-reading classifier reads both
+        orientations of every crop in the same engine call, its evidence added to each hand's ``priors``)."""
         t0 = time.perf_counter()
         transforms = [make_crop_transform(c, frame.intrinsics, self.params) for c in centres]
         crops = np.stack([crop_depth(frame.depth, frame.depth_unit_mm, t, self.params) for t in transforms])[:, None]
         t1 = time.perf_counter()
         if sides is None and isinstance(self.classifier, PoseHandedness):
-            joints, confidence, chosen = self._read_both_ways(crops, self.classifier, centres)
+            joints, confidence, chosen = self._read_both_ways(crops, self.classifier, priors)
         else:
             chosen = self._sides(crops, sides)
             left = np.array([side == Handedness.LEFT for side, _ in chosen])
@@ -187,12 +227,12 @@ class HandTracker:
         t2 = time.perf_counter()
         return transforms, joints, confidence, chosen, (t1 - t0) * 1e3, (t2 - t1) * 1e3
 
-    def _read_both_ways(self, crops: np.ndarray, classifier: PoseHandedness, centres: list[np.ndarray] | None = None,
+    def _read_both_ways(self, crops: np.ndarray, classifier: PoseHandedness, priors: list[float | None] | None = None,
                         ) -> tuple[np.ndarray, np.ndarray, list[tuple[Handedness, float]]]:
         """(B, 1, S, S) crops -> the chosen reading's joints (B, 21, 3) in the crops' own orientation, its
         confidences (B, 21) and each hand's (side, score): the engine reads every crop as seen and mirrored in
-        one call, the classifier weighs the two readings. With ``centres`` (mm) of tracked hands, each hand's
-        evidence adds to HANDEDNESS_MEMORY times that of the previous frame's hand within a cube's half-size."""
+        one call, the classifier weighs the two readings. ``priors``: each hand's log-odds of "left" so far (None:
+        a new hand), of which HANDEDNESS_MEMORY is added to this frame's evidence."""
         mirrored = mirror_crops(crops)
         joints, confidence = self.engine.infer(np.concatenate([crops, mirrored]))
         b = len(crops)
@@ -200,58 +240,94 @@ class HandTracker:
         readings = [pose_features(joints[part], confidence[part], surface_at_joints(x, joints[part]))
                     for x, part in ((crops, slice(None, b)), (mirrored, slice(b, None)))]
         p_left = classifier.p_left(*readings)
-        if centres is not None:
-            p_left = self._remember_sides(p_left, centres)
+        if priors is not None:
+            p_left = self._with_memory(p_left, priors)
         left = p_left > 0.5
         chosen_joints = np.where(left[:, None, None], unmirror_joints(joints[b:]), joints[:b])
         chosen_confidence = np.where(left[:, None], confidence[b:], confidence[:b])
         return chosen_joints, chosen_confidence, self._decided(p_left)
 
-    def _remember_sides(self, p_left: np.ndarray, centres: list[np.ndarray]) -> np.ndarray:
-        """(B,) this frame's p(left) -> p(left) of the evidence so far: log-odds added to HANDEDNESS_MEMORY times
-        the previous frame's of the same hand (the nearest within a cube's half-size); remembers the result."""
+    @staticmethod
+    def _with_memory(p_left: np.ndarray, priors: list[float | None]) -> np.ndarray:
+        """(B,) this frame's p(left) -> p(left) of the evidence so far: its log-odds plus HANDEDNESS_MEMORY times
+        each hand's ``priors`` (log-odds; None: no previous evidence)."""
         odds = np.log(np.clip(p_left, 1e-6, 1 - 1e-6) / np.clip(1 - p_left, 1e-6, 1 - 1e-6))
-        for k, centre in enumerate(centres):
-            near = sorted((float(np.linalg.norm(centre - c)), e) for c, e in self._side_evidence)
-            if near and near[0][0] < self.params.cube_half_mm:
-                odds[k] += HANDEDNESS_MEMORY * near[0][1]
-        self._side_evidence = [(np.asarray(c, dtype=np.float64), float(o)) for c, o in zip(centres, odds)]
+        odds += HANDEDNESS_MEMORY * np.array([0.0 if prior is None else prior for prior in priors])
         return 1.0 / (1.0 + np.exp(-odds))
+
+    def _previous_hand(self, centre_mm: np.ndarray) -> _Followed | None:
+        """The previous frame's hand whose localised centre is nearest ``centre_mm``, within a cube's half-size."""
+        near = sorted(((float(np.linalg.norm(centre_mm - f.centre_mm)), k) for k, f in enumerate(self._followed)))
+        return self._followed[near[0][1]] if near and near[0][0] < self.params.cube_half_mm else None
+
+    def _remembered(self, centres: list[np.ndarray], palms: list[np.ndarray], chosen: list[tuple[Handedness, float]],
+                    previous: list[_Followed | None], known: bool) -> list[_Followed]:
+        """This frame's hands as the next frame follows them. ``known``: the sides were taken as known (no evidence
+        read this frame: the previous evidence carries over)."""
+        decided = self.handedness == "auto" and isinstance(self.classifier, PoseHandedness)
+        hands = []
+        for centre, palm, (side, score), before in zip(centres, palms, chosen, previous):
+            if known and before is not None:
+                hands.append(_Followed(centre, palm, before.left_odds, before.unchecked + 1))
+                continue
+            odds = None
+            if decided:
+                p = min(max(score, 1e-6), 1 - 1e-6)
+                odds = float(np.log(p / (1 - p))) * (1.0 if side == Handedness.LEFT else -1.0)
+            hands.append(_Followed(centre, palm, odds))
+        return hands
 
     def track(self, frame: Frame) -> list[HandPose]:
         """Hands in this frame (empty when none; ``last_reason`` then says why)."""
         t0 = time.perf_counter()
         if not self.localizer.tracking:  # a fresh search: no hand carries over, nor its side
-            self._side_evidence = []
+            self._followed = []
         found = self.localizer.track(frame)
         timings = {"localise": (time.perf_counter() - t0) * 1e3}
         if not found.found:
             self.last_reason = found.reason
+            self._followed = []
             if self.smoother is not None:
                 self.smoother([], frame.timestamp_ms, frame.intrinsics)  # a lost hand starts afresh
             return []
         self.last_reason = ""
         centres = [h.centre_xyz_mm for h in found.hands]
-        transforms, joints, confidence, chosen, crop_ms, engine_ms = self._infer(frame, centres)
+        previous = [self._previous_hand(c) for c in centres]
+        priors = [p.left_odds if p is not None else None for p in previous]
+        follow = self.follow and all(p is not None and np.linalg.norm(c - p.palm_mm) < FOLLOW_MAX_JUMP_MM
+                                     for c, p in zip(centres, previous))
+        sides = None
+        if follow:  # crop where each palm was, moved with the localiser (FOLLOW_STEP_SHARE)
+            crop_centres = [p.palm_mm + FOLLOW_STEP_SHARE * (c - p.centre_mm) for c, p in zip(centres, previous)
+                            if p is not None]
+            known = [p.known_side() for p in previous if p is not None]
+            sides = [k for k in known if k is not None] if all(k is not None for k in known) else None
+        else:
+            crop_centres = centres
+        transforms, joints, confidence, chosen, crop_ms, engine_ms = self._infer(frame, crop_centres, sides, priors)
         timings["crop"], timings["engine"] = crop_ms, engine_ms
         if self.refine:
             t_uncrop = time.perf_counter()
-            # Re-centre on the predicted palm where it is plausible (refine.second_pass_centre_mm): a wild
-            # prediction (a non-hand, an untrained model) must not throw the crop away.
-            palms = [second_pass_centre_mm(palm_centre_mm(self._to_xyz(frame, j, t)[1]), c, self.params.cube_half_mm)
-                     for j, t, c in zip(joints, transforms, centres)]
-            uncrop_ms = (time.perf_counter() - t_uncrop) * 1e3
-            # The second pass keeps the side the first pass found (and its score).
-            transforms, joints, confidence, _, crop_ms, engine_ms = self._infer(frame, palms, [s for s, _ in chosen])
-            timings["crop"] += crop_ms
-            timings["engine"] += engine_ms
-            timings["uncrop"] = uncrop_ms
+            palms = [palm_centre_mm(self._to_xyz(frame, j, t)[1]) for j, t in zip(joints, transforms)]
+            # A fresh crop always re-centres; a followed one when its palm has moved away from the crop's centre.
+            if not follow or any(np.linalg.norm(p - c) > FOLLOW_REPASS_MM for p, c in zip(palms, crop_centres)):
+                # Re-centre on the predicted palm where it is plausible (refine.second_pass_centre_mm): a wild
+                # prediction (a non-hand, an untrained model) must not throw the crop away.
+                palms = [second_pass_centre_mm(p, c, self.params.cube_half_mm) for p, c in zip(palms, crop_centres)]
+                uncrop_ms = (time.perf_counter() - t_uncrop) * 1e3
+                # The second pass keeps the side the first pass found (and its score).
+                transforms, joints, confidence, _, crop_ms, engine_ms = self._infer(frame, palms, chosen)
+                timings["crop"] += crop_ms
+                timings["engine"] += engine_ms
+                timings["uncrop"] = uncrop_ms
         t_uncrop = time.perf_counter()
         poses = []
         for j, c, t, (side, side_score) in zip(joints, confidence, transforms, chosen):
             uvd, xyz = self._to_xyz(frame, j, t)
             poses.append(HandPose(uvd, xyz, c, score=float(np.mean(c)), handedness=side,
                                   handedness_score=side_score, crop_box_px=t.box_px()))
+        self._followed = self._remembered(centres, [palm_centre_mm(p.joints_xyz_mm) for p in poses], chosen,
+                                          previous, sides is not None)
         timings["uncrop"] = timings.get("uncrop", 0.0) + (time.perf_counter() - t_uncrop) * 1e3
         timings["total"] = (time.perf_counter() - t0) * 1e3
         if self.smoother is not None:

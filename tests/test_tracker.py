@@ -123,3 +123,67 @@ def test_the_default_side_is_auto_where_a_classifier_was_fitted_to_the_weights_e
         plain = HandTracker(bundled.engine)
     assert plain.handedness == "right"
     assert any("no handedness classifier" in r.getMessage() for r in caplog.records)
+
+
+def _engine_calls(tracker: HandTracker) -> list[int]:
+    """The batch size of every engine call the tracker makes from now on."""
+    calls: list[int] = []
+    original = tracker.engine.infer
+    tracker.engine.infer = lambda crops: calls.append(len(crops)) or original(crops)
+    return calls
+
+
+def test_a_followed_hand_takes_about_half_the_engine_work_at_about_the_same_accuracy():
+    from handtrack.synth.generator import SyntheticSource
+    from handtrack.synth.sequence import moving_frames
+
+    source = SyntheticSource(4, seed=5, profile="sr305", palm="anatomical-wrist")
+    sequences = [moving_frames(source, index, 6, max_speed_mm=10.0) for index in range(4)]
+    error_mm, crops = {}, {}
+    for follow in (False, True):
+        tracker = HandTracker(default_model_path(), handedness="right", follow=follow)
+        calls = _engine_calls(tracker)
+        errors = []
+        for frames in sequences:
+            tracker.localizer.reset()
+            for frame in frames:
+                poses = tracker.track(frame)
+                errors.append(np.linalg.norm(poses[0].joints_xyz_mm - frame.joints_xyz_mm, axis=1).mean())
+        error_mm[follow], crops[follow] = float(np.mean(errors)), sum(calls)
+    assert crops[False] == 2 * 24  # two passes in every frame
+    assert crops[True] <= 0.7 * crops[False]  # two in the first frame of each sequence, mostly one after
+    assert error_mm[True] <= error_mm[False] + 1.5
+
+
+def test_a_hand_far_from_its_previous_palm_is_cropped_afresh(sr305_dir):
+    with open_source(sr305_dir, camera_profile="sr305") as source:
+        frame = next(iter(source))
+    reference = HandTracker(default_model_path(), handedness="right", follow=False)
+    reference.track(frame)
+    expected = reference.track(frame)[0]  # the localiser tracking from the first frame's hand, two passes
+    tracker = HandTracker(default_model_path(), handedness="right")
+    calls = _engine_calls(tracker)
+    tracker.track(frame)
+    tracker._followed[0].palm_mm = tracker._followed[0].palm_mm + np.array([0.0, 100.0, 0.0])  # a jump: not followed
+    again = tracker.track(frame)[0]
+    assert calls == [1, 1, 1, 1]
+    np.testing.assert_array_equal(again.joints_xyz_mm, expected.joints_xyz_mm)
+
+
+def test_a_hand_of_certain_side_is_read_on_that_side_only_but_rechecked(sr305_dir):
+    from handtrack.pose import Handedness
+    from handtrack.tracker import SIDE_RECHECK_FRAMES
+
+    with open_source(sr305_dir, camera_profile="sr305") as source:
+        frame = next(iter(source))
+    tracker = HandTracker(default_model_path(), handedness="auto")
+    tracker.classifier.p_left = lambda seen, mirrored: np.array([0.01])  # certainly a right hand
+    calls = _engine_calls(tracker)
+    first_calls = []
+    for _ in range(2 * SIDE_RECHECK_FRAMES + 1):
+        before = len(calls)
+        pose = tracker.track(frame)[0]
+        first_calls.append(calls[before])
+        assert pose.handedness == Handedness.RIGHT and pose.handedness_score > 0.95
+    # read both ways (a batch of 2) when found, then on its side alone, and both ways once in SIDE_RECHECK_FRAMES
+    assert first_calls == ([2] + [1] * (SIDE_RECHECK_FRAMES - 1)) * 2 + [2]

@@ -31,12 +31,14 @@ def bench(
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object instead of tables."),
     hand: Optional[str] = typer.Option(None, "--hand", help="right, left or auto, as for replay (default: the "
                                        "tracker's, auto where the model has a fitted classifier)."),
+    follow: bool = typer.Option(True, "--follow/--no-follow", help="As for replay: follow a tracked hand from one "
+                                "frame to the next (one engine pass), or crop every frame afresh (two)."),
 ) -> None:
     """Median and p95 latency per stage, frames per second, and peak memory."""
-    tracker = HandTracker(model, provider=provider, threads=threads, handedness=hand)
+    tracker = HandTracker(model, provider=provider, threads=threads, handedness=hand, follow=follow)
     size = tracker.params.input_size
     result: dict = {"machine": machine_info(), "model": tracker.model_name, "provider": tracker.engine.provider,
-                    "threads": threads, "batch": batch, "hand": tracker.handedness}
+                    "threads": threads, "batch": batch, "hand": tracker.handedness, "follow": follow}
     crops = random_crops(16, size, np.random.default_rng(0))
     frames = []
     if source is not None:
@@ -57,7 +59,8 @@ def bench(
         return
     m = result["machine"]
     table = Table(title=f"{result['model']} on {m['cpu']} ({m['cores']} cores), {result['provider']}, "
-                        f"{threads} threads, batch {batch}, --hand {tracker.handedness}")
+                        f"{threads} threads, batch {batch}, --hand {tracker.handedness}"
+                        f"{'' if follow else ', --no-follow'}")
     for col in ("stage", "median ms", "p95 ms"):
         table.add_column(col)
     e = result["engine"]

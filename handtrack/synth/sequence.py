@@ -1,15 +1,20 @@
-"""A smooth sequence of one hand moving through gestures: the project's own demo recording.
+"""Synthetic hands over time.
 
-The hand faces the camera about 520 mm away, drifts along a slow Lissajous path, turns a little, and moves
-through open -> fist -> point -> victory -> OK -> pinch -> thumbs-up -> open, with the SR305's sensor model.
-``python -m handtrack.synth.sequence OUT.db3`` writes it as a RealSense recording (handtrack/_data/demo.db3).
+- :func:`demo_frames`: a smooth sequence of one hand moving through gestures, the project's own demo recording.
+  The hand faces the camera about 520 mm away, drifts along a slow Lissajous path, turns a little, and moves
+  through open -> fist -> point -> victory -> OK -> pinch -> thumbs-up -> open, with the SR305's sensor model.
+  ``python -m handtrack.synth.sequence OUT.db3`` writes it as a RealSense recording (handtrack/_data/demo.db3).
+- :func:`moving_frames`: a scene of :class:`~handtrack.synth.generator.SyntheticSource` (any pose, view and
+  background) whose hand and arm move rigidly at a constant speed and turn, for measuring the tracker over time.
 """
 
 from __future__ import annotations
 
 import math
 import sys
+from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
@@ -20,6 +25,9 @@ from handtrack.synth.poses import GESTURES
 from handtrack.synth.scene import Scene, hand_capsules
 from handtrack.synth.sensor import SensorModel
 from handtrack.types import LabelledFrame
+
+if TYPE_CHECKING:
+    from handtrack.synth.generator import SyntheticSource
 
 DEMO_GESTURES = ("open", "fist", "point", "victory", "ok", "pinch", "thumbs_up", "open")
 FRAMES_PER_GESTURE = 20
@@ -75,6 +83,48 @@ def demo_frames(seed: int = 0) -> list[LabelledFrame]:
                                     "handtrack demo", {"gesture": scene.pose_source},
                                     np.column_stack([uv, scene.joints_mm[:, 2]]).astype(np.float32),
                                     scene.joints_mm.astype(np.float32)))
+    return frames
+
+
+def _turn(axis: np.ndarray, angle_rad: float) -> np.ndarray:
+    """(3, 3) rotation by ``angle_rad`` about ``axis`` (Rodrigues)."""
+    x, y, z = axis / np.linalg.norm(axis)
+    k = np.array([[0.0, -z, y], [z, 0.0, -x], [-y, x, 0.0]])
+    return np.eye(3) + math.sin(angle_rad) * k + (1.0 - math.cos(angle_rad)) * k @ k
+
+
+def moving_frames(source: SyntheticSource, index: int, count: int, max_speed_mm: float = 30.0,
+                  max_turn_deg: float = 3.0) -> list[LabelledFrame]:
+    """``count`` frames of scene ``index`` of ``source`` whose hand and arm move in a straight line at a speed drawn
+    up to ``max_speed_mm`` per frame and turn about the palm centre by up to ``max_turn_deg`` per frame (a random
+    axis); the background (wall, torso) stays. Frame 0 is the scene as the source renders it; seeded by the
+    source's seed and ``index``. The hand may leave the view."""
+    from handtrack.geometry import project_points_to_pixels
+    from handtrack.synth.generator import render_frame
+
+    scene, rng = source.scene(index)
+    motion = np.random.default_rng([source.seed, index, 7])
+    direction = motion.normal(size=3)
+    velocity = direction / np.linalg.norm(direction) * motion.uniform(0.0, max_speed_mm)
+    step = _turn(motion.normal(size=3), math.radians(motion.uniform(0.0, max_turn_deg)))
+    hand = len(scene.radii) - scene.background_capsules  # the hand's and arm's capsules come first
+    palm = scene.palm_centre_mm
+    frames, turn = [], np.eye(3)
+    intr = source.intrinsics
+    for t in range(count):
+        def moved(points: np.ndarray, t: int = t, turn: np.ndarray = turn) -> np.ndarray:
+            return (points - palm) @ turn.T + palm + velocity * t
+
+        a, b = scene.a.copy(), scene.b.copy()
+        a[:hand], b[:hand] = moved(a[:hand]), moved(b[:hand])
+        now = replace(scene, joints_mm=moved(scene.joints_mm), a=a, b=b)
+        raw = render_frame(now, intr, source.depth_unit_mm, source.sensor, rng)
+        uv = project_points_to_pixels(now.joints_mm, intr)
+        frames.append(LabelledFrame(raw, source.depth_unit_mm, intr, t * 1000.0 / FPS, t,
+                                    f"{source.description}, scene {index} moving", {"pose": scene.pose_source},
+                                    np.column_stack([uv, now.joints_mm[:, 2]]).astype(np.float32),
+                                    now.joints_mm.astype(np.float32)))
+        turn = step @ turn
     return frames
 
 

@@ -1,0 +1,85 @@
+"""Following a tracked hand against cropping every frame afresh: accuracy, engine work and time per frame.
+
+Moving synthetic hands (``handtrack.synth.sequence.moving_frames``: scenes of every pose, view and background,
+the hand and arm moving in a straight line and turning) go through ``HandTracker(follow=False)`` (every frame
+cropped at the localiser's centre, then around the first pass's palm) and ``HandTracker(follow=True)`` (a
+tracked hand cropped where its palm was, one pass unless it moved away), one sequence after the other on the same
+model. Usage:
+
+    python benchmarks/follow.py [--model models/pwr-lite.onnx] [--sequences 60] [--frames 20] [--max-speed 30]
+                                [--hand right|auto] [--seed 31]
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+import numpy as np
+
+from handtrack import HandTracker
+from handtrack.engines import Engine, load_engine
+from handtrack.preprocess.refine import palm_centre_mm
+from handtrack.synth.generator import SyntheticSource
+from handtrack.synth.sequence import moving_frames
+
+
+def counting(engine: Engine) -> list[int]:
+    """Make ``engine`` count the crops it is given (the tracker's engine work): [count], updated in place."""
+    count = [0]
+    infer = engine.infer
+
+    def counted(crops: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        count[0] += len(crops)
+        return infer(crops)
+
+    engine.infer = counted  # type: ignore[method-assign]
+    return count
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", default="models/pwr-lite.onnx")
+    parser.add_argument("--sequences", type=int, default=60)
+    parser.add_argument("--frames", type=int, default=20, help="frames per sequence")
+    parser.add_argument("--max-speed", type=float, default=30.0, help="mm per frame (30 mm at 30 frames/s: 0.9 m/s)")
+    parser.add_argument("--hand", default="right", help="right (the synthetic hands' side) or auto")
+    parser.add_argument("--seed", type=int, default=31)
+    parser.add_argument("--threads", type=int, default=2)
+    args = parser.parse_args()
+    source = SyntheticSource(args.sequences, seed=args.seed, profile="sr305", palm="anatomical-wrist")
+    engines = {follow: load_engine(args.model, threads=args.threads) for follow in (False, True)}
+    counted = {follow: counting(engine) for follow, engine in engines.items()}
+    trackers = {follow: HandTracker(engines[follow], handedness=args.hand, follow=follow) for follow in (False, True)}
+    errors: dict[bool, list[np.ndarray]] = {False: [], True: []}
+    palms: dict[bool, list[float]] = {False: [], True: []}
+    times: dict[bool, list[float]] = {False: [], True: []}
+    frames_total = 0
+    for index in range(args.sequences):
+        frames = moving_frames(source, index, args.frames, args.max_speed)
+        frames_total += len(frames)
+        for follow in ((False, True) if index % 2 == 0 else (True, False)):  # alternate which runs first
+            tracker = trackers[follow]
+            tracker.localizer.reset()
+            for frame in frames:
+                t0 = time.perf_counter()
+                poses = tracker.track(frame)
+                times[follow].append((time.perf_counter() - t0) * 1e3)
+                if poses:
+                    errors[follow].append(np.linalg.norm(poses[0].joints_xyz_mm - frame.joints_xyz_mm, axis=1))
+                    palms[follow].append(float(np.linalg.norm(palm_centre_mm(poses[0].joints_xyz_mm)
+                                                              - palm_centre_mm(frame.joints_xyz_mm))))
+    print(f"{args.model}, --hand {args.hand}: {args.sequences} moving synthetic SR305 sequences of {args.frames} "
+          f"frames (seed {args.seed}, up to {args.max_speed:g} mm and 3 degrees per frame), {frames_total} frames")
+    for follow in (False, True):
+        e, p = np.asarray(errors[follow]), np.asarray(palms[follow])
+        print(f"follow={follow!s:5}: mean joint error {e.mean():.3f} mm, palm within 15 mm in "
+              f"{100 * np.sum(p <= 15) / frames_total:.1f} % of frames, hand in {100 * len(p) / frames_total:.1f} %, "
+              f"{counted[follow][0] / frames_total:.2f} crops through the engine per frame, median "
+              f"{np.median(times[follow]):.2f} ms per frame (mean {np.mean(times[follow]):.2f})")
+    ratio = np.median(times[False]) / np.median(times[True])
+    print(f"following is {ratio:.2f}x as fast per frame (medians, side by side)")
+
+
+if __name__ == "__main__":
+    main()
