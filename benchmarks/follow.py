@@ -7,7 +7,7 @@ tracked hand cropped where its palm was, one pass unless it moved away), one seq
 model. Usage:
 
     python benchmarks/follow.py [--model models/pwr-lite.onnx] [--sequences 60] [--frames 20] [--max-speed 30]
-                                [--hand right|auto] [--seed 31]
+                                [--hand right|auto] [--seed 31] [--profile sr305|d435]
 """
 
 from __future__ import annotations
@@ -45,9 +45,10 @@ def main() -> None:
     parser.add_argument("--max-speed", type=float, default=30.0, help="mm per frame (30 mm at 30 frames/s: 0.9 m/s)")
     parser.add_argument("--hand", default="right", help="right (the synthetic hands' side) or auto")
     parser.add_argument("--seed", type=int, default=31)
+    parser.add_argument("--profile", default="sr305", help="camera profile and its sensor model (sr305, d435)")
     parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args()
-    source = SyntheticSource(args.sequences, seed=args.seed, profile="sr305", palm="anatomical-wrist")
+    source = SyntheticSource(args.sequences, seed=args.seed, profile=args.profile, palm="anatomical-wrist")
     engines = {follow: load_engine(args.model, threads=args.threads) for follow in (False, True)}
     counted = {follow: counting(engine) for follow, engine in engines.items()}
     trackers = {follow: HandTracker(engines[follow], handedness=args.hand, follow=follow) for follow in (False, True)}
@@ -69,8 +70,9 @@ def main() -> None:
                     errors[follow].append(np.linalg.norm(poses[0].joints_xyz_mm - frame.joints_xyz_mm, axis=1))
                     palms[follow].append(float(np.linalg.norm(palm_centre_mm(poses[0].joints_xyz_mm)
                                                               - palm_centre_mm(frame.joints_xyz_mm))))
-    print(f"{args.model}, --hand {args.hand}: {args.sequences} moving synthetic SR305 sequences of {args.frames} "
-          f"frames (seed {args.seed}, up to {args.max_speed:g} mm and 3 degrees per frame), {frames_total} frames")
+    print(f"{args.model}, --hand {args.hand}: {args.sequences} moving synthetic {args.profile} sequences of "
+          f"{args.frames} frames (seed {args.seed}, up to {args.max_speed:g} mm and 3 degrees per frame), "
+          f"{frames_total} frames")
     for follow in (False, True):
         e, p = np.asarray(errors[follow]), np.asarray(palms[follow])
         print(f"follow={follow!s:5}: mean joint error {e.mean():.3f} mm, palm within 15 mm in "
