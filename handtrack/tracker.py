@@ -294,8 +294,9 @@ class HandTracker:
         centres = [h.centre_xyz_mm for h in found.hands]
         previous = [self._previous_hand(c) for c in centres]
         priors = [p.left_odds if p is not None else None for p in previous]
-        follow = self.follow and all(p is not None and np.linalg.norm(c - p.palm_mm) < FOLLOW_MAX_JUMP_MM
-                                     for c, p in zip(centres, previous))
+        # followed: every hand near a hand of the previous frame, each a different one
+        follow = self.follow and len({id(p) for p in previous}) == len(previous) and all(
+            p is not None and np.linalg.norm(c - p.palm_mm) < FOLLOW_MAX_JUMP_MM for c, p in zip(centres, previous))
         sides = None
         if follow:  # crop where each palm was, moved with the localiser (FOLLOW_STEP_SHARE)
             crop_centres = [p.palm_mm + FOLLOW_STEP_SHARE * (c - p.centre_mm) for c, p in zip(centres, previous)

@@ -6,6 +6,7 @@ import pytest
 from handtrack import HandTracker
 from handtrack.errors import HandtrackError
 from handtrack.geometry import deproject_pixels_to_points
+from handtrack.preprocess.refine import palm_centre_mm
 from handtrack.sources import open_source
 from handtrack.tracker import default_model_path
 from handtrack.types import Frame
@@ -187,3 +188,17 @@ def test_a_hand_of_certain_side_is_read_on_that_side_only_but_rechecked(sr305_di
         assert pose.handedness == Handedness.RIGHT and pose.handedness_score > 0.95
     # read both ways (a batch of 2) when found, then on its side alone, and both ways once in SIDE_RECHECK_FRAMES
     assert first_calls == ([2] + [1] * (SIDE_RECHECK_FRAMES - 1)) * 2 + [2]
+
+
+def test_two_followed_hands_are_each_cropped_at_their_own_palm():
+    frame, palms = two_hands_scene()
+    tracker = HandTracker(default_model_path(), max_hands=2, handedness="right")
+    calls = _engine_calls(tracker)
+    for _ in range(3):
+        hands = tracker.track(frame)
+        assert len(hands) == 2
+        found = sorted((palm_centre_mm(h.joints_xyz_mm) for h in hands), key=lambda p: p[0])
+        for palm, truth in zip(found, palms):  # the left one first
+            assert np.linalg.norm(palm - truth) < 40.0
+    assert calls[:2] == [2, 2] and calls[2] == 2  # afresh in two passes, then one engine call for both hands
+    assert len(calls) < 6
