@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import cv2
 import numpy as np
 
@@ -13,12 +15,21 @@ FINGER_COLOURS = ((0, 0, 230), (0, 200, 255), (0, 200, 0), (230, 160, 0), (200, 
 
 def colourise_depth(depth_raw: np.ndarray, depth_unit_mm: float, near_mm: float = 200.0,
                     far_mm: float = 1500.0) -> np.ndarray:
-    """(H, W) raw depth -> (H, W, 3) BGR image: near is warm, far is cold, missing depth is black."""
-    mm = depth_raw.astype(np.float32) * np.float32(depth_unit_mm)
+    """(H, W) uint16 raw depth -> (H, W, 3) BGR image: near is warm, far is cold, missing depth is black (one
+    table look-up per pixel: :func:`depth_colours`)."""
+    return np.take(depth_colours(float(depth_unit_mm), float(near_mm), float(far_mm)), depth_raw, axis=0)
+
+
+@functools.lru_cache(maxsize=8)
+def depth_colours(depth_unit_mm: float, near_mm: float = 200.0, far_mm: float = 1500.0) -> np.ndarray:
+    """(65536, 3) uint8 BGR colour of every raw depth value: JET from warm at ``near_mm`` to cold at ``far_mm``
+    (clipped beyond), 0 (no depth) black."""
+    mm = np.arange(65536, dtype=np.float32) * np.float32(depth_unit_mm)
     scaled = np.clip((mm - near_mm) / (far_mm - near_mm), 0.0, 1.0)
-    image = cv2.applyColorMap((255 * (1.0 - scaled)).astype(np.uint8), cv2.COLORMAP_JET)
-    image[depth_raw == 0] = 0
-    return image
+    colours = cv2.applyColorMap((255 * (1.0 - scaled)).astype(np.uint8)[:, None], cv2.COLORMAP_JET)[:, 0].copy()
+    colours[0] = 0
+    colours.flags.writeable = False  # shared by every call
+    return colours
 
 
 def draw_hand(image: np.ndarray, pose: HandPose, label: bool = True) -> np.ndarray:

@@ -1,3 +1,4 @@
+import cv2
 import numpy as np
 
 from handtrack.geometry import project_points_to_pixels
@@ -32,3 +33,20 @@ def test_depth_colouring_and_full_frame():
     assert not coloured[:, :320].any() and coloured[:, 320:].any()
     frame = annotate_frame(depth, 0.125, [_pose()], ["30.0 fps"])
     assert frame.shape == (480, 640, 3) and frame[5:25, 5:80].any()
+
+
+def test_depth_colouring_is_the_jet_map_of_the_clipped_depth():
+    rng = np.random.default_rng(3)
+    depth = rng.integers(0, 20000, (48, 64)).astype(np.uint16)
+    depth[:4] = 0
+    # the colouring written out pixel by pixel: 200 mm warm (JET's top), 1,500 mm and beyond cold, no depth black
+    mm = depth.astype(np.float64) * 0.125
+    level = (255 * (1.0 - np.clip((mm - 200.0) / 1300.0, 0.0, 1.0))).astype(np.uint8)
+    expected = cv2.applyColorMap(level, cv2.COLORMAP_JET)
+    expected[depth == 0] = 0
+    coloured = colourise_depth(depth, 0.125)
+    assert coloured.shape == (48, 64, 3) and coloured.dtype == np.uint8
+    assert np.abs(coloured.astype(int) - expected.astype(int)).max() <= 4  # float32 against float64 rounding
+    assert not coloured[:4].any()
+    coloured[5, 5] = 1  # the caller's image is its own: the shared table is not changed
+    assert colourise_depth(depth, 0.125)[5, 5].tolist() == expected[5, 5].tolist()
