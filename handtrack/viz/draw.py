@@ -53,7 +53,8 @@ def draw_hand(image: np.ndarray, pose: HandPose, label: bool = True) -> np.ndarr
     cv2.circle(image, wrist, 5, (0, 0, 0), -1, cv2.LINE_AA)
     cv2.circle(image, wrist, 4, (255, 255, 255), -1, cv2.LINE_AA)
     if label:
-        text = f"{pose.handedness.value} {pose.score:.2f}"
+        # the side and how sure the tracker is of it, then the pose's own score (mean joint confidence)
+        text = f"{pose.handedness.value} {pose.handedness_score:.0%}, score {pose.score:.2f}"
         cv2.putText(image, text, (left, max(top - 6, 12)), cv2.FONT_HERSHEY_SIMPLEX, 0.5, (255, 255, 255), 1,
                     cv2.LINE_AA)
     return image
