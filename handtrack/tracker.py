@@ -53,6 +53,9 @@ FOLLOW_MAX_JUMP_MM = 80.0
 #: and it is read that way only, except in one frame of SIDE_RECHECK_FRAMES, which reads it both ways again
 SIDE_LOCK_LOG_ODDS = 3.5
 SIDE_RECHECK_FRAMES = 10
+#: the evidence is kept within this (log-odds; p = 0.9975), so that a hand that changes side (one hand taken away
+#: and the other put in its place between two frames) is unlocked by the first recheck that disagrees
+SIDE_MAX_LOG_ODDS = 6.0
 
 log = logging.getLogger(__name__)
 
@@ -250,10 +253,10 @@ class HandTracker:
     @staticmethod
     def _with_memory(p_left: np.ndarray, priors: list[float | None]) -> np.ndarray:
         """(B,) this frame's p(left) -> p(left) of the evidence so far: its log-odds plus HANDEDNESS_MEMORY times
-        each hand's ``priors`` (log-odds; None: no previous evidence)."""
+        each hand's ``priors`` (log-odds; None: no previous evidence), within +-SIDE_MAX_LOG_ODDS."""
         odds = np.log(np.clip(p_left, 1e-6, 1 - 1e-6) / np.clip(1 - p_left, 1e-6, 1 - 1e-6))
         odds += HANDEDNESS_MEMORY * np.array([0.0 if prior is None else prior for prior in priors])
-        return 1.0 / (1.0 + np.exp(-odds))
+        return 1.0 / (1.0 + np.exp(-np.clip(odds, -SIDE_MAX_LOG_ODDS, SIDE_MAX_LOG_ODDS)))
 
     def _previous_hand(self, centre_mm: np.ndarray) -> _Followed | None:
         """The previous frame's hand whose localised centre is nearest ``centre_mm``, within a cube's half-size."""

@@ -202,3 +202,21 @@ def test_two_followed_hands_are_each_cropped_at_their_own_palm():
             assert np.linalg.norm(palm - truth) < 40.0
     assert calls[:2] == [2, 2] and calls[2] == 2  # afresh in two passes, then one engine call for both hands
     assert len(calls) < 6
+
+
+def test_a_followed_hand_that_changes_side_is_unlocked_by_the_next_recheck(sr305_dir):
+    from handtrack.pose import Handedness
+    from handtrack.tracker import SIDE_RECHECK_FRAMES
+
+    with open_source(sr305_dir, camera_profile="sr305") as source:
+        frame = next(iter(source))
+    tracker = HandTracker(default_model_path(), handedness="auto")
+    answer = [0.01]  # the classifier's p(left): a right hand for a long while ...
+    tracker.classifier.p_left = lambda seen, mirrored: np.array(answer)
+    for _ in range(5 * SIDE_RECHECK_FRAMES):
+        assert tracker.track(frame)[0].handedness == Handedness.RIGHT
+    answer[0] = 0.99  # ... then, in its place, a left one
+    sides = [tracker.track(frame)[0].handedness for _ in range(SIDE_RECHECK_FRAMES + 2)]
+    # left from the frame after the first recheck, which comes within SIDE_RECHECK_FRAMES (with the evidence of 50
+    # frames unbounded it took another SIDE_RECHECK_FRAMES)
+    assert Handedness.LEFT in sides[:SIDE_RECHECK_FRAMES + 1] and sides[-1] == Handedness.LEFT
