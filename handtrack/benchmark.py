@@ -58,7 +58,7 @@ def bench_pipeline(tracker: HandTracker, frames: list[Frame], repeats: int = 3) 
     stages: dict[str, list[float]] = {}
     totals, found = [], 0
     for _ in range(repeats):
-        tracker.localizer.reset()
+        tracker.reset()
         for frame in frames:
             t0 = time.perf_counter()
             poses = tracker.track(frame)

@@ -62,6 +62,10 @@ class PoseSmoother:
         self.config = config
         self._filters: list[OneEuroFilter] = []
 
+    def reset(self) -> None:
+        """Forget every hand: the next poses start new filters."""
+        self._filters = []
+
     def __call__(self, hands: list[HandPose], timestamp_ms: float, intrinsics: Intrinsics) -> list[HandPose]:
         if len(hands) != len(self._filters):
             self._filters = [OneEuroFilter(self.config) for _ in hands]

@@ -346,7 +346,17 @@ class HandTracker:
         return uvd.astype(np.float32), deproject_pixels_to_points(uvd[:, :2], uvd[:, 2], frame.intrinsics).astype(
             np.float32)
 
+    def reset(self) -> None:
+        """Forget the hands of earlier frames: the next frame is searched afresh, its hands' sides decided afresh and
+        their joints not smoothed with earlier ones. Call it between frames that are not a sequence (images of
+        different scenes); :meth:`run` calls it before the first frame of a source."""
+        self.localizer.reset()
+        self._followed = []
+        if self.smoother is not None:
+            self.smoother.reset()
+
     def run(self, source: DepthSource) -> Iterator[tuple[Frame, list[HandPose]]]:
-        """Track every frame of a source: yields (frame, hands)."""
+        """Track every frame of a source, starting afresh (:meth:`reset`): yields (frame, hands)."""
+        self.reset()
         for frame in source:
             yield frame, self.track(frame)

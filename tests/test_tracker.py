@@ -220,3 +220,22 @@ def test_a_followed_hand_that_changes_side_is_unlocked_by_the_next_recheck(sr305
     # left from the frame after the first recheck, which comes within SIDE_RECHECK_FRAMES (with the evidence of 50
     # frames unbounded it took another SIDE_RECHECK_FRAMES)
     assert Handedness.LEFT in sides[:SIDE_RECHECK_FRAMES + 1] and sides[-1] == Handedness.LEFT
+
+
+def test_reset_forgets_the_followed_hand_and_run_starts_afresh(sr305_dir):
+    with open_source(sr305_dir, camera_profile="sr305") as source:
+        frame = next(iter(source))
+    tracker = HandTracker(default_model_path(), handedness="right")
+    calls = _engine_calls(tracker)
+    tracker.track(frame)
+    tracker.track(frame)
+    assert len(calls) <= 3 and tracker.localizer.tracking  # the second frame followed the first's hand
+    tracker.reset()
+    assert not tracker.localizer.tracking and tracker._followed == []
+    del calls[:]
+    tracker.track(frame)
+    assert calls == [1, 1]  # afresh: two passes
+    with open_source(sr305_dir, camera_profile="sr305") as source:
+        del calls[:]
+        next(tracker.run(source))
+    assert calls == [1, 1]  # run() forgot the hand tracked before it

@@ -60,8 +60,7 @@ def demo(
 def _demo_window(tracker: HandTracker, source) -> None:  # type: ignore[no-untyped-def]
     viewer = Viewer2D("handtrack demo (q quits, space pauses, s saves a screenshot)")
     try:
-        while True:
-            tracker.localizer.reset()
+        while True:  # run() starts afresh each time round
             for frame, hands in tracker.run(source):
                 status = status_lines(frame.index, hands, tracker.last_reason)
                 action = viewer.show(annotate_frame(frame.depth, frame.depth_unit_mm, hands, status), wait_ms=30)
