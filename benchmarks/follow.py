@@ -61,7 +61,7 @@ def main() -> None:
         frames_total += len(frames)
         for follow in ((False, True) if index % 2 == 0 else (True, False)):  # alternate which runs first
             tracker = trackers[follow]
-            tracker.localizer.reset()
+            tracker.reset()
             for frame in frames:
                 t0 = time.perf_counter()
                 poses = tracker.track(frame)

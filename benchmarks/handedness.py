@@ -96,7 +96,7 @@ def classifier(path: str, model: str, n: int, palm: str, first: int = 0) -> None
     views = real_views()
     correct = {Handedness.RIGHT: 0, Handedness.LEFT: 0}
     for view, truth in views:
-        tracker.localizer.reset()
+        tracker.reset()
         poses = tracker.track(view)
         correct[truth] += bool(poses) and poses[0].handedness == truth
     print(f"real SR305 views: right on {sum(correct.values())} of {len(views)} (19 right hands as recorded: "
@@ -112,7 +112,7 @@ def real_frames(model: str) -> None:
     for view, truth in views:
         scores = {}
         for side, tracker in trackers.items():
-            tracker.localizer.reset()
+            tracker.reset()
             poses = tracker.track(view)
             scores[side] = poses[0].score if poses else 0.0
         says = Handedness.RIGHT if scores["right"] >= scores["left"] else Handedness.LEFT

@@ -29,7 +29,7 @@ def main() -> None:
     for _ in range(3):
         for side, tracker in trackers.items():
             for frame in frames:
-                tracker.localizer.reset()
+                tracker.reset()
                 start = time.perf_counter()
                 tracker.track(frame)
                 times[side].append((time.perf_counter() - start) * 1e3)

@@ -46,7 +46,7 @@ def centre_errors_mm(frames: int, profile: str, seed: int, model: str | None = N
         if found.found:
             errors.append(found.hands[0].centre_xyz_mm - truth)
         if tracker is not None:
-            tracker.localizer.reset()
+            tracker.reset()
             poses = tracker.track(frame)
             if poses:
                 tracked.append(palm_centre_mm(poses[0].joints_xyz_mm) - truth)

@@ -24,7 +24,7 @@ def main() -> None:
     tracker = HandTracker(sys.argv[1], handedness=sys.argv[3] if len(sys.argv) > 3 else "right")
     tiles = []
     for frame in named_real_frames().values():
-        tracker.localizer.reset()
+        tracker.reset()
         hands = tracker.track(frame)
         image = annotate_frame(frame.depth, frame.depth_unit_mm, hands, [] if hands else ["no hand"])
         if hands:  # zoom on the hand: the crop box, squared, with a margin

@@ -73,7 +73,7 @@ def both_paths(trackers: dict[str, HandTracker], frame: Frame) -> dict[str, tupl
     """side -> (hand score, joints (21, 3) mm or None) through the right-hand and the mirrored path."""
     result = {}
     for side, tracker in trackers.items():
-        tracker.localizer.reset()
+        tracker.reset()
         hands = tracker.track(frame)
         result[side] = (hands[0].score, hands[0].joints_xyz_mm) if hands else (0.0, None)
     return result

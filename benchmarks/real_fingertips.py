@@ -48,7 +48,7 @@ GROUPS = {"SR305, fingers spread": "sr305/20210326-230536/", "SR305, gestures": 
 def first_look(tracker: HandTracker, frame: Frame):  # type: ignore[no-untyped-def]
     """The tracker's first look at a frame (no memory of other frames: a fresh search, so no side carried
     over either); the hand or None."""
-    tracker.localizer.reset()
+    tracker.reset()
     hands = tracker.track(frame)
     return hands[0] if hands else None
 

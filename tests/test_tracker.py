@@ -146,7 +146,7 @@ def test_a_followed_hand_takes_about_half_the_engine_work_at_about_the_same_accu
         calls = _engine_calls(tracker)
         errors = []
         for frames in sequences:
-            tracker.localizer.reset()
+            tracker.reset()
             for frame in frames:
                 poses = tracker.track(frame)
                 errors.append(np.linalg.norm(poses[0].joints_xyz_mm - frame.joints_xyz_mm, axis=1).mean())
