@@ -280,6 +280,21 @@ class HandTracker:
             hands.append(_Followed(centre, palm, odds))
         return hands
 
+    def _first_crops(self, centres: list[np.ndarray], previous: list[_Followed | None],
+                     ) -> tuple[bool, list[np.ndarray], list[tuple[Handedness, float]] | None]:
+        """Where the first pass crops the localised hands (``centres``, mm; ``previous``: each one's hand of the
+        previous frame): (followed, crop centres, the hands' known sides or None). Followed when every hand is near
+        its previous palm, each a different previous hand: cropped where that palm was, moved by FOLLOW_STEP_SHARE
+        of the localiser's step; otherwise at the localiser's centres."""
+        matched = [p for p in previous if p is not None]
+        if not self.follow or len(matched) < len(centres) or len({id(p) for p in matched}) < len(matched) or any(
+                np.linalg.norm(c - p.palm_mm) >= FOLLOW_MAX_JUMP_MM for c, p in zip(centres, matched)):
+            return False, centres, None
+        crop_centres = [p.palm_mm + FOLLOW_STEP_SHARE * (c - p.centre_mm) for c, p in zip(centres, matched)]
+        known = [p.known_side() for p in matched]
+        sides = [k for k in known if k is not None]
+        return True, crop_centres, sides if len(sides) == len(known) else None
+
     def track(self, frame: Frame) -> list[HandPose]:
         """Hands in this frame (empty when none; ``last_reason`` then says why)."""
         t0 = time.perf_counter()
@@ -297,17 +312,7 @@ class HandTracker:
         centres = [h.centre_xyz_mm for h in found.hands]
         previous = [self._previous_hand(c) for c in centres]
         priors = [p.left_odds if p is not None else None for p in previous]
-        # followed: every hand near a hand of the previous frame, each a different one
-        follow = self.follow and len({id(p) for p in previous}) == len(previous) and all(
-            p is not None and np.linalg.norm(c - p.palm_mm) < FOLLOW_MAX_JUMP_MM for c, p in zip(centres, previous))
-        sides = None
-        if follow:  # crop where each palm was, moved with the localiser (FOLLOW_STEP_SHARE)
-            crop_centres = [p.palm_mm + FOLLOW_STEP_SHARE * (c - p.centre_mm) for c, p in zip(centres, previous)
-                            if p is not None]
-            known = [p.known_side() for p in previous if p is not None]
-            sides = [k for k in known if k is not None] if all(k is not None for k in known) else None
-        else:
-            crop_centres = centres
+        follow, crop_centres, sides = self._first_crops(centres, previous)
         transforms, joints, confidence, chosen, crop_ms, engine_ms = self._infer(frame, crop_centres, sides, priors)
         timings["crop"], timings["engine"] = crop_ms, engine_ms
         if self.refine:
