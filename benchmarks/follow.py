@@ -18,23 +18,10 @@ import time
 import numpy as np
 
 from handtrack import HandTracker
-from handtrack.engines import Engine, load_engine
+from handtrack.engines import load_engine
 from handtrack.preprocess.refine import palm_centre_mm
 from handtrack.synth.generator import SyntheticSource
 from handtrack.synth.sequence import moving_frames
-
-
-def counting(engine: Engine) -> list[int]:
-    """Make ``engine`` count the crops it is given (the tracker's engine work): [count], updated in place."""
-    count = [0]
-    infer = engine.infer
-
-    def counted(crops: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        count[0] += len(crops)
-        return infer(crops)
-
-    engine.infer = counted  # type: ignore[method-assign]
-    return count
 
 
 def main() -> None:
@@ -49,9 +36,8 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args()
     source = SyntheticSource(args.sequences, seed=args.seed, profile=args.profile, palm="anatomical-wrist")
-    engines = {follow: load_engine(args.model, threads=args.threads) for follow in (False, True)}
-    counted = {follow: counting(engine) for follow, engine in engines.items()}
-    trackers = {follow: HandTracker(engines[follow], handedness=args.hand, follow=follow) for follow in (False, True)}
+    engine = load_engine(args.model, threads=args.threads)
+    trackers = {follow: HandTracker(engine, handedness=args.hand, follow=follow) for follow in (False, True)}
     errors: dict[bool, list[np.ndarray]] = {False: [], True: []}
     palms: dict[bool, list[float]] = {False: [], True: []}
     times: dict[bool, list[float]] = {False: [], True: []}
@@ -77,7 +63,7 @@ def main() -> None:
         e, p = np.asarray(errors[follow]), np.asarray(palms[follow])
         print(f"follow={follow!s:5}: mean joint error {e.mean():.3f} mm, palm within 15 mm in "
               f"{100 * np.sum(p <= 15) / frames_total:.1f} % of frames, hand in {100 * len(p) / frames_total:.1f} %, "
-              f"{counted[follow][0] / frames_total:.2f} crops through the engine per frame, median "
+              f"{trackers[follow].engine_crops / frames_total:.2f} crops through the engine per frame, median "
               f"{np.median(times[follow]):.2f} ms per frame (mean {np.mean(times[follow]):.2f})")
     ratio = np.median(times[False]) / np.median(times[True])
     print(f"following is {ratio:.2f}x as fast per frame (medians, side by side)")

@@ -57,6 +57,7 @@ def bench_pipeline(tracker: HandTracker, frames: list[Frame], repeats: int = 3) 
     """Per-stage latency of :meth:`HandTracker.track` over ``frames`` (each repeated), and frames per second."""
     stages: dict[str, list[float]] = {}
     totals, found = [], 0
+    crops_before = tracker.engine_crops
     for _ in range(repeats):
         tracker.reset()
         for frame in frames:
@@ -70,4 +71,5 @@ def bench_pipeline(tracker: HandTracker, frames: list[Frame], repeats: int = 3) 
     result["frame"] = _stats(totals)
     result["fps"] = round(1000.0 / result["frame"]["median_ms"], 1)
     result["hands_found_fraction"] = round(found / max(len(totals), 1), 3)
+    result["crops_per_frame"] = round((tracker.engine_crops - crops_before) / max(len(totals), 1), 2)
     return result

@@ -190,6 +190,7 @@ class HandTracker:
         self.follow = follow
         self.smoother = PoseSmoother(smoothing) if smoothing is not None else None
         self._followed: list[_Followed] = []  # the hands of the previous frame
+        self.engine_crops = 0  # crops run through the engine so far (a frame's engine work; handtrack bench)
         self.last_reason = ""
 
     @property
@@ -226,6 +227,7 @@ class HandTracker:
             left = np.array([side == Handedness.LEFT for side, _ in chosen])
             # Left hands go through the right-hand model mirrored, all hands in one engine call.
             joints, confidence = self.engine.infer(np.where(left[:, None, None, None], mirror_crops(crops), crops))
+            self.engine_crops += len(crops)
             joints = np.where(left[:, None, None], unmirror_joints(joints), joints)
         t2 = time.perf_counter()
         return transforms, joints, confidence, chosen, (t1 - t0) * 1e3, (t2 - t1) * 1e3
@@ -238,6 +240,7 @@ class HandTracker:
         a new hand), of which HANDEDNESS_MEMORY is added to this frame's evidence."""
         mirrored = mirror_crops(crops)
         joints, confidence = self.engine.infer(np.concatenate([crops, mirrored]))
+        self.engine_crops += 2 * len(crops)
         b = len(crops)
         # the first half of the batch read the crops as seen, the second half mirrored
         readings = [pose_features(joints[part], confidence[part], surface_at_joints(x, joints[part]))

@@ -151,6 +151,7 @@ def test_a_followed_hand_takes_about_half_the_engine_work_at_about_the_same_accu
                 poses = tracker.track(frame)
                 errors.append(np.linalg.norm(poses[0].joints_xyz_mm - frame.joints_xyz_mm, axis=1).mean())
         error_mm[follow], crops[follow] = float(np.mean(errors)), sum(calls)
+        assert tracker.engine_crops == crops[follow]  # the tracker's own count of its engine work
     assert crops[False] == 2 * 24  # two passes in every frame
     assert crops[True] <= 0.7 * crops[False]  # two in the first frame of each sequence, mostly one after
     assert error_mm[True] <= error_mm[False] + 1.5

@@ -73,5 +73,6 @@ def bench(
     if "pipeline" in result:
         p = result["pipeline"]
         console.print(f"pipeline: {p['fps']} frames/s on {p['frames']} frames, hands found in "
-                      f"{100 * p['hands_found_fraction']:.0f} %")
+                      f"{100 * p['hands_found_fraction']:.0f} %, {p['crops_per_frame']} crops through the engine "
+                      "per frame")
     console.print(f"peak resident memory: {result['peak_rss_mb']} MB")

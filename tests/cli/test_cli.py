@@ -229,6 +229,11 @@ def test_bench_json_reports_stages(untrained_onnx, sr305_dir):
     assert result["engine"]["median_ms"] > 0 and result["pipeline"]["fps"] > 0
     assert {"localise", "crop", "engine", "uncrop"} <= set(result["pipeline"])
     assert result["machine"]["cores"] >= 1 and result["peak_rss_mb"] > 0
+    # the untrained model's hand is always found; afresh it costs two crops a frame, followed fewer
+    assert result["follow"] and 1.0 <= result["pipeline"]["crops_per_frame"] <= 2.0
+    afresh = json.loads(run_cli("bench", "--model", untrained_onnx, "--source", sr305_dir, "--camera-profile",
+                                "sr305", "--frames", "5", "--repeats", "10", "--json", "--no-follow").stdout)
+    assert afresh["pipeline"]["crops_per_frame"] == 2.0 and not afresh["follow"]
 
 
 def test_model_errors_are_one_line(tmp_path, sr305_dir):
