@@ -53,8 +53,10 @@ def draw_hand(image: np.ndarray, pose: HandPose, label: bool = True) -> np.ndarr
     cv2.circle(image, wrist, 5, (0, 0, 0), -1, cv2.LINE_AA)
     cv2.circle(image, wrist, 4, (255, 255, 255), -1, cv2.LINE_AA)
     if label:
-        # the side and how sure the tracker is of it, then the pose's own score (mean joint confidence)
-        text = f"{pose.handedness.value} {pose.handedness_score:.0%}, score {pose.score:.2f}"
+        # the side and how sure the tracker is of it (none when the side was given: --hand right / left), then the
+        # pose's own score (mean joint confidence)
+        sure = f" {pose.handedness_score:.0%}" if pose.handedness_score < 1.0 else ""
+        text = f"{pose.handedness.value}{sure}, score {pose.score:.2f}"
         cv2.putText(image, text, (left, max(top - 6, 12)), cv2.FONT_HERSHEY_SIMPLEX, 0.5, (255, 255, 255), 1,
                     cv2.LINE_AA)
     return image
