@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import math
 
 import cv2
 import numpy as np
@@ -55,7 +56,7 @@ def draw_hand(image: np.ndarray, pose: HandPose, label: bool = True) -> np.ndarr
     if label:
         # the side and how sure the tracker is of it (none when the side was given: --hand right / left), then the
         # pose's own score (mean joint confidence)
-        sure = f" {pose.handedness_score:.0%}" if pose.handedness_score < 1.0 else ""
+        sure = f" {math.floor(100 * pose.handedness_score)}%" if pose.handedness_score < 1.0 else ""  # never 100
         text = f"{pose.handedness.value}{sure}, score {pose.score:.2f}"
         cv2.putText(image, text, (left, max(top - 6, 12)), cv2.FONT_HERSHEY_SIMPLEX, 0.5, (255, 255, 255), 1,
                     cv2.LINE_AA)
