@@ -68,6 +68,17 @@ def render_frame(scene: Scene, intrinsics: Intrinsics, depth_unit_mm: float, sen
     return apply_sensor(depth, sensor, depth_unit_mm, abs(intrinsics.fx), rng)
 
 
+def labelled_frame(scene: Scene, intrinsics: Intrinsics, depth_unit_mm: float, sensor: SensorModel,
+                   rng: np.random.Generator, timestamp_ms: float, index: int, source: str,
+                   info: dict[str, str]) -> LabelledFrame:
+    """``scene`` rendered (:func:`render_frame`) as a LabelledFrame whose ground truth is the scene's joints."""
+    raw = render_frame(scene, intrinsics, depth_unit_mm, sensor, rng)
+    uv = project_points_to_pixels(scene.joints_mm, intrinsics)
+    uvd = np.column_stack([uv, scene.joints_mm[:, 2]]).astype(np.float32)
+    return LabelledFrame(raw, depth_unit_mm, intrinsics, timestamp_ms, index, source, info, uvd,
+                         scene.joints_mm.astype(np.float32))
+
+
 def _profile(profile: str | CameraProfile) -> CameraProfile:
     return load_profile(profile) if isinstance(profile, str) else profile
 
@@ -93,13 +104,9 @@ class SyntheticSource(DepthSource):
         return sample_scene(rng, _fov_tan(self.intrinsics), palm=self.palm, view=self.view), rng
 
     def frame(self, index: int) -> LabelledFrame:
-        intr = self.intrinsics
         scene, rng = self.scene(index)
-        raw = render_frame(scene, intr, self.depth_unit_mm, self.sensor, rng)
-        uv = project_points_to_pixels(scene.joints_mm, intr)
-        uvd = np.column_stack([uv, scene.joints_mm[:, 2]]).astype(np.float32)
-        return LabelledFrame(raw, self.depth_unit_mm, intr, index * 1000.0 / self._fps, index, self.description,
-                             {"pose": scene.pose_source}, uvd, scene.joints_mm.astype(np.float32))
+        return labelled_frame(scene, self.intrinsics, self.depth_unit_mm, self.sensor, rng,
+                              index * 1000.0 / self._fps, index, self.description, {"pose": scene.pose_source})
 
     def __iter__(self) -> Iterator[Frame]:
         for index in range(self.count):

@@ -69,21 +69,14 @@ def gesture_scenes(seed: int = 0) -> list[Scene]:
 
 def demo_frames(seed: int = 0) -> list[LabelledFrame]:
     """The sequence rendered with the SR305 profile and its sensor model."""
-    from handtrack.geometry import project_points_to_pixels
-    from handtrack.synth.generator import render_frame
+    from handtrack.synth.generator import labelled_frame
 
     profile = load_profile("sr305")
     sensor = SensorModel.for_family(profile.noise_family, profile.noise_sigma_mm_at_1m)
     rng = np.random.default_rng(seed)
-    frames = []
-    for index, scene in enumerate(gesture_scenes(seed)):
-        raw = render_frame(scene, profile.intrinsics, profile.depth_unit_mm, sensor, rng)
-        uv = project_points_to_pixels(scene.joints_mm, profile.intrinsics)
-        frames.append(LabelledFrame(raw, profile.depth_unit_mm, profile.intrinsics, index * 1000.0 / FPS, index,
-                                    "handtrack demo", {"gesture": scene.pose_source},
-                                    np.column_stack([uv, scene.joints_mm[:, 2]]).astype(np.float32),
-                                    scene.joints_mm.astype(np.float32)))
-    return frames
+    return [labelled_frame(scene, profile.intrinsics, profile.depth_unit_mm, sensor, rng, index * 1000.0 / FPS,
+                           index, "handtrack demo", {"gesture": scene.pose_source})
+            for index, scene in enumerate(gesture_scenes(seed))]
 
 
 def _turn(axis: np.ndarray, angle_rad: float) -> np.ndarray:
@@ -99,8 +92,7 @@ def moving_frames(source: SyntheticSource, index: int, count: int, max_speed_mm:
     up to ``max_speed_mm`` per frame and turn about the palm centre by up to ``max_turn_deg`` per frame (a random
     axis); the background (wall, torso) stays. Frame 0 is the scene as the source renders it; seeded by the
     source's seed and ``index``. The hand may leave the view."""
-    from handtrack.geometry import project_points_to_pixels
-    from handtrack.synth.generator import render_frame
+    from handtrack.synth.generator import labelled_frame
 
     scene, rng = source.scene(index)
     motion = np.random.default_rng([source.seed, index, 7])
@@ -110,7 +102,6 @@ def moving_frames(source: SyntheticSource, index: int, count: int, max_speed_mm:
     hand = len(scene.radii) - scene.background_capsules  # the hand's and arm's capsules come first
     palm = scene.palm_centre_mm
     frames, turn = [], np.eye(3)
-    intr = source.intrinsics
     for t in range(count):
         def moved(points: np.ndarray, t: int = t, turn: np.ndarray = turn) -> np.ndarray:
             return (points - palm) @ turn.T + palm + velocity * t
@@ -118,12 +109,9 @@ def moving_frames(source: SyntheticSource, index: int, count: int, max_speed_mm:
         a, b = scene.a.copy(), scene.b.copy()
         a[:hand], b[:hand] = moved(a[:hand]), moved(b[:hand])
         now = replace(scene, joints_mm=moved(scene.joints_mm), a=a, b=b)
-        raw = render_frame(now, intr, source.depth_unit_mm, source.sensor, rng)
-        uv = project_points_to_pixels(now.joints_mm, intr)
-        frames.append(LabelledFrame(raw, source.depth_unit_mm, intr, t * 1000.0 / FPS, t,
-                                    f"{source.description}, scene {index} moving", {"pose": scene.pose_source},
-                                    np.column_stack([uv, now.joints_mm[:, 2]]).astype(np.float32),
-                                    now.joints_mm.astype(np.float32)))
+        frames.append(labelled_frame(now, source.intrinsics, source.depth_unit_mm, source.sensor, rng,
+                                     t * 1000.0 / FPS, t, f"{source.description}, scene {index} moving",
+                                     {"pose": scene.pose_source}))
         turn = step @ turn
     return frames
 
