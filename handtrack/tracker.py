@@ -161,7 +161,7 @@ class HandTracker:
     follow: a hand tracked from the previous frame is cropped around its palm there, moved with the localiser,
     in one pass (a second only when the palm has moved more than FOLLOW_REPASS_MM from the crop's centre), and
     under "auto" a hand whose side is certain is read on that side only (one frame in SIDE_RECHECK_FRAMES reads
-    it both ways). About half the engine work of a frame, at the same accuracy (docs/ARCHITECTURE.md).
+    it both ways). About half the engine work of a frame, at about the same accuracy (docs/ARCHITECTURE.md).
     False: every frame crops at the localiser's centre (and runs the second pass when ``refine``).
     """
 
