@@ -25,10 +25,11 @@ from handtrack.engines.handedness import (
     surface_at_joints,
 )
 from handtrack.errors import HandtrackError
-from handtrack.geometry import deproject_pixels_to_points
+from handtrack.geometry import deproject_pixels_to_points, project_points_to_pixels
 from handtrack.pose import Handedness, HandPose
 from handtrack.preprocess import HandLocalizer, LocalizerConfig, crop_depth, crop_to_image_uvd, make_crop_transform
 from handtrack.preprocess.crop import CropTransform
+from handtrack.preprocess.localize import HandCandidate
 from handtrack.preprocess.mirror import HANDEDNESS_CHOICES, mirror_crops, unmirror_joints
 from handtrack.preprocess.refine import palm_centre_mm, second_pass_centre_mm
 from handtrack.smoothing import OneEuroConfig, PoseSmoother
@@ -56,6 +57,10 @@ SIDE_RECHECK_FRAMES = 10
 #: the evidence is kept within this (log-odds; p = 0.9975), so that a hand that changes side (one hand taken away
 #: and the other put in its place between two frames) is unlocked by the first recheck that disagrees
 SIDE_MAX_LOG_ODDS = 6.0
+#: A patch standing out of a body, which the localiser cannot tell from a head (``Localization.unconfirmed``), is
+#: a hand when the network, cropping it again around the palm it predicted there, reads a hand with at least this
+#: mean confidence (heads read 0.01-0.03, hands touching a torso 0.38-0.76; docs/ARCHITECTURE.md "Localisation")
+CONFIRM_MIN_SCORE = 0.2
 
 log = logging.getLogger(__name__)
 
@@ -305,6 +310,11 @@ class HandTracker:
             self._followed = []
         found = self.localizer.track(frame)
         timings = {"localise": (time.perf_counter() - t0) * 1e3}
+        if not found.found and found.unconfirmed:
+            t_confirm = time.perf_counter()
+            found = dataclasses.replace(found, hands=self._confirmed(frame, found.unconfirmed))
+            self.localizer.follow([h.centre_xyz_mm for h in found.hands])
+            timings["confirm"] = (time.perf_counter() - t_confirm) * 1e3
         if not found.found:
             self.last_reason = found.reason
             self._followed = []
@@ -347,6 +357,30 @@ class HandTracker:
         for pose in poses:
             pose.timings_ms = dict(timings)
         return poses
+
+    def _confirmed(self, frame: Frame, candidates: list[HandCandidate]) -> list[HandCandidate]:
+        """The ``candidates`` (patches standing out of a body) that the network confirms as hands: cropped there and
+        again around the palm it predicts, the second reading's mean confidence at least CONFIRM_MIN_SCORE (a head
+        on a torso is read as a hand somewhere far off, and the crop there holds nothing). Each confirmed one is
+        centred on the second reading's palm, at most ``max_hands`` of them, the most confident first."""
+        centres = [c.centre_xyz_mm for c in candidates]
+        transforms, joints, _, chosen, _, _ = self._infer(frame, centres)
+        palms = [palm_centre_mm(self._to_xyz(frame, j, t)[1]) for j, t in zip(joints, transforms)]
+        # a palm predicted a cube's half-size or more away is no hand's: the patch is not read as a hand
+        near = [k for k, (p, c) in enumerate(zip(palms, centres)) if np.linalg.norm(p - c) < self.params.cube_half_mm]
+        if not near:
+            return []
+        candidates, chosen = [candidates[k] for k in near], [chosen[k] for k in near]
+        transforms, joints, confidence, _, _, _ = self._infer(frame, [palms[k] for k in near], chosen)
+        scores = confidence.mean(axis=1)
+        confirmed = []
+        for k in np.argsort(-scores)[: self.localizer.config.max_hands]:
+            if scores[k] >= CONFIRM_MIN_SCORE:
+                palm = palm_centre_mm(self._to_xyz(frame, joints[k], transforms[k])[1]).astype(np.float32)
+                u, v = project_points_to_pixels(palm, frame.intrinsics)
+                confirmed.append(dataclasses.replace(candidates[k], centre_xyz_mm=palm,
+                                                     centre_uvz=(float(u), float(v), float(palm[2]))))
+        return confirmed
 
     @staticmethod
     def _to_xyz(frame: Frame, joints_crop: np.ndarray, transform: CropTransform) -> tuple[np.ndarray, np.ndarray]:

@@ -30,7 +30,9 @@ Tracking (``track``) looks for the nearest surface inside the previous hand's cu
 ``track_margin``) first and falls back to a fresh search. A body (not flat) found there is searched for a hand
 touching it, standing in front of a smooth surface fitted to the body, within ``track_touching_reach_mm`` of the
 previous hand; a body or wall found there hides what lies behind it from the fresh search; a search there that
-finds no hand claims nothing (the fresh search sees the whole frame).
+finds no hand claims nothing (the fresh search sees the whole frame). A fresh search takes no such patch (a head
+on a torso stands out of it as a hand does): when it finds no hand it offers the patch at its seed as
+``Localization.unconfirmed``, for the pose network to confirm (``HandTracker`` does) before tracking starts there.
 
 Head-mounted cameras (``head_mounted=True``, a headset's view): the arm comes from below the camera towards it,
 so the nearest surface is the forearm, not the hand. After step 3 the search moves to the surface's far end
@@ -102,6 +104,9 @@ class Localization:
 
     hands: list[HandCandidate] = field(default_factory=list)
     reason: str = ""
+    #: with no hand found: patches standing out of a body the search rejected (a hand touching a torso, but also a
+    #: head on one, which geometry alone cannot tell apart), for the pose network to confirm (HandTracker does)
+    unconfirmed: list[HandCandidate] = field(default_factory=list)
 
     @property
     def found(self) -> bool:
@@ -336,6 +341,8 @@ class _Attempt:
     exhausted: bool = False
     too_small: bool = False
     small_hand: HandCandidate | None = None  # a last resort (HandLocalizer.locate)
+    # a fresh search's body: the patch standing out of it, worked out only when no hand is found (unconfirmed)
+    raised: Callable[[], HandCandidate | None] | None = None
 
 
 def _locate_one(grid: _Grid, config: LocalizerConfig, excluded: np.ndarray,
@@ -368,7 +375,13 @@ def _locate_one(grid: _Grid, config: LocalizerConfig, excluded: np.ndarray,
         points = grid.points(grown)
         plane = _fit_plane(points)
         if plane is None or plane[2] < config.flat_share:  # not flat: a body
-            if start_xyz is None:
+            if start_xyz is None:  # a hand touching it is only a candidate: a head on a torso passes as one too
+                def raised(grown: np.ndarray = grown, points: np.ndarray = points,
+                           seed: tuple[int, int] = seed) -> HandCandidate | None:
+                    touching = _raised_from_body(grid, config, excluded, grown, points, seed)
+                    return touching.hand if touching is not None else None
+
+                attempt.raised = raised
                 return attempt
             # tracking: the previous hand was here, so a hand touching the body (its arm joins them) is looked for
             touching = _raised_from_body(grid, config, excluded, grown, points, seed)
@@ -447,7 +460,8 @@ def _raised_from_body(grid: _Grid, config: LocalizerConfig, excluded: np.ndarray
     """A hand touching a body (not flat: a torso) that the search rejected with it: the patch standing more than
     ``raised_mm`` in front of a smooth surface fitted to the body (:func:`_fit_quadric`; ``points``:
     ``grid.points(body)``) that holds the search's seed (the nearest surface, within 30 mm), if it passes as a
-    hand. Taken only when tracking (see :func:`_locate_one`): on its own it also finds a head on a torso."""
+    hand. On its own it also finds a head on a torso: taken when tracking (see :func:`_locate_one`), otherwise only
+    a candidate for the pose network to confirm (``Localization.unconfirmed``)."""
     coefficients = _fit_quadric(points)
     if coefficients is None:
         return None
@@ -561,6 +575,18 @@ def _behind_a_wall(hand: HandCandidate, walls: list[_Attempt]) -> bool:
     return False
 
 
+def _raised_from_bodies(bodies: list[_Attempt], walls: list[_Attempt]) -> list[HandCandidate]:
+    """The patches standing out of the rejected ``bodies`` (their ``raised``) that pass as a hand and lie behind
+    no other rejected wall or body: candidates for the pose network to confirm."""
+    found = []
+    for body in bodies:
+        assert body.raised is not None
+        hand = body.raised()
+        if hand is not None and not _behind_a_wall(hand, [w for w in walls if w is not body]):
+            found.append(hand)
+    return found
+
+
 def reason_kind(reason: str) -> str:
     """The kind of a "no hand" reason, without its figures: "surface too wide for a hand at 416 mm (crosses the
     cube's rim 2 times, ...): a wall or a body?" -> "surface too wide for a hand" (for counting frames by why)."""
@@ -589,6 +615,7 @@ class HandLocalizer:
         starts: list[np.ndarray | None] = list(previous or [])
         claimed: Callable[[], np.ndarray] | None = None
         side_on: list[HandCandidate] = []  # too small for a hand seen from the front: taken when nothing else is
+        bodies: list[_Attempt] = []  # rejected bodies of fresh searches, with a patch that may be a hand on them
         for attempt in range(config.max_candidates + len(starts)):
             if len(hands) >= config.max_hands:
                 break
@@ -602,6 +629,8 @@ class HandLocalizer:
             if hand is None:
                 if attempt_result.wall_depth_mm is not None:  # also one found where the previous hand was
                     walls.append(attempt_result)
+                if attempt_result.raised is not None:
+                    bodies.append(attempt_result)
                 if start is None:
                     reasons.append(attempt_result.reason)
                     if attempt_result.exhausted:
@@ -624,16 +653,22 @@ class HandLocalizer:
             found = deep.hand or deep.small_hand
             if found is not None and not _behind_a_wall(found, walls):
                 hands = [found]
-        for hand in hands:
+        unconfirmed = [] if hands else _raised_from_bodies(bodies, walls)
+        for hand in hands + unconfirmed:
             u, v = project_points_to_pixels(hand.centre_xyz_mm, frame.intrinsics)
             hand.centre_uvz = (float(u), float(v), float(hand.centre_xyz_mm[2]))
-        return Localization(hands, "" if hands else (reasons[0] if reasons else "no hand found"))
+        return Localization(hands, "" if hands else (reasons[0] if reasons else "no hand found"), unconfirmed)
 
     def track(self, frame: Frame) -> Localization:
         """Like :meth:`locate`, seeded with the hands of the previous call; forgets them when lost."""
         result = self.locate(frame, self._previous)
         self._previous = [h.centre_xyz_mm for h in result.hands]
         return result
+
+    def follow(self, centres_xyz_mm: list[np.ndarray]) -> None:
+        """Track these hands from the next frame on (centres, mm): hands that something other than this localiser
+        found, such as a patch of a body that the pose network confirmed as a hand (``Localization.unconfirmed``)."""
+        self._previous = [np.asarray(c, dtype=np.float32) for c in centres_xyz_mm]
 
     @property
     def tracking(self) -> bool:

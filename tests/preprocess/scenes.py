@@ -139,3 +139,23 @@ def two_hands_scene(seed: int = 5) -> tuple[Frame, list[np.ndarray]]:
         palms.append(flip @ palm + np.array([x, 0.0, 550.0]))
     depth = render_depth_mm(np.vstack(spheres), SCENE_INTRINSICS, plane_z_mm=800.0)
     return Frame(np.round(depth).astype(np.uint16), 1.0, SCENE_INTRINSICS, 0.0, 0, "two hands"), palms
+
+
+#: a torso (a capsule 150 mm thick running 450 mm down, leaning back 40 mm), its front at 550 mm
+TORSO_SPHERES = np.array([np.r_[np.array([0.0, -200.0, 700.0]) + np.array([0.0, 450.0, 40.0]) * t, 150.0]
+                          for t in np.linspace(0.0, 1.0, 46)])
+
+
+def spheres_frame(spheres: np.ndarray) -> Frame:
+    """The frame (1 mm units) of (N, 4) spheres (x, y, z, radius in mm)."""
+    return Frame(np.round(render_depth_mm(spheres, SCENE_INTRINSICS)).astype(np.uint16), 1.0, SCENE_INTRINSICS,
+                 0.0, 0)
+
+
+def hand_touching_torso(seed: int, gap_mm: float) -> tuple[Frame, np.ndarray]:
+    """The hand of ``make_scene(seed)`` with its palm centre ``gap_mm`` in front of TORSO_SPHERES' front (40 mm to the
+    side of its middle), its arm running into it: the frame (1 mm units) and the palm centre (mm)."""
+    placed = make_scene(seed, body=False)
+    target = np.array([-40.0, 0.0, 570.0 - gap_mm])
+    hand = make_scene(seed, body=False, offset_mm=target - placed.palm_centre_mm)
+    return spheres_frame(np.vstack([TORSO_SPHERES, hand.spheres])), hand.palm_centre_mm
