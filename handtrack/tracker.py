@@ -57,9 +57,12 @@ SIDE_RECHECK_FRAMES = 10
 #: the evidence is kept within this (log-odds; p = 0.9975), so that a hand that changes side (one hand taken away
 #: and the other put in its place between two frames) is unlocked by the first recheck that disagrees
 SIDE_MAX_LOG_ODDS = 6.0
-#: A patch standing out of a body, which the localiser cannot tell from a head (``Localization.unconfirmed``), is
-#: a hand when the network, cropping it again around the palm it predicted there, reads a hand with at least this
-#: mean confidence (heads read 0.01-0.03, hands touching a torso 0.38-0.76; docs/ARCHITECTURE.md "Localisation")
+#: What on a body may be a hand (``Localization.unconfirmed``: the localiser cannot tell a hand touching a torso
+#: from a head) is one when the network, cropping it again around the palm it predicted there (up to
+#: CONFIRM_READINGS readings in all), settles: predicts the palm within CONFIRM_MAX_MOVE_MM of its previous reading,
+#: with a mean confidence of at least CONFIRM_MIN_SCORE (docs/ARCHITECTURE.md "Localisation")
+CONFIRM_READINGS = 3
+CONFIRM_MAX_MOVE_MM = 20.0
 CONFIRM_MIN_SCORE = 0.2
 
 log = logging.getLogger(__name__)
@@ -359,24 +362,37 @@ class HandTracker:
         return poses
 
     def _confirmed(self, frame: Frame, candidates: list[HandCandidate]) -> list[HandCandidate]:
-        """The ``candidates`` (patches standing out of a body) that the network confirms as hands: cropped there and
-        again around the palm it predicts, the second reading's mean confidence at least CONFIRM_MIN_SCORE (a head
-        on a torso is read as a hand somewhere far off, and the crop there holds nothing). Each confirmed one is
-        centred on the second reading's palm, at most ``max_hands`` of them, the most confident first."""
+        """The ``candidates`` (what on a body may be a hand) that the network confirms as hands: read there, then
+        again around the palm each reading predicts, up to CONFIRM_READINGS readings, until a reading puts the palm
+        within CONFIRM_MAX_MOVE_MM of the one before (it settles); confirmed when it settles with a mean confidence of
+        at least CONFIRM_MIN_SCORE (a head on a torso is read as a hand somewhere else each time, or the crop there
+        holds nothing). Each is centred on its settled palm; at most ``max_hands``, the most confident first, none
+        within a cube's half-size of a more confident one."""
         centres = [c.centre_xyz_mm for c in candidates]
         transforms, joints, _, chosen, _, _ = self._infer(frame, centres)
         palms = [palm_centre_mm(self._to_xyz(frame, j, t)[1]) for j, t in zip(joints, transforms)]
-        # a palm predicted a cube's half-size or more away is no hand's: the patch is not read as a hand
-        near = [k for k, (p, c) in enumerate(zip(palms, centres)) if np.linalg.norm(p - c) < self.params.cube_half_mm]
-        if not near:
-            return []
-        candidates, chosen = [candidates[k] for k in near], [chosen[k] for k in near]
-        transforms, joints, confidence, _, _, _ = self._infer(frame, [palms[k] for k in near], chosen)
-        scores = confidence.mean(axis=1)
-        confirmed = []
-        for k in np.argsort(-scores)[: self.localizer.config.max_hands]:
-            if scores[k] >= CONFIRM_MIN_SCORE:
-                palm = palm_centre_mm(self._to_xyz(frame, joints[k], transforms[k])[1]).astype(np.float32)
+        # a palm predicted a cube's half-size or more away is no hand's: the candidate is not read as a hand
+        moving = [k for k, (p, c) in enumerate(zip(palms, centres)) if np.linalg.norm(p - c) < self.params.cube_half_mm]
+        settled: list[tuple[float, int]] = []  # (mean confidence, candidate)
+        for _ in range(CONFIRM_READINGS - 1):
+            if not moving:
+                break
+            transforms, joints, confidence, _, _, _ = self._infer(frame, [palms[k] for k in moving],
+                                                                 [chosen[k] for k in moving])
+            still_moving = []
+            for k, j, t, c in zip(moving, joints, transforms, confidence):
+                palm = palm_centre_mm(self._to_xyz(frame, j, t)[1])
+                if np.linalg.norm(palm - palms[k]) > CONFIRM_MAX_MOVE_MM:
+                    still_moving.append(k)
+                elif float(c.mean()) >= CONFIRM_MIN_SCORE:
+                    settled.append((float(c.mean()), k))
+                palms[k] = palm
+            moving = still_moving
+        confirmed: list[HandCandidate] = []
+        for _, k in sorted(settled, reverse=True):
+            palm = palms[k].astype(np.float32)
+            if len(confirmed) < self.localizer.config.max_hands and all(
+                    np.linalg.norm(palm - c.centre_xyz_mm) >= self.params.cube_half_mm for c in confirmed):
                 u, v = project_points_to_pixels(palm, frame.intrinsics)
                 confirmed.append(dataclasses.replace(candidates[k], centre_xyz_mm=palm,
                                                      centre_uvz=(float(u), float(v), float(palm[2]))))

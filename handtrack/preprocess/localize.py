@@ -31,7 +31,8 @@ Tracking (``track``) looks for the nearest surface inside the previous hand's cu
 touching it, standing in front of a smooth surface fitted to the body, within ``track_touching_reach_mm`` of the
 previous hand; a body or wall found there hides what lies behind it from the fresh search; a search there that
 finds no hand claims nothing (the fresh search sees the whole frame). A fresh search takes no such patch (a head
-on a torso stands out of it as a hand does): when it finds no hand it offers the patch at its seed as
+on a torso stands out of it as a hand does): when it finds no hand it offers the patch at its seed, and the far
+ends of the body's narrow parts (an arm held out from a torso, its hand level with it), as
 ``Localization.unconfirmed``, for the pose network to confirm (``HandTracker`` does) before tracking starts there.
 
 Head-mounted cameras (``head_mounted=True``, a headset's view): the arm comes from below the camera towards it,
@@ -79,6 +80,9 @@ class LocalizerConfig:
     max_flat_hand_area_mm2: float = 25000.0  # a flat surface larger than this is no hand (a wall's piece at the
     # image's edge, which the rim test does not see); open hands show about 18,000 mm^2 (docs/realism.md)
     track_touching_reach_mm: float = 100.0  # tracking: a hand touching a body is taken this near the previous one
+    branch_width_mm: float = 120.0  # a rejected body's parts narrower than this (an arm held out from it) are
+    # searched at their far end for a hand, for the pose network to confirm (Localization.unconfirmed),
+    min_branch_mm: float = 130.0  # when they reach this far from where they join it (shorter: a body's rounded edge)
     max_edge_contact_mm: float = 150.0  # a surface running longer than this along the image's edge is a body's
     # piece (the top of a torso seen at the image's bottom edge): a hand cut off there, or its arm, touches it
     # along at most 126 mm in 883 synthetic frames, the top of a torso along 142-312 mm (docs/ARCHITECTURE.md)
@@ -104,8 +108,9 @@ class Localization:
 
     hands: list[HandCandidate] = field(default_factory=list)
     reason: str = ""
-    #: with no hand found: patches standing out of a body the search rejected (a hand touching a torso, but also a
-    #: head on one, which geometry alone cannot tell apart), for the pose network to confirm (HandTracker does)
+    #: with no hand found: what may be a hand on a body the search rejected, for the pose network to confirm
+    #: (HandTracker does): a patch standing out of it (a hand touching a torso, but also a head on one, which
+    #: geometry alone cannot tell apart), the far end of a narrow part (an arm held out, but also a neck)
     unconfirmed: list[HandCandidate] = field(default_factory=list)
 
     @property
@@ -341,8 +346,8 @@ class _Attempt:
     exhausted: bool = False
     too_small: bool = False
     small_hand: HandCandidate | None = None  # a last resort (HandLocalizer.locate)
-    # a fresh search's body: the patch standing out of it, worked out only when no hand is found (unconfirmed)
-    raised: Callable[[], HandCandidate | None] | None = None
+    # a fresh search's body: what on it may be a hand, worked out only when no hand is found (unconfirmed)
+    offered: Callable[[], list[HandCandidate]] | None = None
 
 
 def _locate_one(grid: _Grid, config: LocalizerConfig, excluded: np.ndarray,
@@ -375,13 +380,14 @@ def _locate_one(grid: _Grid, config: LocalizerConfig, excluded: np.ndarray,
         points = grid.points(grown)
         plane = _fit_plane(points)
         if plane is None or plane[2] < config.flat_share:  # not flat: a body
-            if start_xyz is None:  # a hand touching it is only a candidate: a head on a torso passes as one too
-                def raised(grown: np.ndarray = grown, points: np.ndarray = points,
-                           seed: tuple[int, int] = seed) -> HandCandidate | None:
+            if start_xyz is None:  # a hand on it is only a candidate: a head on a torso passes as one too
+                def offered(grown: np.ndarray = grown, points: np.ndarray = points,
+                            seed: tuple[int, int] = seed) -> list[HandCandidate]:
                     touching = _raised_from_body(grid, config, excluded, grown, points, seed)
-                    return touching.hand if touching is not None else None
+                    hands = [touching.hand] if touching is not None and touching.hand is not None else []
+                    return hands + _branch_ends(grid, config, excluded, grown)
 
-                attempt.raised = raised
+                attempt.offered = offered
                 return attempt
             # tracking: the previous hand was here, so a hand touching the body (its arm joins them) is looked for
             touching = _raised_from_body(grid, config, excluded, grown, points, seed)
@@ -476,6 +482,42 @@ def _raised_from_body(grid: _Grid, config: LocalizerConfig, excluded: np.ndarray
     if np.linalg.norm(grid.point((int(rows[at_seed]), int(cols[at_seed]))) - grid.point(seed)) > 30.0:
         return None
     return _patch_as_hand(grid, config, excluded, labels == labels[rows[at_seed], cols[at_seed]])
+
+
+def _branch_ends(grid: _Grid, config: LocalizerConfig, excluded: np.ndarray, body: np.ndarray,
+                 ) -> list[HandCandidate]:
+    """Hands at the far ends of a rejected body's narrow parts (an arm held out from a torso, its hand level with
+    it: no depth jump parts them): the body (h, w) bool is opened with a disc ``branch_width_mm`` wide (at its
+    depth), and of the two largest parts that removes, each that touches the rest and reaches ``min_branch_mm`` from
+    where it joins is judged as a hand within a hand's length of its point furthest from there. Candidates only: the
+    end of a neck, a shoulder's edge may pass too (:attr:`Localization.unconfirmed`)."""
+    side_mm = float(np.sqrt(np.median(grid.area[body])))  # a working pixel's side at the body's depth
+    size = max(3, int(round(config.branch_width_mm / side_mm)) | 1)
+    core = cv2.morphologyEx(body.astype(np.uint8), cv2.MORPH_OPEN,
+                            cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (size, size))).astype(bool)
+    if not core.any():
+        return []
+    narrow = body & ~core
+    count, labels = cv2.connectedComponents(narrow.astype(np.uint8), connectivity=8)
+    areas = _patch_areas(labels, narrow, count, grid.area)
+    joins = cv2.dilate(core.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
+    hands = []
+    for label in np.argsort(-areas)[:2]:
+        part = labels == label
+        if areas[label] < config.min_hand_area_mm2 or not (part & joins).any():
+            continue
+        points = grid.points(part)
+        reach = np.linalg.norm(points - grid.points(part & joins).mean(axis=0), axis=1)
+        end = int(np.argmax(reach))
+        if reach[end] < config.min_branch_mm:
+            continue
+        rows, cols = np.nonzero(part)
+        hand = np.zeros_like(part)
+        hand[rows, cols] = np.linalg.norm(points - points[end], axis=1) < config.hand_length_mm
+        attempt = _judge(grid, config, excluded, (int(rows[end]), int(cols[end])), hand, hand)
+        if attempt.hand is not None:
+            hands.append(attempt.hand)
+    return hands
 
 
 def _patch_as_hand(grid: _Grid, config: LocalizerConfig, excluded: np.ndarray, patch: np.ndarray) -> _Attempt | None:
@@ -575,15 +617,15 @@ def _behind_a_wall(hand: HandCandidate, walls: list[_Attempt]) -> bool:
     return False
 
 
-def _raised_from_bodies(bodies: list[_Attempt], walls: list[_Attempt]) -> list[HandCandidate]:
-    """The patches standing out of the rejected ``bodies`` (their ``raised``) that pass as a hand and lie behind
-    no other rejected wall or body: candidates for the pose network to confirm."""
+def _offered_by_bodies(bodies: list[_Attempt], walls: list[_Attempt]) -> list[HandCandidate]:
+    """What the rejected ``bodies`` offer as hands (their ``offered``: a patch standing out of one, the end of an arm
+    held out from one) that lies behind no other rejected wall or body: candidates for the pose network to
+    confirm."""
     found = []
     for body in bodies:
-        assert body.raised is not None
-        hand = body.raised()
-        if hand is not None and not _behind_a_wall(hand, [w for w in walls if w is not body]):
-            found.append(hand)
+        assert body.offered is not None
+        others = [w for w in walls if w is not body]
+        found += [hand for hand in body.offered() if not _behind_a_wall(hand, others)]
     return found
 
 
@@ -615,7 +657,7 @@ class HandLocalizer:
         starts: list[np.ndarray | None] = list(previous or [])
         claimed: Callable[[], np.ndarray] | None = None
         side_on: list[HandCandidate] = []  # too small for a hand seen from the front: taken when nothing else is
-        bodies: list[_Attempt] = []  # rejected bodies of fresh searches, with a patch that may be a hand on them
+        bodies: list[_Attempt] = []  # rejected bodies of fresh searches, with what on them may be a hand
         for attempt in range(config.max_candidates + len(starts)):
             if len(hands) >= config.max_hands:
                 break
@@ -629,7 +671,7 @@ class HandLocalizer:
             if hand is None:
                 if attempt_result.wall_depth_mm is not None:  # also one found where the previous hand was
                     walls.append(attempt_result)
-                if attempt_result.raised is not None:
+                if attempt_result.offered is not None:
                     bodies.append(attempt_result)
                 if start is None:
                     reasons.append(attempt_result.reason)
@@ -653,7 +695,7 @@ class HandLocalizer:
             found = deep.hand or deep.small_hand
             if found is not None and not _behind_a_wall(found, walls):
                 hands = [found]
-        unconfirmed = [] if hands else _raised_from_bodies(bodies, walls)
+        unconfirmed = [] if hands else _offered_by_bodies(bodies, walls)
         for hand in hands + unconfirmed:
             u, v = project_points_to_pixels(hand.centre_xyz_mm, frame.intrinsics)
             hand.centre_uvz = (float(u), float(v), float(hand.centre_xyz_mm[2]))
