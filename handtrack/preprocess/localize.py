@@ -450,7 +450,11 @@ def _fit_quadric(points: np.ndarray) -> np.ndarray | None:
     for tolerance in (60.0, 30.0, 15.0, 10.0):
         if near.sum() < 12:
             return None
-        coefficients = np.linalg.lstsq(design[near], sample[near, 2], rcond=None)[0]
+        chosen = design[near]  # least squares by the normal equations: 6 x 6, several times faster than lstsq
+        try:
+            coefficients = np.linalg.solve(chosen.T @ chosen, chosen.T @ sample[near, 2])
+        except np.linalg.LinAlgError:  # the points lie on a line: no surface
+            return None
         near = np.abs(sample[:, 2] - design @ coefficients) < tolerance
     return coefficients
 
