@@ -493,8 +493,9 @@ def _branch_ends(grid: _Grid, config: LocalizerConfig, excluded: np.ndarray, bod
     """Hands at the far ends of a rejected body's narrow parts (an arm held out from a torso, its hand level with
     it: no depth jump parts them): the body (h, w) bool is opened with a disc ``branch_width_mm`` wide (at its
     depth), and of the two largest parts that removes, each that touches the rest and reaches ``min_branch_mm`` from
-    where it joins is judged as a hand within a hand's length of its point furthest from there. Candidates only: the
-    end of a neck, a shoulder's edge may pass too (:attr:`Localization.unconfirmed`)."""
+    where it joins is judged as a hand within a hand's length of its point furthest from there, or, when that is no
+    hand (a hand touching the body's side, its arm running away), as a whole. Candidates only: the end of a neck, a
+    shoulder's edge may pass too (:attr:`Localization.unconfirmed`)."""
     side_mm = float(np.sqrt(np.median(grid.area[body])))  # a working pixel's side at the body's depth
     size = max(3, int(round(config.branch_width_mm / side_mm)) | 1)
     core = cv2.morphologyEx(body.astype(np.uint8), cv2.MORPH_OPEN,
@@ -519,6 +520,8 @@ def _branch_ends(grid: _Grid, config: LocalizerConfig, excluded: np.ndarray, bod
         hand = np.zeros_like(part)
         hand[rows, cols] = np.linalg.norm(points - points[end], axis=1) < config.hand_length_mm
         attempt = _judge(grid, config, excluded, (int(rows[end]), int(cols[end])), hand, hand)
+        if attempt.hand is None:  # the part's far end is an arm's (a hand touching the body's side, its arm running
+            attempt = _patch_as_hand(grid, config, excluded, part) or attempt  # away): the whole part, as a patch
         if attempt.hand is not None:
             hands.append(attempt.hand)
     return hands
