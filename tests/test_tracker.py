@@ -271,7 +271,7 @@ def test_a_patch_on_a_body_is_taken_for_a_hand_only_when_the_network_confirms_it
             assert tracker.localizer.tracking  # the next frame starts from this hand
     assert near >= 7  # measured 8 of 10 (13-24 mm off; 2 found by the localiser itself, 38-62 mm off)
     from handtrack.synth.generator import SyntheticSource
-    from tests.preprocess.test_localize import ARM_HELD_OUT
+    from tests.preprocess.scenes import ARM_HELD_OUT
 
     held_out = 0
     for seed, index in ARM_HELD_OUT:  # the hand at the end of an arm held out from a torso

@@ -159,3 +159,8 @@ def hand_touching_torso(seed: int, gap_mm: float) -> tuple[Frame, np.ndarray]:
     target = np.array([-40.0, 0.0, 570.0 - gap_mm])
     hand = make_scene(seed, body=False, offset_mm=target - placed.palm_centre_mm)
     return spheres_frame(np.vstack([TORSO_SPHERES, hand.spheres])), hand.palm_centre_mm
+
+
+#: synthetic frames (SyntheticSource seed, index; SR305, anatomical palm) of an arm held out from a torso, its hand
+#: level with it: one surface with the torso, which the localiser rejects as a body
+ARM_HELD_OUT = [(9, 108), (11, 120), (11, 223), (12, 40), (12, 96)]

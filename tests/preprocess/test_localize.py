@@ -15,6 +15,7 @@ from handtrack.types import Frame, Intrinsics
 from tests.conftest import REPO, shared_path
 from tests.preprocess.hand_boxes import SR305_HAND_BOXES_PX
 from tests.preprocess.scenes import (
+    ARM_HELD_OUT,
     SCENE_INTRINSICS,
     TORSO_SPHERES,
     hand_touching_torso,
@@ -454,10 +455,6 @@ def test_a_fresh_search_offers_the_patch_standing_out_of_a_body_for_the_network_
     assert offered >= 15  # measured 17 of 20 (two hands were found by the search itself, 38-62 mm off)
     alone = HandLocalizer().locate(spheres_frame(TORSO_SPHERES))
     assert not alone.found and alone.unconfirmed == []
-
-
-#: synthetic frames (seed, index) of an arm held out from a torso, its hand level with it: one surface, rejected
-ARM_HELD_OUT = [(9, 108), (11, 120), (11, 223), (12, 40), (12, 96)]
 
 
 def test_a_fresh_search_offers_the_end_of_an_arm_held_out_from_a_body():
