@@ -25,7 +25,7 @@ from handtrack.engines.handedness import (
     surface_at_joints,
 )
 from handtrack.errors import HandtrackError
-from handtrack.geometry import deproject_pixels_to_points, project_points_to_pixels
+from handtrack.geometry import deproject_pixels_to_points
 from handtrack.pose import Handedness, HandPose
 from handtrack.preprocess import HandLocalizer, LocalizerConfig, crop_depth, crop_to_image_uvd, make_crop_transform
 from handtrack.preprocess.crop import CropTransform
@@ -393,9 +393,8 @@ class HandTracker:
             palm = palms[k].astype(np.float32)
             if len(confirmed) < self.localizer.config.max_hands and all(
                     np.linalg.norm(palm - c.centre_xyz_mm) >= self.params.cube_half_mm for c in confirmed):
-                u, v = project_points_to_pixels(palm, frame.intrinsics)
-                confirmed.append(dataclasses.replace(candidates[k], centre_xyz_mm=palm,
-                                                     centre_uvz=(float(u), float(v), float(palm[2]))))
+                confirmed.append(dataclasses.replace(candidates[k], centre_xyz_mm=palm))
+                confirmed[-1].project(frame.intrinsics)
         return confirmed
 
     @staticmethod

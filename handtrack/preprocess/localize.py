@@ -101,6 +101,11 @@ class HandCandidate:
     n_points: int
     forearm_cut: bool = False
 
+    def project(self, intrinsics: Intrinsics) -> None:
+        """Set ``centre_uvz`` from ``centre_xyz_mm`` (its pixel and depth in the camera ``intrinsics``)."""
+        u, v = project_points_to_pixels(self.centre_xyz_mm, intrinsics)
+        self.centre_uvz = (float(u), float(v), float(self.centre_xyz_mm[2]))
+
 
 @dataclass
 class Localization:
@@ -704,8 +709,7 @@ class HandLocalizer:
                 hands = [found]
         unconfirmed = [] if hands else _offered_by_bodies(bodies, walls)
         for hand in hands + unconfirmed:
-            u, v = project_points_to_pixels(hand.centre_xyz_mm, frame.intrinsics)
-            hand.centre_uvz = (float(u), float(v), float(hand.centre_xyz_mm[2]))
+            hand.project(frame.intrinsics)
         return Localization(hands, "" if hands else (reasons[0] if reasons else "no hand found"), unconfirmed)
 
     def track(self, frame: Frame) -> Localization:
