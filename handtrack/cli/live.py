@@ -1,4 +1,5 @@
-"""``handtrack live``: camera -> capture thread (newest frame only) -> tracker (smoothed) -> viewer."""
+"""``handtrack live``: camera -> capture thread (newest frame only; records every frame) -> tracker (smoothed) ->
+viewer."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import typer
 
 from handtrack.cli.common import console, parse_resolution
 from handtrack.io.poses import frame_record, header_record
-from handtrack.io.recorder import RecordingWriter
+from handtrack.io.recorder import RecordingSwitch
 from handtrack.io.stream import PoseStreamer
 from handtrack.smoothing import OneEuroConfig
 from handtrack.sources import LatestFrameCapture, open_source
@@ -22,7 +23,8 @@ def live(
     camera: str = typer.Option("realsense", "--camera", help="'realsense', or a recording played at its own pace."),
     serial: Optional[str] = typer.Option(None, "--serial", help="Camera serial (default: the first camera)."),
     resolution: str = typer.Option("640x480", "--resolution", help="Depth resolution WIDTHxHEIGHT."),
-    fps: int = typer.Option(30, "--fps", help="Camera frame rate."),
+    fps: Optional[int] = typer.Option(None, "--fps", min=1, help="Camera frame rate; default: the fastest the "
+                                      "camera offers at that resolution, up to 90 (D400 series 90, SR300/SR305 60)."),
     model: Optional[Path] = typer.Option(None, "--model", help="Model file; default: the bundled one."),
     hands: int = typer.Option(1, "--hands", min=1, max=2, help="Hands per frame."),
     hand: Optional[str] = typer.Option(None, "--hand", help="right, left (mirrored through the right-hand model), "
@@ -31,7 +33,8 @@ def live(
                                        "bundled ones do), else right."),
     viewer: str = typer.Option("2d", "--viewer", help="2d (OpenCV), 3d (Open3D point cloud and skeleton), or none "
                                "(status lines on the terminal)."),
-    record: Optional[Path] = typer.Option(None, "--record", help="Also record the depth stream (.db3)."),
+    record: Optional[Path] = typer.Option(None, "--record", help="Also record the depth stream (.db3): every frame "
+                                          "the camera delivers, also those the tracker skips."),
     smoothing: bool = typer.Option(True, "--smoothing/--no-smoothing", help="One Euro filter on the joints."),
     follow: bool = typer.Option(True, "--follow/--no-follow", help="Crop a tracked hand where its palm was in the "
                                 "previous frame: one engine pass instead of two, at about the same accuracy; "
@@ -50,36 +53,40 @@ def live(
     tracker = HandTracker(model, max_hands=hands, handedness=hand, smoothing=OneEuroConfig() if smoothing else None,
                           head_mounted=head_mounted, follow=follow)
     window = open_window(viewer, source.intrinsics)
-    recorder = RecordingWriter(record, source.intrinsics, source.depth_unit_mm, fps) if record else None
+    # recordings are written on the capture thread: every frame the camera delivers, whatever the tracker keeps up with
+    recording = RecordingSwitch(source.intrinsics, source.depth_unit_mm, int(round(source.nominal_fps or 30)),
+                                source.device_info or {"name": f"handtrack recording of {source.description}"})
+    if record is not None:
+        recording.start(record)
+    written: list[tuple[Path, int]] = []
     streamer = PoseStreamer(serve, udp) if (serve or udp) else None
     if streamer is not None:
         streamer.send_header(header_record(source.intrinsics, source.depth_unit_mm, source.description,
                                            tracker.engine.metadata))
     frames, start, last_print = 0, time.perf_counter(), 0.0
     try:
-        with LatestFrameCapture(source) as capture:
+        with LatestFrameCapture(source, on_frame=recording) as capture:
             for frame in capture:
                 poses = tracker.track(frame)
                 frames += 1
-                if recorder is not None:
-                    recorder.write(frame)
                 if streamer is not None:
                     streamer.send(frame_record(frame, poses, tracker.last_reason))
                 rate = frames / max(time.perf_counter() - start, 1e-9)
                 status = [f"{rate:.0f} fps, dropped {capture.dropped}",
                           " ".join(f"{k} {v:.1f}" for k, v in poses[0].timings_ms.items()) if poses
                           else f"no hand: {tracker.last_reason}"]
+                if recording.path is not None:
+                    status.append(f"recording {recording.path.name}: {recording.frames_written} frames")
                 if window is not None:
                     action = show_frame(window, frame, poses, status)
                     if action == "quit":
                         break
                     if action == "record":
-                        if recorder is None:
-                            recorder = RecordingWriter(Path(f"handtrack-{time.strftime('%Y%m%d-%H%M%S')}.db3"),
-                                                       source.intrinsics, source.depth_unit_mm, fps)
+                        stopped = recording.stop()
+                        if stopped is None:
+                            recording.start(Path(f"handtrack-{time.strftime('%Y%m%d-%H%M%S')}.db3"))
                         else:
-                            recorder.close()
-                            recorder = None
+                            written.append(stopped)
                 elif time.perf_counter() - last_print > 1.0:
                     last_print = time.perf_counter()
                     console.print(" | ".join(status))
@@ -90,8 +97,11 @@ def live(
     finally:
         if streamer is not None:
             streamer.close()
-        if recorder is not None:
-            recorder.close()
+        stopped = recording.stop()
+        if stopped is not None:
+            written.append(stopped)
         if window is not None:
             window.close()
     console.print(f"{frames} frames tracked, {capture.dropped} dropped by the capture thread")
+    for path, count in written:
+        console.print(f"wrote {count} frames to {path}")

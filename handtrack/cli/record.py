@@ -23,7 +23,9 @@ def record(
                                                "(default: the profile's)."),
     serial: Optional[str] = typer.Option(None, "--serial", help="Live camera serial (default: the first camera)."),
     resolution: str = typer.Option("640x480", "--resolution", help="Live depth resolution WIDTHxHEIGHT."),
-    fps: int = typer.Option(30, "--fps", help="Live frame rate; also the nominal rate written for PNG folders."),
+    fps: Optional[int] = typer.Option(None, "--fps", min=1, help="Live frame rate (default: the fastest the camera "
+                                      "offers at that resolution, up to 90); also the nominal rate written for PNG "
+                                      "folders (default 30)."),
     max_frames: Optional[int] = typer.Option(None, "--max-frames", min=1, help="Stop after this many frames."),
     duration: Optional[float] = typer.Option(None, "--duration", min=0.0, help="Stop after this many seconds."),
     realtime: bool = typer.Option(False, "--realtime", help="Copy a --from source at its recorded pace."),
@@ -35,7 +37,7 @@ def record(
                          fps=fps, realtime=realtime and from_ is not None)
     with source:
         info = source.device_info or {"name": f"handtrack recording of {source.description}"}
-        writer = RecordingWriter(out, source.intrinsics, source.depth_unit_mm, int(round(source.nominal_fps or fps)),
+        writer = RecordingWriter(out, source.intrinsics, source.depth_unit_mm, int(round(source.nominal_fps or 30)),
                                  device_info=info)
         start = time.perf_counter()
         stopped_by = "end of source"

@@ -15,6 +15,7 @@ import logging
 import multiprocessing as mp
 import signal
 import struct
+import threading
 from multiprocessing.connection import Connection
 from pathlib import Path
 from types import TracebackType
@@ -172,3 +173,51 @@ class RecordingWriter:
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
         self.close()
+
+
+class RecordingSwitch:
+    """A recording started and stopped by one thread while another hands it every frame: ``handtrack live`` calls
+    it on its capture thread (:class:`~handtrack.sources.capture.LatestFrameCapture`'s ``on_frame``), so a file keeps
+    every frame the camera delivered, also those the tracker was too slow to take. Calling it with a frame writes
+    the frame while a recording is on and does nothing otherwise. Thread-safe.
+    """
+
+    def __init__(self, intrinsics: Intrinsics, depth_unit_mm: float, fps: int,
+                 device_info: dict[str, str] | None = None) -> None:
+        self.intrinsics, self.depth_unit_mm, self.fps, self.device_info = intrinsics, depth_unit_mm, fps, device_info
+        self._lock = threading.Lock()
+        self._writer: RecordingWriter | None = None
+
+    @property
+    def path(self) -> Path | None:
+        """The file being recorded, or None."""
+        writer = self._writer
+        return writer.path if writer is not None else None
+
+    @property
+    def frames_written(self) -> int:
+        """Frames written to the file being recorded (0 when none is)."""
+        writer = self._writer
+        return writer.frames_written if writer is not None else 0
+
+    def start(self, path: str | Path) -> None:
+        """Record from the next frame on into ``path`` (a new .db3 or .bag); one recording at a time."""
+        if self._writer is not None:
+            raise RecordingError(f"already recording {self._writer.path}")
+        writer = RecordingWriter(path, self.intrinsics, self.depth_unit_mm, self.fps, self.device_info)
+        with self._lock:
+            self._writer = writer
+
+    def stop(self) -> tuple[Path, int] | None:
+        """Finish the recording: (its path, frames written), or None when none was on."""
+        with self._lock:
+            writer, self._writer = self._writer, None
+        if writer is None:
+            return None
+        writer.close()
+        return writer.path, writer.frames_written
+
+    def __call__(self, frame: Frame) -> None:
+        with self._lock:
+            if self._writer is not None:
+                self._writer.write(frame)

@@ -24,6 +24,9 @@ from handtrack.sources.pacing import PacedSource
 
 __all__ = ["DepthSource", "LatestFrameCapture", "PacedSource", "open_source"]
 
+#: the nominal frame rate of a PNG folder or array stack, whose files carry none (frames/s)
+OFFLINE_FPS = 30
+
 
 def open_source(
     spec: str | Path,
@@ -32,9 +35,11 @@ def open_source(
     realtime: bool = False,
     width: int = 640,
     height: int = 480,
-    fps: int = 30,
+    fps: int | None = None,
 ) -> DepthSource:
-    """Open the depth source a spec names (see the module docstring)."""
+    """Open the depth source a spec names (see the module docstring). ``fps``: a live camera's frame rate (None: the
+    fastest it offers at ``width`` x ``height``, up to 90), and the nominal rate of a PNG folder or array stack
+    (None: OFFLINE_FPS)."""
     text = str(spec)
     if text == "realsense" or text.startswith("realsense:"):
         from handtrack.sources.camera import RealSenseCamera
@@ -43,7 +48,7 @@ def open_source(
         return RealSenseCamera(serial=serial, width=width, height=height, fps=fps)
     path = Path(text)
     suffix = path.suffix.lower()
-    source = _open_offline(path, suffix, camera_profile, depth_unit_mm, fps)
+    source = _open_offline(path, suffix, camera_profile, depth_unit_mm, fps or OFFLINE_FPS)
     return PacedSource(source) if realtime else source
 
 

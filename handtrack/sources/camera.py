@@ -20,6 +20,10 @@ from handtrack.types import Frame
 
 log = logging.getLogger(__name__)
 
+#: the fastest depth rate (frames/s) a camera is asked for when no rate is given: hand tracking wants every frame the
+#: camera can give (the D400 series offers 90 at 640x480, the SR300/SR305 60); a slower tracker takes the newest
+MAX_AUTO_FPS = 90
+
 
 def list_devices() -> list[dict[str, str]]:
     """name / serial / firmware / product line / USB type of every connected RealSense device."""
@@ -37,10 +41,18 @@ def depth_modes(device: rs.device) -> list[tuple[int, int, int]]:
     return sorted(modes)
 
 
-class RealSenseCamera(DepthSource):
-    """A connected RealSense camera's depth stream (the depth sensor's own intrinsics, no alignment)."""
+def fastest_fps(modes: list[tuple[int, int, int]], width: int, height: int, cap: int = MAX_AUTO_FPS) -> int | None:
+    """The highest frame rate of the (width, height, fps) ``modes`` at ``width`` x ``height``, at most ``cap``; None
+    when no mode has that resolution (or all are faster than ``cap``)."""
+    rates = [f for w, h, f in modes if (w, h) == (width, height) and f <= cap]
+    return max(rates) if rates else None
 
-    def __init__(self, serial: str | None = None, width: int = 640, height: int = 480, fps: int = 30,
+
+class RealSenseCamera(DepthSource):
+    """A connected RealSense camera's depth stream (the depth sensor's own intrinsics, no alignment). ``fps`` None:
+    the fastest rate the camera offers at ``width`` x ``height``, up to MAX_AUTO_FPS."""
+
+    def __init__(self, serial: str | None = None, width: int = 640, height: int = 480, fps: int | None = None,
                  timeout_ms: int = 5000) -> None:
         devices = list(rs.context().query_devices())
         if not devices:
@@ -52,8 +64,12 @@ class RealSenseCamera(DepthSource):
             raise CameraNotFoundError(f"no RealSense camera with serial {serial}; connected: {', '.join(serials)}")
         device = devices[serials.index(serial)]
         modes = depth_modes(device)
+        offered = ", ".join(f"{w}x{h}@{f}" for w, h, f in modes)
+        if fps is None:
+            fps = fastest_fps(modes, width, height)
+            if fps is None:
+                raise SourceError(f"camera {serial} has no {width}x{height} depth mode; it offers: {offered}")
         if (width, height, fps) not in modes:
-            offered = ", ".join(f"{w}x{h}@{f}" for w, h, f in modes)
             raise SourceError(f"camera {serial} has no {width}x{height}@{fps} depth mode; it offers: {offered}")
         self.serial = serial
         self._device_info = device_info(device)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from handtrack.sources.base import DepthSource
 from handtrack.types import Frame
@@ -19,10 +19,15 @@ class LatestFrameCapture:
     An exception raised by the source is re-raised in the consumer by the next ``get()``; the end of an
     offline source ends iteration. ``stop()`` (or leaving the ``with`` block) closes the source and joins
     the thread.
+
+    ``on_frame`` is called on the capture thread with every frame the source delivers, before the consumer can
+    take it, dropped or not (``handtrack live`` records there, so that a recording keeps every frame); what it
+    raises ends the capture and reaches the consumer like a source's error.
     """
 
-    def __init__(self, source: DepthSource) -> None:
+    def __init__(self, source: DepthSource, on_frame: Callable[[Frame], None] | None = None) -> None:
         self.source = source
+        self._on_frame = on_frame
         self.dropped = 0
         self.received = 0
         self._latest: Frame | None = None
@@ -41,6 +46,8 @@ class LatestFrameCapture:
             for frame in self.source:
                 if self._stopping.is_set():
                     break
+                if self._on_frame is not None:
+                    self._on_frame(frame)
                 with self._cond:
                     if self._latest is not None:
                         self.dropped += 1

@@ -282,6 +282,23 @@ def test_live_from_a_recording_drops_old_frames_and_reports(untrained_onnx):
     assert "40 frames tracked" in proc.stdout and "dropped by the capture thread" in proc.stdout
 
 
+def test_live_records_every_frame_the_camera_delivers_also_those_the_tracker_skips(tmp_path):
+    from handtrack.sources import open_source
+
+    demo = REPO / "handtrack" / "_data" / "demo-sr305.db3"
+    out = tmp_path / "live.db3"
+    # the paper-size model read both ways in two passes a frame: far slower than the recording's 30 frames/s
+    proc = run_cli("live", "--camera", demo, "--viewer", "none", "--model", REPO / "models" / "pwr.onnx", "--hand",
+                   "auto", "--no-follow", "--record", out)
+    assert proc.returncode == 0, proc.stderr
+    tracked, dropped = map(int, re.search(r"(\d+) frames tracked, (\d+) dropped", proc.stdout).groups())
+    recorded = int(re.search(r"wrote (\d+) frames to", proc.stdout).group(1))
+    assert dropped > tracked  # the tracker took fewer than half the frames
+    assert recorded == tracked + dropped  # every frame the capture thread received, not only those tracked
+    with open_source(out) as played:
+        assert sum(1 for _ in played) == recorded
+
+
 def test_live_errors_are_one_line(untrained_onnx):
     import pyrealsense2 as rs
 

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from handtrack.errors import RecordingError
-from handtrack.io.recorder import RecordingWriter
+from handtrack.io.recorder import RecordingSwitch, RecordingWriter
 from handtrack.sources import open_source
 from tests.conftest import REPO, SMALL_INTRINSICS, pattern_frame
 
@@ -34,6 +34,26 @@ def test_sr305_frames_survive_png_to_db3_to_playback_bit_exact(sr305_dir, tmp_pa
     for name in ("fx", "fy", "ppx", "ppy"):
         assert getattr(intr, name) == pytest.approx(getattr(ref, name), rel=1e-6)
     assert intr.size == ref.size and intr.model == ref.model
+
+
+def test_a_recording_switch_writes_the_frames_handed_to_it_while_on(tmp_path):
+    import threading
+
+    switch = RecordingSwitch(SMALL_INTRINSICS, 1.0, fps=30)
+    switch(pattern_frame(0))  # off: nothing happens
+    assert switch.stop() is None and switch.path is None
+    switch.start(tmp_path / "a.db3")
+    with pytest.raises(RecordingError, match="already recording"):
+        switch.start(tmp_path / "b.db3")
+    # another thread hands it frames (as the capture thread does) while this one stops it
+    feeder = threading.Thread(target=lambda: [switch(pattern_frame(i)) for i in range(1, 26)])
+    feeder.start()
+    feeder.join()
+    assert switch.frames_written == 25
+    assert switch.stop() == (tmp_path / "a.db3", 25)
+    switch(pattern_frame(26))  # off again
+    with open_source(tmp_path / "a.db3") as played:
+        assert [f.depth.tolist() for f in played] == [pattern_frame(i).depth.tolist() for i in range(1, 26)]
 
 
 def test_writer_refuses_bad_paths_and_mismatched_frames(tmp_path):

@@ -4,7 +4,7 @@ import pyrealsense2 as rs
 import pytest
 
 from handtrack.errors import CameraNotFoundError
-from handtrack.sources.camera import RealSenseCamera, list_devices
+from handtrack.sources.camera import RealSenseCamera, fastest_fps, list_devices
 from handtrack.sources.capture import LatestFrameCapture
 
 
@@ -23,6 +23,19 @@ def test_unknown_serial_is_refused():
     else:
         with pytest.raises(CameraNotFoundError, match="no RealSense camera with serial"):
             RealSenseCamera(serial="000000000000")
+
+
+def test_a_camera_runs_at_the_fastest_rate_it_offers_at_the_resolution_up_to_90():
+    # depth modes as a D435 over USB 3 and an SR305 list them (width, height, fps)
+    d435 = [(w, h, f) for w, h in ((480, 270), (640, 480), (848, 480)) for f in (6, 15, 30, 60, 90)] + [
+        (1280, 720, 6), (1280, 720, 15), (1280, 720, 30), (256, 144, 300)]
+    sr305 = [(640, 480, 10), (640, 480, 30), (640, 480, 60)]
+    assert fastest_fps(d435, 640, 480) == 90
+    assert fastest_fps(d435, 1280, 720) == 30
+    assert fastest_fps(d435, 256, 144) is None  # only faster than the cap
+    assert fastest_fps(d435, 256, 144, cap=300) == 300
+    assert fastest_fps(sr305, 640, 480) == 60
+    assert fastest_fps(sr305, 848, 480) is None
 
 
 @pytest.mark.hardware

@@ -52,6 +52,28 @@ def test_slow_consumer_gets_the_newest_frames_and_drops_are_counted():
     assert taken[-1] == 99  # the newest frame is delivered at the end
 
 
+def test_every_frame_reaches_on_frame_also_those_the_consumer_misses():
+    seen = []
+    with LatestFrameCapture(TickingSource(interval_s=0.005, count=60), on_frame=lambda f: seen.append(f.index)) as c:
+        taken = []
+        for frame in c:
+            taken.append(frame.index)
+            time.sleep(0.03)
+    assert c.dropped > 0 and len(taken) < 60
+    assert seen == list(range(60))  # in order, each once, dropped or not
+
+
+def test_an_on_frame_error_reaches_the_consumer():
+    def failing(frame: Frame) -> None:
+        if frame.index == 3:
+            raise SourceError("disk full")
+
+    with LatestFrameCapture(TickingSource(interval_s=0.001), on_frame=failing) as capture:
+        with pytest.raises(SourceError, match="disk full"):
+            while capture.get(timeout_s=2.0) is not None:
+                pass
+
+
 def test_fast_consumer_drops_nothing():
     with LatestFrameCapture(TickingSource(interval_s=0.01, count=20)) as capture:
         taken = [f.index for f in capture]
