@@ -86,6 +86,8 @@ class LocalizerConfig:
     max_edge_contact_mm: float = 150.0  # a surface running longer than this along the image's edge is a body's
     # piece (the top of a torso seen at the image's bottom edge): a hand cut off there, or its arm, touches it
     # along at most 126 mm in 883 synthetic frames, the top of a torso along 142-312 mm (docs/ARCHITECTURE.md)
+    claim_depth_mm: float = 150.0  # a found hand claims (from later searches: a second hand) its surface within
+    # reach_mm + cube_half_mm of its centre; of what lies less than this behind the centre, only what connects to it
     refine_iterations: int = 6
     max_hands: int = 1
     head_mounted: bool = False  # the camera at the eyes: the hand is the far end of the arm (module docstring)
@@ -582,9 +584,18 @@ def _judge(grid: _Grid, config: LocalizerConfig, excluded: np.ndarray, seed: tup
     def claimed(centre: np.ndarray = centre) -> np.ndarray:  # later searches (a second hand) skip this surface
         if config.head_mounted:  # the whole arm, which runs on out of the view
             return excluded | grown
-        mask = excluded.copy()  # near this hand, its arm included
-        mask[grown] = np.linalg.norm(grid.points(grown) - centre, axis=-1) < config.reach_mm + config.cube_half_mm
-        return mask | excluded
+        near = np.zeros_like(grown)  # near this hand, its arm included
+        near[grown] = np.linalg.norm(grid.points(grown) - centre, axis=-1) < config.reach_mm + config.cube_half_mm
+        # but of what lies in front of the background, only what connects to this hand: a second hand whose arm
+        # reaches into the same wall or body (so joined to this one only through it) stays free
+        front = near & (grid.z < centre[2] + config.claim_depth_mm)
+        _, labels = cv2.connectedComponents(front.astype(np.uint8), connectivity=8)
+        own = np.zeros_like(grown)
+        own[region] = keep
+        own_labels = np.unique(labels[own & front])
+        if not len(own_labels):
+            return excluded | near
+        return excluded | (near & ~front) | np.isin(labels, own_labels[own_labels > 0])
 
     def candidate() -> HandCandidate:
         # The visible points lie on the hand's front surface; its middle is about half a palm's thickness behind.

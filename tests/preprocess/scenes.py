@@ -124,9 +124,10 @@ def make_scene(seed: int, intrinsics: Intrinsics = SCENE_INTRINSICS, body: bool 
     return Scene(Frame(raw, unit_mm, intrinsics, 0.0, seed, "test scene"), palm_cam, spheres)
 
 
-def two_hands_scene(seed: int = 5) -> tuple[Frame, list[np.ndarray]]:
-    """Two open right hands side by side 550 mm away, palms to the camera, forearms receding, a wall at
-    800 mm. Returns the frame (1 mm units) and the two palm centres (left one first)."""
+def two_hands_scene(seed: int = 5, arm_recedes_mm: float = 200.0) -> tuple[Frame, list[np.ndarray]]:
+    """Two open right hands side by side 550 mm away, palms to the camera, forearms receding by
+    ``arm_recedes_mm`` (over 250: into the wall, which joins the two hands' surfaces), a wall at 800 mm. Returns
+    the frame (1 mm units) and the two palm centres (left one first)."""
     rng = np.random.default_rng(seed)
     spheres, palms = [], []
     flip = np.diag([1.0, -1.0, 1.0])  # fingers up in the image
@@ -134,7 +135,7 @@ def two_hands_scene(seed: int = 5) -> tuple[Frame, list[np.ndarray]]:
         local, palm = hand_spheres(rng, curl=0.2)
         placed = local.copy()
         placed[:, :3] = local[:, :3] @ flip.T + np.array([x, 0.0, 550.0])
-        placed[-44:, 2] += np.linspace(0, 200, 44)  # forearms recede
+        placed[-44:, 2] += np.linspace(0, arm_recedes_mm, 44)  # forearms recede
         spheres.append(placed)
         palms.append(flip @ palm + np.array([x, 0.0, 550.0]))
     depth = render_depth_mm(np.vstack(spheres), SCENE_INTRINSICS, plane_z_mm=800.0)

@@ -179,8 +179,11 @@ def test_scenes_crop_holds_the_whole_hand():
     assert np.median(errors) < 35.0
 
 
-def test_two_hands_are_found_separately():
-    frame, palms = two_hands_scene()
+@pytest.mark.parametrize("arm_recedes_mm", [200.0, 300.0, 400.0])
+def test_two_hands_are_found_separately(arm_recedes_mm):
+    """Also when both arms reach into the wall behind (300, 400), which joins the two hands' surfaces: the first
+    hand found claims only what connects to it in front of the wall (before, the second was claimed with it)."""
+    frame, palms = two_hands_scene(arm_recedes_mm=arm_recedes_mm)
     result = HandLocalizer(LocalizerConfig(max_hands=2)).locate(frame)
     assert len(result.hands) == 2
     centres = sorted((h.centre_xyz_mm for h in result.hands), key=lambda c: c[0])
