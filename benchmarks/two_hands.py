@@ -6,7 +6,8 @@ the first palm's). Frames where a palm is outside the image, or where the two ha
 cross in the image (two separate hands are what ``max_hands=2`` looks for), are left out. Prints, for the
 localiser with ``max_hands=2`` and, with ``--model``, for the tracker, the share of hands found within 50 mm
 (localiser) and within 15 / 30 mm (the tracker's palm), for the hand nearer the camera and the farther one,
-beside each hand alone in front of the same background: what the second hand loses. Usage:
+beside each hand alone in front of the same background: what the second hand loses; and how many of the
+first scenes alone (one hand) get a second, false hand. Usage:
 
     python benchmarks/two_hands.py [--frames 200] [--seed 7] [--profile sr305] [--model M.onnx]
 """
@@ -94,6 +95,7 @@ def main() -> None:
         return Frame(render_frame(scene, source.intrinsics, source.depth_unit_mm, source.sensor, rng),
                      source.depth_unit_mm, source.intrinsics, 0.0, index, "two hands")
 
+    false_second = 0  # one-hand frames (the first scenes) given a second hand
     rows = []  # per frame: localiser error (2,), alone (2,), and with a model tracker error (2,), alone (2,)
     for k in range(args.frames):
         first, rng = source.scene(k)  # rng draws the second hand's place
@@ -102,6 +104,7 @@ def main() -> None:
         second_only = moved_hand(second, palms[1] - second.palm_centre_mm)
         # each hand alone in front of the first scene's background (a torso, a wall or nothing)
         alone = [render(s, k) for s in (first, moved)]
+        false_second += len(localizer.locate(alone[0]).hands) > 1  # one hand in the frame: a second is false
         if not separate(palms, [render(moved_hand(s, np.zeros(3)), k) for s in (first, second_only)]):
             continue
         frame = render(scene, k)
@@ -134,6 +137,8 @@ def main() -> None:
             parts.append(f"{name} " + " / ".join(f"{100 * np.mean(errors[:, kind, hand] <= t):.1f} %" for t in limit))
         both = " / ".join(f"{100 * np.mean(np.all(errors[:, kind] <= t, axis=1)):.1f} %" for t in limit)
         print(f"{label}: within {' / '.join(f'{t:.0f}' for t in limit)} mm: {', '.join(parts)}; both {both}")
+    print(f"one-hand frames (the first scenes alone, all {args.frames}), localiser with max_hands 2: a second (false) "
+          f"hand in {false_second}")
 
 
 if __name__ == "__main__":

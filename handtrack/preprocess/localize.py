@@ -86,6 +86,9 @@ class LocalizerConfig:
     max_edge_contact_mm: float = 150.0  # a surface running longer than this along the image's edge is a body's
     # piece (the top of a torso seen at the image's bottom edge): a hand cut off there, or its arm, touches it
     # along at most 126 mm in 883 synthetic frames, the top of a torso along 142-312 mm (docs/ARCHITECTURE.md)
+    max_claim_contact_mm: float = 100.0  # a surface bordering, without a depth jump, one that a hand found before
+    # claimed along more than this is the rest of that hand's body or wall, not a second hand (synthetic frames:
+    # second hands 0-53 mm, torso pieces left beside the first hand's claim 155-322 mm; docs/ARCHITECTURE.md)
     claim_depth_mm: float = 150.0  # a found hand claims (from later searches: a second hand) its surface within
     # reach_mm + cube_half_mm of its centre; of what lies less than this behind the centre, only what connects to it
     refine_iterations: int = 6
@@ -263,6 +266,27 @@ def _edge_contact_mm(region: np.ndarray, pts_area: np.ndarray, keep: np.ndarray)
     edge[[0, -1], :] = True
     edge[:, [0, -1]] = True
     return float(np.sqrt(pts_area[edge[region] & keep]).sum())
+
+
+def _claim_contact_mm(grid: _Grid, region: np.ndarray, keep: np.ndarray, excluded: np.ndarray,
+                      config: LocalizerConfig) -> float:
+    """Length (mm) along which the points ``keep`` (over the pixels of ``region``) border a surface an earlier
+    search claimed (``excluded``) without a depth jump: a piece of a body whose rest went with a hand found
+    before, not a hand of its own. Each such pixel counts its footprint's side."""
+    if not excluded.any():
+        return 0.0
+    kept = np.zeros_like(region)
+    kept[region] = keep
+    z = grid.z
+    touching = np.zeros_like(region)
+    for dr, dc in ((0, 1), (0, -1), (1, 0), (-1, 0)):
+        other_z = np.roll(z, (dr, dc), axis=(0, 1))
+        other_claimed = np.roll(excluded, (dr, dc), axis=(0, 1))
+        touching |= other_claimed & (other_z > 0) & (np.abs(other_z - z) < config.depth_jump_mm)
+    touching &= kept
+    touching[[0, -1], :] = False
+    touching[:, [0, -1]] = False
+    return float(np.sqrt(grid.area[touching]).sum())
 
 
 def _cube_offset(points: np.ndarray, centre: np.ndarray) -> np.ndarray:
@@ -619,6 +643,10 @@ def _judge(grid: _Grid, config: LocalizerConfig, excluded: np.ndarray, seed: tup
     if contact > config.max_edge_contact_mm:
         return _Attempt(None, claimed, f"surface runs along the image's edge {where} ({contact:.0f} mm of it): a body "
                         "cut off by the image's edge?", wall_depth_mm=z_c)
+    contact = _claim_contact_mm(grid, region, keep, excluded, config)
+    if contact > config.max_claim_contact_mm:
+        return _Attempt(None, claimed, f"surface runs along a hand's surface found before {where} ({contact:.0f} mm "
+                        "of it): the rest of its body?")
     if area > config.max_flat_hand_area_mm2:  # larger than an open hand's visible surface: flat means a wall's piece
         plane = _fit_plane(pts[keep])
         if plane is not None and plane[2] >= config.flat_share:

@@ -192,6 +192,27 @@ def test_two_hands_are_found_separately(arm_recedes_mm):
     assert len(HandLocalizer().locate(frame).hands) == 1  # one hand unless asked for two
 
 
+def test_the_rest_of_a_body_beside_a_found_hand_is_no_second_hand():
+    """Synthetic frames of one hand before a torso whose arm joins it: the hand claims the torso near it, and what
+    is left of the torso beside that claim (its top, a side) is hand-sized. Bordering the claimed surface without
+    a depth jump along 155-322 mm, it is refused (second hands border it along at most 53 mm in
+    benchmarks/two_hands.py's frames); with the rule off, each of these frames gets a second hand on the torso."""
+    from handtrack.preprocess.refine import palm_centre_mm
+    from handtrack.synth.generator import SyntheticSource
+
+    source = SyntheticSource(300, seed=8)
+    frames = [source.frame(i) for i in (2, 45, 56, 59, 60, 61)]
+    for limit, expect_second in ((LocalizerConfig.max_claim_contact_mm, False), (np.inf, True)):
+        localizer = HandLocalizer(LocalizerConfig(max_hands=2, max_claim_contact_mm=limit))
+        for frame in frames:
+            hands = localizer.locate(frame).hands
+            palm = palm_centre_mm(frame.joints_xyz_mm)
+            assert np.linalg.norm(hands[0].centre_xyz_mm - palm) < 50.0
+            assert (len(hands) == 2) == expect_second
+            if expect_second:
+                assert np.linalg.norm(hands[1].centre_xyz_mm - palm) > 200.0  # on the torso
+
+
 def test_tracking_follows_the_hand_and_recovers_after_losing_it():
     localizer = HandLocalizer()
     for step in range(8):
