@@ -70,7 +70,7 @@ def replay(
     check_viewer(viewer)
     if video is not None:
         _video_codec(video)
-    frames = found = 0
+    frames = found = both = 0
     stage_ms: dict[str, list[float]] = {}
     why_not: Counter[str] = Counter()  # frames without a hand, by the kind of reason
     with open_source(recording, camera_profile=camera_profile, depth_unit_mm=depth_unit, realtime=realtime) as source:
@@ -96,6 +96,7 @@ def replay(
                 for frame, poses in tracker.run(source):
                     frames += 1
                     found += bool(poses)
+                    both += len(poses) > 1
                     if not poses:
                         why_not[reason_kind(tracker.last_reason)] += 1
                     for name, value in (poses[0].timings_ms.items() if poses else ()):
@@ -127,6 +128,8 @@ def replay(
         table.add_column("value")
         table.add_row("frames", str(frames))
         table.add_row("hands found", f"{100.0 * found / max(frames, 1):.1f} % of frames")
+        if hands > 1:
+            table.add_row("two hands found", f"{100.0 * both / max(frames, 1):.1f} % of frames")
         if why_not:
             table.add_row("no hand, why", "; ".join(f"{kind}: {count} frame{'s' * (count != 1)}"
                                                     for kind, count in why_not.most_common(3)))
