@@ -84,11 +84,11 @@ def doctor() -> None:
 
     devices = list_devices()
     cams = Table(title="RealSense cameras")
-    for col in ("name", "serial", "firmware", "product line", "USB"):
+    for col in ("name", "serial", "firmware", "product line", "USB", "live depth mode"):
         cams.add_column(col)
     for dev in devices:
         cams.add_row(dev.get("name", "?"), dev.get("serial", "?"), dev.get("firmware", "?"),
-                     dev.get("product_line", "?"), dev.get("usb_type", "?"))
+                     dev.get("product_line", "?"), dev.get("usb_type", "?"), dev.get("live_mode", "?"))
     if devices:
         console.print(cams)
     else:

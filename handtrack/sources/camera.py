@@ -26,8 +26,15 @@ MAX_AUTO_FPS = 90
 
 
 def list_devices() -> list[dict[str, str]]:
-    """name / serial / firmware / product line / USB type of every connected RealSense device."""
-    return [device_info(dev) for dev in rs.context().query_devices()]
+    """name / serial / firmware / product line / USB type of every connected RealSense device, and the depth mode
+    ``handtrack live`` starts it in by default ("live_mode": 640x480 at its fastest rate there)."""
+    return [{**device_info(dev), "live_mode": live_mode(dev)} for dev in rs.context().query_devices()]
+
+
+def live_mode(device: rs.device, width: int = 640, height: int = 480) -> str:
+    """The depth mode a camera starts in when no rate is given ("640x480@90"), or why there is none."""
+    fps = fastest_fps(depth_modes(device), width, height)
+    return f"{width}x{height}@{fps}" if fps is not None else f"no {width}x{height} depth mode: pass --resolution"
 
 
 def depth_modes(device: rs.device) -> list[tuple[int, int, int]]:

@@ -4,7 +4,7 @@ import pyrealsense2 as rs
 import pytest
 
 from handtrack.errors import CameraNotFoundError
-from handtrack.sources.camera import RealSenseCamera, fastest_fps, list_devices
+from handtrack.sources.camera import RealSenseCamera, fastest_fps, list_devices, live_mode
 from handtrack.sources.capture import LatestFrameCapture
 
 
@@ -36,6 +36,28 @@ def test_a_camera_runs_at_the_fastest_rate_it_offers_at_the_resolution_up_to_90(
     assert fastest_fps(d435, 256, 144, cap=300) == 300
     assert fastest_fps(sr305, 640, 480) == 60
     assert fastest_fps(sr305, 848, 480) is None
+
+
+def _software_camera(modes: list[tuple[int, int, int]]) -> rs.software_device:
+    """A pyrealsense2 software device offering these z16 depth modes (width, height, fps)."""
+    device = rs.software_device()
+    sensor = device.add_sensor("Depth")
+    for uid, (width, height, fps) in enumerate(modes):
+        stream = rs.video_stream()
+        stream.type, stream.index, stream.uid = rs.stream.depth, 0, uid
+        stream.width, stream.height, stream.fps, stream.bpp, stream.fmt = width, height, fps, 2, rs.format.z16
+        intrinsics = rs.intrinsics()
+        intrinsics.width, intrinsics.height, intrinsics.fx, intrinsics.fy = width, height, 470.0, 470.0
+        intrinsics.ppx, intrinsics.ppy = width / 2, height / 2
+        stream.intrinsics = intrinsics
+        sensor.add_video_stream(stream)
+    return device
+
+
+def test_doctor_names_the_mode_a_camera_starts_in_from_the_modes_it_offers():
+    assert live_mode(_software_camera([(640, 480, 30), (640, 480, 60), (848, 480, 90)])) == "640x480@60"
+    assert live_mode(_software_camera([(640, 480, 30), (640, 480, 90)])) == "640x480@90"
+    assert live_mode(_software_camera([(848, 480, 90)])).startswith("no 640x480 depth mode")
 
 
 @pytest.mark.hardware
