@@ -16,6 +16,7 @@ from handtrack.io.stream import PoseStreamer
 from handtrack.smoothing import OneEuroConfig
 from handtrack.sources import LatestFrameCapture, open_source
 from handtrack.tracker import HandTracker
+from handtrack.viz.viewer2d import has_display
 from handtrack.viz.windows import check_viewer, open_window, show_frame
 
 
@@ -31,8 +32,8 @@ def live(
                                        "or auto (a classifier reads the pose network both ways; doubles the first "
                                        "engine pass). Default: auto where the model has a fitted classifier (the "
                                        "bundled ones do), else right."),
-    viewer: str = typer.Option("2d", "--viewer", help="2d (OpenCV), 3d (Open3D point cloud and skeleton), or none "
-                               "(status lines on the terminal)."),
+    viewer: str = typer.Option("auto", "--viewer", help="2d (OpenCV), 3d (Open3D point cloud and skeleton), none "
+                               "(status lines on the terminal), or auto: 2d where there is a display, else none."),
     record: Optional[Path] = typer.Option(None, "--record", help="Also record the depth stream (.db3): every frame "
                                           "the camera delivers, also those the tracker skips."),
     smoothing: bool = typer.Option(True, "--smoothing/--no-smoothing", help="One Euro filter on the joints."),
@@ -46,6 +47,10 @@ def live(
     udp: Optional[str] = typer.Option(None, "--udp", help="Stream poses as UDP datagrams to HOST:PORT."),
 ) -> None:
     """Track hands live. Keys in the window: q quit, space pause, s screenshot, r start/stop recording."""
+    if viewer == "auto":
+        viewer = "2d" if has_display() else "none"
+        if viewer == "none":
+            console.print("no display: status lines here instead of a window (--viewer none)")
     check_viewer(viewer)
     width, height = parse_resolution(resolution)
     spec = camera if camera != "realsense" else ("realsense:" + serial if serial else "realsense")

@@ -313,6 +313,16 @@ def test_live_records_every_frame_the_camera_delivers_also_those_the_tracker_ski
         assert sum(1 for _ in played) == recorded
 
 
+def test_live_without_a_display_prints_status_lines_instead_of_a_window(untrained_onnx):
+    demo = REPO / "handtrack" / "_data" / "demo-sr305.db3"
+    no_display = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
+    proc = subprocess.run([sys.executable, "-m", "handtrack", "live", "--camera", str(demo), "--model",
+                           str(untrained_onnx), "--max-frames", "10"], capture_output=True, text=True, cwd=REPO,
+                          timeout=120, env=no_display)
+    assert proc.returncode == 0, proc.stderr
+    assert "no display: status lines" in proc.stdout and "10 frames tracked" in proc.stdout
+
+
 def test_live_errors_are_one_line(untrained_onnx):
     import pyrealsense2 as rs
 
