@@ -95,7 +95,7 @@ def main() -> None:
         return Frame(render_frame(scene, source.intrinsics, source.depth_unit_mm, source.sensor, rng),
                      source.depth_unit_mm, source.intrinsics, 0.0, index, "two hands")
 
-    false_second = 0  # one-hand frames (the first scenes) given a second hand
+    false_second = false_tracked = 0  # one-hand frames (the first scenes) given a second hand
     rows = []  # per frame: localiser error (2,), alone (2,), and with a model tracker error (2,), alone (2,)
     for k in range(args.frames):
         first, rng = source.scene(k)  # rng draws the second hand's place
@@ -105,6 +105,9 @@ def main() -> None:
         # each hand alone in front of the first scene's background (a torso, a wall or nothing)
         alone = [render(s, k) for s in (first, moved)]
         false_second += len(localizer.locate(alone[0]).hands) > 1  # one hand in the frame: a second is false
+        if tracker is not None:
+            tracker.reset()
+            false_tracked += len(tracker.track(alone[0])) > 1
         if not separate(palms, [render(moved_hand(s, np.zeros(3)), k) for s in (first, second_only)]):
             continue
         frame = render(scene, k)
@@ -138,7 +141,7 @@ def main() -> None:
         both = " / ".join(f"{100 * np.mean(np.all(errors[:, kind] <= t, axis=1)):.1f} %" for t in limit)
         print(f"{label}: within {' / '.join(f'{t:.0f}' for t in limit)} mm: {', '.join(parts)}; both {both}")
     print(f"one-hand frames (the first scenes alone, all {args.frames}), localiser with max_hands 2: a second (false) "
-          f"hand in {false_second}")
+          f"hand in {false_second}" + (f"; tracker in {false_tracked}" if tracker is not None else ""))
 
 
 if __name__ == "__main__":

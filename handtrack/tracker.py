@@ -64,6 +64,11 @@ SIDE_MAX_LOG_ODDS = 6.0
 CONFIRM_READINGS = 3
 CONFIRM_MAX_MOVE_MM = 20.0
 CONFIRM_MIN_SCORE = 0.2
+#: With ``max_hands`` 2, a hand beyond the first that was not tracked from the previous frame is taken only when the
+#: network confirms it the same way: what the localiser takes for a second hand beside a real one is mostly a head
+#: or the rest of a body. A candidate it refuses is not asked about again, within a cube's half-size of where it
+#: was, for REFUSED_FRAMES frames (a head stays in view: asking every frame would double the engine's work)
+REFUSED_FRAMES = 10
 
 log = logging.getLogger(__name__)
 
@@ -198,6 +203,7 @@ class HandTracker:
         self.follow = follow
         self.smoother = PoseSmoother(smoothing) if smoothing is not None else None
         self._followed: list[_Followed] = []  # the hands of the previous frame
+        self._refused: list[tuple[np.ndarray, int]] = []  # second hands the network refused: (centre mm, frames left)
         self.engine_crops = 0  # crops run through the engine so far (a frame's engine work; handtrack bench)
         self.last_reason = ""
 
@@ -309,6 +315,7 @@ class HandTracker:
     def track(self, frame: Frame) -> list[HandPose]:
         """Hands in this frame (empty when none; ``last_reason`` then says why)."""
         t0 = time.perf_counter()
+        self._refused = [(c, n - 1) for c, n in self._refused if n > 1]  # refused second hands are forgotten in time
         if not self.localizer.tracking:  # a fresh search: no hand carries over, nor its side
             self._followed = []
         found = self.localizer.track(frame)
@@ -316,6 +323,11 @@ class HandTracker:
         if not found.found and found.unconfirmed:
             t_confirm = time.perf_counter()
             found = dataclasses.replace(found, hands=self._confirmed(frame, found.unconfirmed))
+            self.localizer.follow([h.centre_xyz_mm for h in found.hands])
+            timings["confirm"] = (time.perf_counter() - t_confirm) * 1e3
+        elif len(found.hands) > 1:
+            t_confirm = time.perf_counter()
+            found = dataclasses.replace(found, hands=self._second_hands(frame, found.hands))
             self.localizer.follow([h.centre_xyz_mm for h in found.hands])
             timings["confirm"] = (time.perf_counter() - t_confirm) * 1e3
         if not found.found:
@@ -361,13 +373,13 @@ class HandTracker:
             pose.timings_ms = dict(timings)
         return poses
 
-    def _confirmed(self, frame: Frame, candidates: list[HandCandidate]) -> list[HandCandidate]:
+    def _confirmed(self, frame: Frame, candidates: list[HandCandidate], recentre: bool = True) -> list[HandCandidate]:
         """The ``candidates`` (what on a body may be a hand) that the network confirms as hands: read there, then
         again around the palm each reading predicts, up to CONFIRM_READINGS readings, until a reading puts the palm
         within CONFIRM_MAX_MOVE_MM of the one before (it settles); confirmed when it settles with a mean confidence of
         at least CONFIRM_MIN_SCORE (a head on a torso is read as a hand somewhere else each time, or the crop there
-        holds nothing). Each is centred on its settled palm; at most ``max_hands``, the most confident first, none
-        within a cube's half-size of a more confident one."""
+        holds nothing). Each is centred on its settled palm (``recentre``; else it keeps its own centre); at most
+        ``max_hands``, the most confident first, none within a cube's half-size of a more confident one."""
         centres = [c.centre_xyz_mm for c in candidates]
         transforms, joints, _, chosen, _, _ = self._infer(frame, centres)
         palms = [palm_centre_mm(self._to_xyz(frame, j, t)[1]) for j, t in zip(joints, transforms)]
@@ -393,9 +405,33 @@ class HandTracker:
             palm = palms[k].astype(np.float32)
             if len(confirmed) < self.localizer.config.max_hands and all(
                     np.linalg.norm(palm - c.centre_xyz_mm) >= self.params.cube_half_mm for c in confirmed):
-                confirmed.append(dataclasses.replace(candidates[k], centre_xyz_mm=palm))
-                confirmed[-1].project(frame.intrinsics)
+                if recentre:
+                    confirmed.append(dataclasses.replace(candidates[k], centre_xyz_mm=palm))
+                    confirmed[-1].project(frame.intrinsics)
+                else:
+                    confirmed.append(candidates[k])
         return confirmed
+
+    def _second_hands(self, frame: Frame, hands: list[HandCandidate]) -> list[HandCandidate]:
+        """``hands`` (the localiser's, nearest first) with those beyond the first that were not tracked from the
+        previous frame taken only when the network confirms them (:meth:`_confirmed`; REFUSED_FRAMES)."""
+        half = self.params.cube_half_mm
+        kept, asked = [hands[0]], []
+        for hand in hands[1:]:
+            if self._previous_hand(hand.centre_xyz_mm) is not None:
+                kept.append(hand)
+            elif all(np.linalg.norm(hand.centre_xyz_mm - c) >= half for c, _ in self._refused):
+                asked.append(hand)
+        # the localiser placed these well (a free hand): the network only says whether they are hands
+        confirmed = self._confirmed(frame, asked, recentre=False) if asked else []
+        for hand in asked:
+            if all(np.linalg.norm(hand.centre_xyz_mm - c.centre_xyz_mm) >= half for c in confirmed):
+                self._refused.append((hand.centre_xyz_mm, REFUSED_FRAMES))
+        for hand in confirmed:
+            if len(kept) < self.localizer.config.max_hands and all(
+                    np.linalg.norm(hand.centre_xyz_mm - k.centre_xyz_mm) >= half for k in kept):
+                kept.append(hand)
+        return kept
 
     @staticmethod
     def _to_xyz(frame: Frame, joints_crop: np.ndarray, transform: CropTransform) -> tuple[np.ndarray, np.ndarray]:
@@ -409,6 +445,7 @@ class HandTracker:
         different scenes); :meth:`run` calls it before the first frame of a source."""
         self.localizer.reset()
         self._followed = []
+        self._refused = []
         if self.smoother is not None:
             self.smoother.reset()
 

@@ -38,13 +38,39 @@ def test_no_hand_gives_an_empty_list_and_a_reason(untrained_onnx):
     assert tracker.track(empty) == [] and "no depth" in tracker.last_reason
 
 
-def test_two_hands_in_one_engine_call(untrained_onnx):
-    calls = []
-    tracker = HandTracker(untrained_onnx, max_hands=2, refine=False)
-    original = tracker.engine.infer
-    tracker.engine.infer = lambda crops: calls.append(len(crops)) or original(crops)
+def test_two_hands_in_one_engine_call():
+    tracker = HandTracker(default_model_path(), max_hands=2, refine=False, handedness="right")
+    calls = _engine_calls(tracker)
     frame, _ = two_hands_scene()
-    assert len(tracker.track(frame)) == 2 and calls == [2]
+    assert len(tracker.track(frame)) == 2
+    assert calls[-1] == 2  # after the network confirmed the second hand (its own reads), both in one call
+    calls.clear()
+    assert len(tracker.track(frame)) == 2 and calls == [2]  # tracked: one call for both
+
+
+def test_a_second_hand_is_taken_only_when_the_network_confirms_it(untrained_onnx):
+    """With max_hands 2 the localiser takes heads and the rest of a body beside a real hand for a second hand (in
+    18 of the demo recording's 140 frames, 5 of the 19 real SR305 frames); a second hand that was not tracked from
+    the previous frame is asked about (the confirmation of hands on a body), and one refused is not asked about
+    again for REFUSED_FRAMES frames. Real second hands are confirmed (the two sphere hands here; all 214 of
+    benchmarks/two_hands.py's seed-7 frames keep both)."""
+    from handtrack.cli.demo import DEMO_RECORDING
+    from handtrack.preprocess import HandLocalizer, LocalizerConfig
+
+    with open_source(DEMO_RECORDING) as source:
+        frames = list(source)
+    localizer = HandLocalizer(LocalizerConfig(max_hands=2))
+    assert sum(len(localizer.locate(f).hands) == 2 for f in frames) >= 10  # measured 18 (the hand is alone)
+    tracker = HandTracker(default_model_path(), max_hands=2, handedness="right")
+    calls = _engine_calls(tracker)
+    assert sum(len(poses) > 1 for _, poses in tracker.run(frames)) == 0
+    alone = HandTracker(default_model_path(), handedness="right")
+    calls_alone = _engine_calls(alone)
+    assert all(len(poses) == 1 for _, poses in alone.run(frames))
+    assert sum(calls) <= 1.1 * sum(calls_alone)  # a refused one is not asked about every frame (165 against 159)
+    unasked = HandTracker(default_model_path(), max_hands=2, handedness="right")
+    unasked._second_hands = lambda frame, hands: hands  # the localiser's second hands taken as they come
+    assert sum(len(poses) > 1 for _, poses in unasked.run(frames)) >= 10
 
 
 def test_missing_bundled_model_is_a_clear_error(monkeypatch, tmp_path):
@@ -195,14 +221,19 @@ def test_two_followed_hands_are_each_cropped_at_their_own_palm():
     frame, palms = two_hands_scene()
     tracker = HandTracker(default_model_path(), max_hands=2, handedness="right")
     calls = _engine_calls(tracker)
+    per_frame = []
     for _ in range(3):
+        calls.clear()
         hands = tracker.track(frame)
+        per_frame.append(list(calls))
         assert len(hands) == 2
         found = sorted((palm_centre_mm(h.joints_xyz_mm) for h in hands), key=lambda p: p[0])
         for palm, truth in zip(found, palms):  # the left one first
             assert np.linalg.norm(palm - truth) < 40.0
-    assert calls[:2] == [2, 2] and calls[2] == 2  # afresh in two passes, then one engine call for both hands
-    assert len(calls) < 6
+    # the first frame: the second hand confirmed by the network (one crop, read until it settles), then both afresh
+    # in two passes; then one engine call for both hands
+    assert per_frame[0][-2:] == [2, 2] and all(c == 1 for c in per_frame[0][:-2])
+    assert per_frame[1] == [2] and per_frame[2] == [2]
 
 
 def test_a_followed_hand_that_changes_side_is_unlocked_by_the_next_recheck(sr305_dir):
