@@ -56,7 +56,7 @@ def bench_engine(engine: Engine, crops: np.ndarray, batch: int = 1, repeats: int
 def bench_pipeline(tracker: HandTracker, frames: list[Frame], repeats: int = 3) -> dict:
     """Per-stage latency of :meth:`HandTracker.track` over ``frames`` (each repeated), and frames per second."""
     stages: dict[str, list[float]] = {}
-    totals, found = [], 0
+    totals, found, both = [], 0, 0
     crops_before = tracker.engine_crops
     for _ in range(repeats):
         tracker.reset()
@@ -65,11 +65,13 @@ def bench_pipeline(tracker: HandTracker, frames: list[Frame], repeats: int = 3) 
             poses = tracker.track(frame)
             totals.append((time.perf_counter() - t0) * 1e3)
             found += bool(poses)
+            both += len(poses) > 1
             for name, value in (poses[0].timings_ms.items() if poses else ()):
                 stages.setdefault(name, []).append(value)
     result: dict[str, Any] = {name: _stats(values) for name, values in stages.items()}
     result["frame"] = _stats(totals)
     result["fps"] = round(1000.0 / result["frame"]["median_ms"], 1)
     result["hands_found_fraction"] = round(found / max(len(totals), 1), 3)
+    result["two_hands_fraction"] = round(both / max(len(totals), 1), 3)
     result["crops_per_frame"] = round((tracker.engine_crops - crops_before) / max(len(totals), 1), 2)
     return result

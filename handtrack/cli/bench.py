@@ -33,12 +33,14 @@ def bench(
                                        "tracker's, auto where the model has a fitted classifier)."),
     follow: bool = typer.Option(True, "--follow/--no-follow", help="As for replay: follow a tracked hand from one "
                                 "frame to the next (one engine pass), or crop every frame afresh (two)."),
+    hands: int = typer.Option(1, "--hands", min=1, max=2, help="Hands per frame, as for replay."),
 ) -> None:
     """Median and p95 latency per stage, frames per second, and peak memory."""
-    tracker = HandTracker(model, provider=provider, threads=threads, handedness=hand, follow=follow)
+    tracker = HandTracker(model, provider=provider, threads=threads, handedness=hand, follow=follow, max_hands=hands)
     size = tracker.params.input_size
     result: dict = {"machine": machine_info(), "model": tracker.model_name, "provider": tracker.engine.provider,
-                    "threads": threads, "batch": batch, "hand": tracker.handedness, "follow": follow}
+                    "threads": threads, "batch": batch, "hand": tracker.handedness, "follow": follow,
+                    "hands": hands}
     crops = random_crops(16, size, np.random.default_rng(0))
     frames = []
     if source is not None:
@@ -60,7 +62,7 @@ def bench(
     m = result["machine"]
     table = Table(title=f"{result['model']} on {m['cpu']} ({m['cores']} cores), {result['provider']}, "
                         f"{threads} threads, batch {batch}, --hand {tracker.handedness}"
-                        f"{'' if follow else ', --no-follow'}")
+                        f"{'' if follow else ', --no-follow'}{', --hands 2' if hands > 1 else ''}")
     for col in ("stage", "median ms", "p95 ms"):
         table.add_column(col)
     e = result["engine"]
@@ -72,7 +74,8 @@ def bench(
     console.print(table)
     if "pipeline" in result:
         p = result["pipeline"]
+        two = f" (two in {100 * p['two_hands_fraction']:.0f} %)" if hands > 1 else ""
         console.print(f"pipeline: {p['fps']} frames/s on {p['frames']} frames, hands found in "
-                      f"{100 * p['hands_found_fraction']:.0f} %, {p['crops_per_frame']} crops through the engine "
-                      "per frame")
+                      f"{100 * p['hands_found_fraction']:.0f} %{two}, {p['crops_per_frame']} crops through the "
+                      "engine per frame")
     console.print(f"peak resident memory: {result['peak_rss_mb']} MB")

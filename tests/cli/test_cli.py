@@ -245,18 +245,20 @@ def test_model_errors_are_one_line(tmp_path, sr305_dir):
     assert_user_error(run_cli("export", tmp_path / "missing.pt"), "checkpoint not found")
 
 
-def test_replay_with_two_hands_says_how_often_both_were_found(tmp_path):
+def test_replay_and_bench_with_two_hands_say_how_often_both_were_found(tmp_path):
     from tests.preprocess.scenes import two_hands_scene
 
     frame, _ = two_hands_scene()
-    np.save(tmp_path / "two.npy", np.stack([frame.depth] * 3))
+    np.save(tmp_path / "two.npy", np.stack([frame.depth * 8] * 3).astype(np.uint16))  # the SR305's 0.125 mm units
     # the bundled model: a second hand is taken when the pose network confirms it (an untrained one never does)
-    proc = run_cli("replay", tmp_path / "two.npy", "--camera-profile", "sr305", "--depth-unit", "1", "--hand",
-                   "right", "--hands", "2")
+    proc = run_cli("replay", tmp_path / "two.npy", "--camera-profile", "sr305", "--hand", "right", "--hands", "2")
     assert proc.returncode == 0, proc.stderr
     assert re.search(r"two hands found\s*│\s*100\.0 % of frames", proc.stdout), proc.stdout
-    one = run_cli("replay", tmp_path / "two.npy", "--camera-profile", "sr305", "--depth-unit", "1", "--hand",
-                  "right")
+    bench = run_cli("bench", "--source", tmp_path / "two.npy", "--camera-profile", "sr305", "--hand", "right",
+                    "--hands", "2", "--frames", "3", "--repeats", "5", "--json")
+    assert bench.returncode == 0, bench.stderr
+    assert json.loads(bench.stdout)["pipeline"]["two_hands_fraction"] == 1.0
+    one = run_cli("replay", tmp_path / "two.npy", "--camera-profile", "sr305", "--hand", "right")
     assert one.returncode == 0 and "two hands found" not in one.stdout
 
 
