@@ -320,14 +320,10 @@ class HandTracker:
             self._followed = []
         found = self.localizer.track(frame)
         timings = {"localise": (time.perf_counter() - t0) * 1e3}
-        if not found.found and found.unconfirmed:
+        if found.unconfirmed or len(found.hands) > 1:  # the network says which of these are hands
             t_confirm = time.perf_counter()
-            found = dataclasses.replace(found, hands=self._confirmed(frame, found.unconfirmed))
-            self.localizer.follow([h.centre_xyz_mm for h in found.hands])
-            timings["confirm"] = (time.perf_counter() - t_confirm) * 1e3
-        elif len(found.hands) > 1:
-            t_confirm = time.perf_counter()
-            found = dataclasses.replace(found, hands=self._second_hands(frame, found.hands))
+            hands = self._second_hands(frame, found.hands) if found.found else self._confirmed(frame, found.unconfirmed)
+            found = dataclasses.replace(found, hands=hands)
             self.localizer.follow([h.centre_xyz_mm for h in found.hands])
             timings["confirm"] = (time.perf_counter() - t_confirm) * 1e3
         if not found.found:

@@ -11,7 +11,7 @@ import typer
 
 from handtrack.cli.common import console, parse_resolution
 from handtrack.io.poses import frame_record, header_record
-from handtrack.io.recorder import RecordingSwitch
+from handtrack.io.recorder import RecordingSwitch, recording_of
 from handtrack.io.stream import PoseStreamer
 from handtrack.smoothing import OneEuroConfig
 from handtrack.sources import LatestFrameCapture, open_source
@@ -59,8 +59,7 @@ def live(
                           head_mounted=head_mounted, follow=follow)
     window = open_window(viewer, source.intrinsics)
     # recordings are written on the capture thread: every frame the camera delivers, whatever the tracker keeps up with
-    recording = RecordingSwitch(source.intrinsics, source.depth_unit_mm, int(round(source.nominal_fps or 30)),
-                                source.device_info or {"name": f"handtrack recording of {source.description}"})
+    recording = RecordingSwitch(*recording_of(source))
     if record is not None:
         recording.start(record)
     written: list[tuple[Path, int]] = []

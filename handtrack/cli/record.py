@@ -9,7 +9,7 @@ from typing import Optional
 import typer
 
 from handtrack.cli.common import console, frame_progress, parse_resolution
-from handtrack.io.recorder import RecordingWriter
+from handtrack.io.recorder import RecordingWriter, recording_of
 from handtrack.sources import open_source
 
 
@@ -36,9 +36,7 @@ def record(
     source = open_source(spec, camera_profile=camera_profile, depth_unit_mm=depth_unit, width=width, height=height,
                          fps=fps, realtime=realtime and from_ is not None)
     with source:
-        info = source.device_info or {"name": f"handtrack recording of {source.description}"}
-        writer = RecordingWriter(out, source.intrinsics, source.depth_unit_mm, int(round(source.nominal_fps or 30)),
-                                 device_info=info)
+        writer = RecordingWriter(out, *recording_of(source))
         start = time.perf_counter()
         stopped_by = "end of source"
         try:

@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from handtrack.errors import RecordingError
+from handtrack.sources.base import DepthSource
 from handtrack.types import Frame, Intrinsics
 
 log = logging.getLogger(__name__)
@@ -173,6 +174,14 @@ class RecordingWriter:
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
         self.close()
+
+
+def recording_of(source: DepthSource) -> tuple[Intrinsics, float, int, dict[str, str]]:
+    """What a recording of ``source`` is written with: (intrinsics, depth unit in mm, its nominal frame rate or 30,
+    its device description or one naming the source), the arguments after the path of :class:`RecordingWriter`
+    and those of :class:`RecordingSwitch`."""
+    info = source.device_info or {"name": f"handtrack recording of {source.description}"}
+    return source.intrinsics, source.depth_unit_mm, int(round(source.nominal_fps or 30)), info
 
 
 class RecordingSwitch:

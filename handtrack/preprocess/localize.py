@@ -619,7 +619,7 @@ def _judge(grid: _Grid, config: LocalizerConfig, excluded: np.ndarray, seed: tup
         own_labels = np.unique(labels[own & front])
         if not len(own_labels):
             return excluded | near
-        return excluded | (near & ~front) | np.isin(labels, own_labels[own_labels > 0])
+        return excluded | (near & ~front) | np.isin(labels, own_labels)
 
     def candidate() -> HandCandidate:
         # The visible points lie on the hand's front surface; its middle is about half a palm's thickness behind.
