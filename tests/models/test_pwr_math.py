@@ -141,6 +141,43 @@ def test_fast_layers_equal_their_torch_counterparts():
     torch.testing.assert_close(block_mean(x, 2), torch.nn.functional.avg_pool2d(x, 2))
 
 
+def test_transposed_convolution_equals_the_1x1_convolution_and_shuffle():
+    from handtrack.models.pwr import pixel_shuffle, shuffled_conv1x1
+
+    g = torch.Generator().manual_seed(5)
+    features = torch.randn(3, 8, 5, 7, generator=g)
+    weight, bias = torch.randn(4 * 6, 8, 1, 1, generator=g), torch.randn(4 * 6, generator=g)
+    expected = pixel_shuffle(torch.nn.functional.conv2d(features, weight, bias), 2)
+    got = shuffled_conv1x1(features, weight, bias, 2)
+    assert got.shape == (3, 6, 10, 14)
+    torch.testing.assert_close(got, expected, atol=1e-5, rtol=1e-5)
+    # a wrong channel order (the shuffle's i and j swapped) would not pass
+    swapped = weight.view(6, 2, 2, 8, 1, 1).transpose(1, 2).reshape(24, 8, 1, 1)
+    assert (shuffled_conv1x1(features, swapped, bias, 2) - expected).abs().max() > 0.1
+
+
+def test_lite_heads_give_the_same_outputs_in_inference_and_training_form():
+    """Inference runs the heads as transposed convolutions, training as 1 x 1 convolution + shuffle."""
+    from handtrack.models import build_network
+    from handtrack.models.config import ModelConfig
+
+    torch.manual_seed(0)
+    net = build_network(ModelConfig(stem="lite", features=16, levels=2)).eval()
+    for head in net.heads:
+        torch.nn.init.normal_(head.maps.weight, std=0.3)  # not the near-zero start: maps that differ per pixel
+        torch.nn.init.normal_(head.maps.bias, std=0.3)
+    crops = torch.rand(2, 1, 128, 128)
+    with torch.no_grad():
+        inference = net(crops)
+        for head in net.heads:
+            head.train()
+        training = net(crops)
+    for a, b in zip(inference, training):
+        torch.testing.assert_close(a.heatmaps, b.heatmaps, atol=1e-6, rtol=1e-4)
+        torch.testing.assert_close(a.offsets, b.offsets, atol=1e-4, rtol=1e-4)  # float rounding of sums
+        torch.testing.assert_close(a.uvd, b.uvd, atol=1e-4, rtol=1e-4)
+
+
 def test_separable_block_network_runs_and_unknown_block_is_refused():
     from handtrack.models import build_network
     from handtrack.models.config import ModelConfig
