@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from handtrack.gestures import HandMeasures
 
 FINGERS: tuple[str, ...] = ("thumb", "index", "middle", "ring", "little")
 FINGER_JOINTS: tuple[str, ...] = ("mcp", "pip", "dip", "tip")
@@ -106,6 +109,14 @@ class HandPose:
         """(3,) camera-space position of one joint in millimetres."""
         return self.joints_xyz_mm[int(joint)]
 
+    @property
+    def measures(self) -> HandMeasures:
+        """What gesture interfaces read off this hand (palm centre, normal and direction, finger curl and
+        extension, pinch distance, grab strength), from its joints as they are now: :mod:`handtrack.gestures`."""
+        from handtrack.gestures import measure_hand
+
+        return measure_hand(self.joints_xyz_mm, self.handedness)
+
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict (the per-hand object of the replay JSONL and the network stream)."""
         return {
@@ -116,4 +127,5 @@ class HandPose:
             "joints_uvd": np.round(self.joints_uvd, 2).tolist(),
             "confidence": np.round(self.confidence, 4).tolist(),
             "crop_box_px": [round(float(v), 2) for v in self.crop_box_px],
+            "measures": self.measures.to_dict(),
         }
