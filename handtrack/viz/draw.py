@@ -60,7 +60,20 @@ def draw_hand(image: np.ndarray, pose: HandPose, label: bool = True) -> np.ndarr
         text = f"{pose.handedness.value}{sure}, score {pose.score:.2f}"
         cv2.putText(image, text, (left, max(top - 6, 12)), cv2.FONT_HERSHEY_SIMPLEX, 0.5, (255, 255, 255), 1,
                     cv2.LINE_AA)
+        # below the box, what a gesture interface reads off the hand (handtrack/gestures.py)
+        text = gesture_text(pose)
+        (width, height), _ = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, 0.45, 1)
+        y = min(bottom + 6 + height, image.shape[0] - 4)
+        cv2.rectangle(image, (left, y - height - 3), (left + width + 4, y + 4), (0, 0, 0), -1)  # readable on a hand
+        cv2.putText(image, text, (left + 2, y), cv2.FONT_HERSHEY_SIMPLEX, 0.45, (255, 255, 255), 1, cv2.LINE_AA)
     return image
+
+
+def gesture_text(pose: HandPose) -> str:
+    """One line of the hand's gesture measures: "pinch 23 mm, grab 0.91, out: index middle"."""
+    measures = pose.measures
+    out = " ".join(name for name, up in zip(FINGERS, measures.extended) if up) or "none"
+    return f"pinch {measures.pinch_distance_mm:.0f} mm, grab {measures.grab_strength:.2f}, out: {out}"
 
 
 def draw_status(image: np.ndarray, lines: list[str]) -> np.ndarray:

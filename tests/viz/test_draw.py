@@ -3,7 +3,7 @@ import numpy as np
 
 from handtrack.geometry import project_points_to_pixels
 from handtrack.pose import HandPose, finger_joint_indices
-from handtrack.viz.draw import FINGER_COLOURS, annotate_frame, colourise_depth, draw_hand
+from handtrack.viz.draw import FINGER_COLOURS, annotate_frame, colourise_depth, draw_hand, gesture_text
 from tests.preprocess.scenes import SCENE_INTRINSICS
 
 
@@ -23,7 +23,10 @@ def test_skeleton_is_drawn_where_the_joints_project():
             assert image[v, u].any(), (f, i)  # something is drawn on every joint
     outside = np.ones((480, 640), bool)
     outside[80:405, 145:455] = False  # the crop box (the joints lie inside it) and the label above it
+    width = cv2.getTextSize(gesture_text(pose), cv2.FONT_HERSHEY_SIMPLEX, 0.45, 1)[0][0]
+    outside[400:425, 145:160 + width] = False  # the gesture line below it
     assert not image[outside].any()  # nothing is drawn elsewhere
+    assert image[402:420, 152:150 + width].any()  # the gesture line is there
 
 
 def test_depth_colouring_and_full_frame():
