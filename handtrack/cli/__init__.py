@@ -1,7 +1,7 @@
 """The ``handtrack`` command line (typer).
 
-Every user mistake (missing file, corrupt recording, unknown profile, no camera) prints one line on stderr
-and exits with code 2; ``--debug`` shows the traceback instead.
+Every user mistake (missing file, corrupt recording, unknown profile, no camera, an output path that cannot be
+written) prints one line on stderr and exits with code 2; ``--debug`` shows the traceback instead.
 """
 
 from __future__ import annotations
@@ -51,6 +51,14 @@ def main() -> None:
         if STATE.debug:
             raise
         error_console.print(f"error: {exc}", markup=False, highlight=False, soft_wrap=True)
+        sys.exit(2)
+    except OSError as exc:
+        # a file or folder the user named that cannot be read or written (an output under a file, a folder
+        # without permission, a full disk): one line naming it; an OSError naming no file is a bug and shows
+        if STATE.debug or exc.filename is None:
+            raise
+        error_console.print(f"error: {exc.filename}: {exc.strerror or exc}", markup=False, highlight=False,
+                            soft_wrap=True)
         sys.exit(2)
     except KeyboardInterrupt:
         error_console.print("interrupted", markup=False)

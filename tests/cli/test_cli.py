@@ -341,6 +341,21 @@ def test_live_errors_are_one_line(untrained_onnx):
     assert_user_error(run_cli("live", "--viewer", "4d", "--model", untrained_onnx), "choose one of 2d, 3d, none")
 
 
+def test_outputs_that_cannot_be_written_are_one_line_errors(untrained_onnx, tmp_path):
+    """An output under a file (not a folder), or a folder where a file is wanted: one line naming it, exit 2."""
+    demo = REPO / "handtrack" / "_data" / "demo-sr305.db3"
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    assert_user_error(run_cli("replay", demo, "--model", untrained_onnx, "--hand", "right", "--out",
+                              blocker / "poses.jsonl"),
+                      f"{blocker / 'poses.jsonl'}: Not a directory")
+    assert_user_error(run_cli("replay", demo, "--model", untrained_onnx, "--hand", "right", "--out", tmp_path),
+                      "Is a directory")
+    assert_user_error(run_cli("demo", "--out", blocker / "demo", "--no-window"), "Not a directory")
+    assert_user_error(run_cli("eval", "--model", untrained_onnx, "--count", "2", "--out", blocker / "eval"),
+                      "Not a directory")
+
+
 def test_replay_shows_the_3d_viewer_on_a_virtual_display(sr305_dir, untrained_onnx):
     pytest.importorskip("open3d", reason="the 3D viewer needs Open3D (the viewer3d extra)")
     if shutil.which("Xvfb") is None:
