@@ -30,6 +30,22 @@ def choose_providers(forced: str | None = None) -> list[str]:
     return [p for p in PREFERRED_PROVIDERS if p in available] or ["CPUExecutionProvider"]
 
 
+def _check_pose_model(session: ort.InferenceSession, metadata: ModelMetadata, origin: str) -> None:
+    """Refuse a handtrack model file that is no pose model (one crop in: (batch, 1, S, S); joints and confidence
+    out), such as a handedness classifier given as ``--model``, with a line saying what it is."""
+    inputs, outputs = session.get_inputs(), session.get_outputs()
+    size = metadata.contract.input_size
+    if len(inputs) == 1 and len(inputs[0].shape) == 4 and list(inputs[0].shape[1:]) == [1, size, size] \
+            and len(outputs) == 2:
+        return
+    kind = metadata.model_config.get("kind", "")
+    takes = ", ".join(f"{i.name} {i.shape}" for i in inputs)
+    what = f"it takes {takes} instead of one crop (batch, 1, {size}, {size})"
+    if str(kind).startswith("handedness"):
+        what = f"a handedness classifier ({kind}): it is loaded beside its pose model, not as --model"
+    raise ModelFileError(f"{origin}: not a pose model: {what}")
+
+
 class OnnxEngine(Engine):
     """A ``.onnx`` model through onnxruntime (IO binding keeps inputs on the GPU when CUDA runs it)."""
 
@@ -50,6 +66,7 @@ class OnnxEngine(Engine):
             raise ModelFileError(f"{self.path}: onnxruntime cannot load it ({str(exc).splitlines()[0]})") from exc
         props = self.session.get_modelmeta().custom_metadata_map
         self.metadata = ModelMetadata.from_props(props, str(self.path))
+        _check_pose_model(self.session, self.metadata, str(self.path))
         self.provider = self.session.get_providers()[0]
         self._input = self.session.get_inputs()[0].name
         self._fp16 = self.session.get_inputs()[0].type == "tensor(float16)"

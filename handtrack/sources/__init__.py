@@ -13,6 +13,7 @@ recorded speed and drops frames a slow consumer misses.
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from handtrack.calibration import load_profile
@@ -21,6 +22,8 @@ from handtrack.sources.base import RECORDING_SUFFIXES, DepthSource
 from handtrack.sources.capture import LatestFrameCapture
 from handtrack.sources.files import ArrayStackSource, PngFolderSource
 from handtrack.sources.pacing import PacedSource
+
+log = logging.getLogger(__name__)
 
 __all__ = ["DepthSource", "LatestFrameCapture", "PacedSource", "open_source"]
 
@@ -41,6 +44,12 @@ def open_source(
     fastest it offers at ``width`` x ``height``, up to 90), and the nominal rate of a PNG folder or array stack
     (None: OFFLINE_FPS)."""
     text = str(spec)
+    carries_camera = text == "realsense" or text.startswith("realsense:") or Path(text).suffix.lower() in \
+        RECORDING_SUFFIXES
+    if carries_camera and (camera_profile is not None or depth_unit_mm is not None):
+        given = " and ".join(name for name, value in (("--camera-profile", camera_profile),
+                                                      ("--depth-unit", depth_unit_mm)) if value is not None)
+        log.warning("%s ignored: %s gives its own intrinsics and depth unit", given, text)
     if text == "realsense" or text.startswith("realsense:"):
         from handtrack.sources.camera import RealSenseCamera
 

@@ -134,3 +134,19 @@ def test_recording_without_depth_is_refused(pattern_recording, tmp_path):
         db.execute("UPDATE topics SET name = replace(name, 'Depth_0', 'Color_0')")
     with pytest.raises(RecordingError, match="no depth stream"):
         open_source(path)
+
+
+def test_a_camera_profile_given_for_a_recording_is_ignored_with_a_warning(caplog):
+    from pathlib import Path
+
+    from handtrack.sources import open_source
+
+    demo = Path(__file__).resolve().parents[2] / "handtrack" / "_data" / "demo-sr305.db3"
+    with caplog.at_level("WARNING", logger="handtrack.sources"):
+        with open_source(demo, camera_profile="d435", depth_unit_mm=1.0) as source:
+            assert source.depth_unit_mm == 0.125  # the recording's own, not the profile's or the given one
+    assert "--camera-profile and --depth-unit ignored" in caplog.text
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="handtrack.sources"):
+        open_source(demo).close()
+    assert "ignored" not in caplog.text
