@@ -27,3 +27,8 @@ class CameraNotFoundError(SourceError):
 
 class ProfileError(HandtrackError):
     """A camera profile is unknown or invalid."""
+
+
+class FrameError(HandtrackError, ValueError):
+    """A Frame built from data that is not what a Frame holds (depth not 2-D uint16 raw units of the intrinsics'
+    size, a depth unit that is not positive)."""

@@ -185,6 +185,10 @@ class HandTracker:
                  head_mounted: bool = False, follow: bool = True) -> None:
         if handedness is not None and handedness not in HANDEDNESS_CHOICES:
             raise HandtrackError(f"handedness {handedness!r}: choose one of {', '.join(HANDEDNESS_CHOICES)}")
+        hands = localizer.max_hands if localizer is not None else max_hands
+        if hands not in (1, 2):
+            raise HandtrackError(f"max_hands {hands!r}: 1 or 2 (a person's hands; the localiser and the poses file "
+                                 "take at most two)")
         self.engine = model if isinstance(model, Engine) else load_engine(
             model if model is not None else default_model_path(provider), provider=provider, threads=threads)
         self.classifier: HandednessClassifier | PoseHandedness | None = None

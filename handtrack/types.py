@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from handtrack.errors import ProfileError
+from handtrack.errors import FrameError, ProfileError
 
 
 class DistortionModel(str, enum.Enum):
@@ -120,6 +120,19 @@ class Frame:
     index: int
     source: str = ""
     info: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        depth = self.depth
+        if not isinstance(depth, np.ndarray) or depth.dtype != np.uint16 or depth.ndim != 2:
+            got = (f"a {depth.ndim}-D {depth.dtype} array" if isinstance(depth, np.ndarray)
+                   else type(depth).__name__)
+            raise FrameError(f"frame {self.index}: depth must be a 2-D uint16 array of raw depth units, got {got}; "
+                             "from millimetres: np.round(depth_mm / depth_unit_mm).astype(np.uint16)")
+        if depth.shape != (self.intrinsics.height, self.intrinsics.width):
+            raise FrameError(f"frame {self.index}: depth is {depth.shape[1]}x{depth.shape[0]}, its intrinsics are "
+                             f"{self.intrinsics.width}x{self.intrinsics.height}")
+        if not self.depth_unit_mm > 0:
+            raise FrameError(f"frame {self.index}: depth_unit_mm must be positive, got {self.depth_unit_mm}")
 
     def depth_mm(self) -> np.ndarray:
         """(H, W) float32 depth in millimetres, 0 where there is no measurement."""

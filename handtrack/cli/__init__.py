@@ -21,10 +21,20 @@ app = typer.Typer(
 )
 
 
+def _print_version(value: bool) -> None:
+    if value:
+        from handtrack import __version__
+
+        typer.echo(f"handtrack {__version__}")
+        raise typer.Exit()
+
+
 @app.callback()
 def _global_options(
     debug: bool = typer.Option(False, "--debug", help="Show full tracebacks and debug logging."),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Log progress (INFO)."),
+    version: bool = typer.Option(False, "--version", callback=_print_version, is_eager=True,
+                                 help="Print the version and exit."),
 ) -> None:
     STATE.debug = debug
     level = logging.DEBUG if debug else logging.INFO if verbose else logging.WARNING

@@ -169,6 +169,14 @@ def test_doctor_lists_versions_and_cameras():
     assert "--hand auto (handedness-pwr" in text  # the bundled model and the classifier fitted to it
 
 
+def test_version_prints_the_package_version():
+    import handtrack
+
+    proc = run_cli("--version")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == f"handtrack {handtrack.__version__}"
+
+
 # -- tracking commands -----------------------------------------------------------------------------------------
 
 
