@@ -10,7 +10,7 @@ from typing import Optional
 import typer
 
 from handtrack.cli.common import console, parse_resolution
-from handtrack.io.poses import frame_record, header_record
+from handtrack.io.poses import PoseWriter, frame_record, header_record
 from handtrack.io.recorder import RecordingSwitch, recording_of
 from handtrack.io.stream import PoseStreamer
 from handtrack.smoothing import OneEuroConfig
@@ -43,6 +43,9 @@ def live(
     head_mounted: bool = typer.Option(False, "--head-mounted", help="The camera is at the eyes (a headset): the "
                                       "hand is the far end of the arm, not the nearest surface."),
     max_frames: Optional[int] = typer.Option(None, "--max-frames", min=1, help="Stop after this many frames."),
+    out: Optional[Path] = typer.Option(None, "--out", help="Write the poses of every tracked frame as JSONL "
+                                       "(docs/poses-jsonl.md; a frame's index is the camera's, so skipped frames "
+                                       "show as gaps), line by line: a crash keeps what was written."),
     serve: Optional[str] = typer.Option(None, "--serve", help="Stream poses to WebSocket clients (ws://HOST:PORT)."),
     udp: Optional[str] = typer.Option(None, "--udp", help="Stream poses as UDP datagrams to HOST:PORT."),
 ) -> None:
@@ -63,16 +66,19 @@ def live(
     if record is not None:
         recording.start(record)
     written: list[tuple[Path, int]] = []
+    header = header_record(source.intrinsics, source.depth_unit_mm, source.description, tracker.engine.metadata)
+    writer = PoseWriter(out, header) if out is not None else None
     streamer = PoseStreamer(serve, udp) if (serve or udp) else None
     if streamer is not None:
-        streamer.send_header(header_record(source.intrinsics, source.depth_unit_mm, source.description,
-                                           tracker.engine.metadata))
+        streamer.send_header(header)
     frames, start, last_print = 0, time.perf_counter(), 0.0
     try:
         with LatestFrameCapture(source, on_frame=recording) as capture:
             for frame in capture:
                 poses = tracker.track(frame)
                 frames += 1
+                if writer is not None:
+                    writer.write(frame, poses, tracker.last_reason)
                 if streamer is not None:
                     streamer.send(frame_record(frame, poses, tracker.last_reason))
                 rate = frames / max(time.perf_counter() - start, 1e-9)
@@ -99,6 +105,8 @@ def live(
     except KeyboardInterrupt:
         pass
     finally:
+        if writer is not None:
+            writer.close()
         if streamer is not None:
             streamer.close()
         stopped = recording.stop()
@@ -109,3 +117,5 @@ def live(
     console.print(f"{frames} frames tracked, {capture.dropped} dropped by the capture thread")
     for path, count in written:
         console.print(f"wrote {count} frames to {path}")
+    if out is not None:
+        console.print(f"wrote the poses of {frames} frames to {out}")

@@ -324,6 +324,23 @@ def test_live_records_every_frame_the_camera_delivers_also_those_the_tracker_ski
         assert sum(1 for _ in played) == recorded
 
 
+def test_live_writes_the_poses_of_every_tracked_frame(tmp_path):
+    jsonschema = pytest.importorskip("jsonschema", reason="schema validation needs jsonschema (test extra)")
+    schema = json.loads((REPO / "docs" / "poses.schema.json").read_text())
+    demo = REPO / "handtrack" / "_data" / "demo-sr305.db3"
+    out = tmp_path / "live.jsonl"
+    proc = run_cli("live", "--camera", demo, "--viewer", "none", "--max-frames", "25", "--out", out)
+    assert proc.returncode == 0, proc.stderr
+    assert f"wrote the poses of 25 frames to {out}" in " ".join(proc.stdout.split())
+    records = [json.loads(line) for line in out.read_text().splitlines()]
+    assert records[0]["type"] == "header" and len(records) == 1 + 25
+    for record in records:
+        jsonschema.validate(record, schema)
+    indices = [r["index"] for r in records[1:]]
+    assert indices == sorted(set(indices))  # the camera's frame indices, in order; skipped frames are gaps
+    assert sum(bool(r["hands"]) for r in records[1:]) >= 20  # the bundled model finds the demo hand
+
+
 def test_live_without_a_display_prints_status_lines_instead_of_a_window(untrained_onnx):
     demo = REPO / "handtrack" / "_data" / "demo-sr305.db3"
     no_display = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
