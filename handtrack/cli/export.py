@@ -40,6 +40,9 @@ def export(
     check_source: Optional[str] = typer.Option(None, "--check-source", help="Real frames to check the export on "
                                                "(recording, PNG folder ...), besides random crops."),
     camera_profile: Optional[str] = typer.Option(None, "--camera-profile", help="Camera of --check-source PNGs."),
+    name: Optional[str] = typer.Option(None, "--name", help="The model's name in the file (default: the "
+                                       "checkpoint's registry name); the tracker looks for the handedness "
+                                       "classifier models/handedness-NAME.onnx."),
 ) -> None:
     """Export a checkpoint; fails (exit 2) if the exported model differs from PyTorch by more than 1e-3."""
     if format == "engine":
@@ -59,7 +62,7 @@ def export(
         raise HandtrackError("export needs PyTorch and onnx: pip install 'handtrack[train]'") from exc
     crops = _real_crops(check_source, camera_profile) if check_source else None
     report = export_onnx(checkpoint, out or checkpoint.with_suffix(".onnx"), fp16=fp16, opset=opset,
-                         check_crops=crops)
+                         check_crops=crops, name=name)
     console.print(f"wrote {report.path}: matches PyTorch within {report.max_joint_error:.1e} (joints) and "
                   f"{report.max_confidence_error:.1e} (confidence) on {report.n_random} random and {report.n_real} "
                   f"real crops ({report.provider})")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 import logging
 import warnings
 from dataclasses import dataclass
@@ -45,7 +46,7 @@ def _scaled_error(actual: np.ndarray, expected: np.ndarray) -> float:
 
 def export_onnx(checkpoint: str | Path, out: str | Path, fp16: bool = False, opset: int = DEFAULT_OPSET,
                 check_crops: np.ndarray | None = None, tolerance: float | None = None,
-                n_random: int = 8) -> ExportReport:
+                n_random: int = 8, name: str | None = None) -> ExportReport:
     """Write ``out`` (.onnx, dynamic batch) and check it against PyTorch on random and given real crops.
 
     The model is written beside ``out`` first and moved into place only when it passes the check, so a failed
@@ -78,6 +79,8 @@ def export_onnx(checkpoint: str | Path, out: str | Path, fp16: bool = False, ops
                           dynamic_axes={"crop": {0: "batch"}, "joints": {0: "batch"}, "confidence": {0: "batch"}})
     proto = onnx.load(str(partial))
     metadata.training = {**metadata.training, "export": {"opset": opset, "fp16": fp16}}
+    if name:  # a name of its own (a variant of a registry model, e.g. trained on other views)
+        metadata = dataclasses.replace(metadata, name=name)
     for key, value in metadata.to_props().items():
         entry = proto.metadata_props.add()
         entry.key, entry.value = key, value

@@ -55,6 +55,15 @@ def test_checkpoint_round_trip(tmp_path):
     assert metadata.training == {"data": "untrained test weights"}
 
 
+def test_export_can_give_the_model_a_name_of_its_own(tmp_path):
+    path, _, _ = _checkpoint(tmp_path, "pwr-lite")
+    export_onnx(path, tmp_path / "hm.onnx", name="pwr-lite-hm")
+    engine = load_engine(tmp_path / "hm.onnx")
+    assert engine.metadata.name == "pwr-lite-hm" and engine.metadata.model_config["stem"] == "lite"
+    export_onnx(path, tmp_path / "plain.onnx")
+    assert load_engine(tmp_path / "plain.onnx").metadata.name == "pwr-lite"
+
+
 def test_models_without_a_usable_contract_are_refused(tmp_path):
     path, network, _ = _checkpoint(tmp_path, "pwr-one-stage")
     export_onnx(path, tmp_path / "m.onnx")
