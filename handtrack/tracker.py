@@ -39,6 +39,7 @@ from handtrack.types import Frame
 MODELS_DIR = Path(__file__).resolve().parent / "_models"
 DEFAULT_MODEL = "pwr-lite.onnx"  # on a CPU
 GPU_MODEL = "pwr.onnx"  # the larger model, when the engine would run on a GPU
+HEAD_MOUNTED_MODEL = "pwr-lite-hm.onnx"  # trained on a headset's views: the default of head_mounted=True
 #: --hand auto on a tracked hand: the share of the evidence (log-odds of "left") kept from one frame to the next,
 #: so that a single frame's doubt does not flip the label (0: every frame decides alone)
 HANDEDNESS_MEMORY = 0.8
@@ -120,9 +121,12 @@ def runs_on_gpu(provider: str | None) -> bool:
     return choose_providers()[0] != "CPUExecutionProvider"
 
 
-def default_model_path(provider: str | None = None) -> Path:
-    """The bundled model for where it will run: models/pwr.onnx on a GPU (when shipped), else
-    models/pwr-lite.onnx; a clear error while none has been trained and shipped."""
+def default_model_path(provider: str | None = None, head_mounted: bool = False) -> Path:
+    """The bundled model for where it will run: with ``head_mounted`` the model trained on a headset's views
+    (models/pwr-lite-hm.onnx, when shipped; the front-view models fail on those views), else models/pwr.onnx on a
+    GPU (when shipped), else models/pwr-lite.onnx; a clear error while none has been trained and shipped."""
+    if head_mounted and (MODELS_DIR / HEAD_MOUNTED_MODEL).is_file():
+        return MODELS_DIR / HEAD_MOUNTED_MODEL
     if runs_on_gpu(provider) and (MODELS_DIR / GPU_MODEL).is_file():
         return MODELS_DIR / GPU_MODEL
     path = MODELS_DIR / DEFAULT_MODEL
@@ -156,7 +160,8 @@ class HandTracker:
     """Tracks up to ``max_hands`` hands per frame.
 
     model: a model file (.onnx / .pt), an already loaded Engine, or None for the bundled model: pwr-lite on a
-    CPU, the larger pwr when onnxruntime runs it on a GPU (:func:`default_model_path`).
+    CPU, the larger pwr when onnxruntime runs it on a GPU, pwr-lite-hm with ``head_mounted``
+    (:func:`default_model_path`).
     refine: run a second pass around the first pass's palm (DESIGN.md section 4).
     smoothing: One Euro filter settings for the joints over time (None: off, as for replay and evaluation;
     live use turns it on).
@@ -169,8 +174,9 @@ class HandTracker:
     None (the default): "auto" where a classifier was fitted to these very weights (the bundled models have
     one), otherwise "right", said in the log.
     head_mounted: the camera is at the eyes (a headset): the arm comes towards the camera, so the localiser
-    takes the far end of the nearest surface for the hand (:class:`LocalizerConfig`). The bundled pose models
-    have not been trained on such views.
+    takes the far end of the nearest surface for the hand (:class:`LocalizerConfig`), and the default model is
+    the one trained on such views (models/pwr-lite-hm.md; it has no handedness classifier: right hands unless
+    ``handedness`` says otherwise).
     follow: a hand tracked from the previous frame is cropped around its palm there, moved with the localiser,
     in one pass (a second only when the palm has moved more than FOLLOW_REPASS_MM from the crop's centre), and
     under "auto" a hand whose side is certain is read on that side only (one frame in SIDE_RECHECK_FRAMES reads
@@ -190,7 +196,8 @@ class HandTracker:
             raise HandtrackError(f"max_hands {hands!r}: 1 or 2 (a person's hands; the localiser and the poses file "
                                  "take at most two)")
         self.engine = model if isinstance(model, Engine) else load_engine(
-            model if model is not None else default_model_path(provider), provider=provider, threads=threads)
+            model if model is not None else default_model_path(provider, head_mounted), provider=provider,
+            threads=threads)
         self.classifier: HandednessClassifier | PoseHandedness | None = None
         if handedness is None:
             self.classifier = _default_classifier(self.engine, handedness_model, threads)

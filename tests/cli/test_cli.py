@@ -214,12 +214,21 @@ def test_replay_writes_jsonl_that_validates_against_the_schema(untrained_onnx, s
 
 def test_replay_decides_the_side_with_the_bundled_classifier_and_runs_head_mounted(sr305_dir, tmp_path):
     out = tmp_path / "auto.jsonl"
-    proc = run_cli("replay", sr305_dir, "--camera-profile", "sr305", "--hand", "auto", "--head-mounted",
-                   "--out", out)
+    proc = run_cli("replay", sr305_dir, "--camera-profile", "sr305", "--hand", "auto", "--out", out)
     assert proc.returncode == 0, proc.stderr
     hands = [h for line in out.read_text().splitlines()[1:] for h in json.loads(line)["hands"]]
-    assert len(hands) >= 10  # front views through the head-mounted search: it still finds a hand in most
+    assert len(hands) >= 15
     assert all(h["handedness"] in ("left", "right") and 0.5 <= h["handedness_score"] <= 1.0 for h in hands)
+    # head-mounted: the model trained on a headset's views, which has no handedness classifier (yet): right hands
+    proc = run_cli("replay", sr305_dir, "--camera-profile", "sr305", "--head-mounted", "--out", out)
+    assert proc.returncode == 0, proc.stderr
+    lines = out.read_text().splitlines()
+    assert json.loads(lines[0])["model"]["name"] == "pwr-lite-hm"
+    hands = [h for line in lines[1:] for h in json.loads(line)["hands"]]
+    assert len(hands) >= 10  # front views through the head-mounted search: it still finds a hand in most
+    assert all(h["handedness"] == "right" and h["handedness_score"] == 1.0 for h in hands)
+    assert_user_error(run_cli("replay", sr305_dir, "--camera-profile", "sr305", "--head-mounted", "--hand", "auto"),
+                      "handedness auto needs a handedness model for pose model 'pwr-lite-hm'")
 
 
 def test_schema_rejects_a_broken_record():
