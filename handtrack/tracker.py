@@ -111,6 +111,11 @@ def _default_classifier(engine: Engine, handedness_model: str | Path | None,
         return None
 
 
+def _apart(point_mm: np.ndarray, others_mm: list[np.ndarray], distance_mm: float) -> bool:
+    """Does ``point_mm`` (3,) lie at least ``distance_mm`` from each of ``others_mm`` (true for none)?"""
+    return all(np.linalg.norm(point_mm - other) >= distance_mm for other in others_mm)
+
+
 def runs_on_gpu(provider: str | None) -> bool:
     """Would an .onnx model loaded with ``provider`` run on a GPU (an explicit cuda / tensorrt provider, or none
     given and onnxruntime lists a GPU provider first)?"""
@@ -410,8 +415,8 @@ class HandTracker:
         confirmed: list[HandCandidate] = []
         for _, k in sorted(settled, reverse=True):
             palm = palms[k].astype(np.float32)
-            if len(confirmed) < self.localizer.config.max_hands and all(
-                    np.linalg.norm(palm - c.centre_xyz_mm) >= self.params.cube_half_mm for c in confirmed):
+            if len(confirmed) < self.localizer.config.max_hands and _apart(
+                    palm, [c.centre_xyz_mm for c in confirmed], self.params.cube_half_mm):
                 if recentre:
                     confirmed.append(dataclasses.replace(candidates[k], centre_xyz_mm=palm))
                     confirmed[-1].project(frame.intrinsics)
@@ -427,16 +432,16 @@ class HandTracker:
         for hand in hands[1:]:
             if self._previous_hand(hand.centre_xyz_mm) is not None:
                 kept.append(hand)
-            elif all(np.linalg.norm(hand.centre_xyz_mm - c) >= half for c, _ in self._refused):
+            elif _apart(hand.centre_xyz_mm, [c for c, _ in self._refused], half):
                 asked.append(hand)
         # the localiser placed these well (a free hand): the network only says whether they are hands
         confirmed = self._confirmed(frame, asked, recentre=False) if asked else []
         for hand in asked:
-            if all(np.linalg.norm(hand.centre_xyz_mm - c.centre_xyz_mm) >= half for c in confirmed):
+            if _apart(hand.centre_xyz_mm, [c.centre_xyz_mm for c in confirmed], half):
                 self._refused.append((hand.centre_xyz_mm, REFUSED_FRAMES))
         for hand in confirmed:
-            if len(kept) < self.localizer.config.max_hands and all(
-                    np.linalg.norm(hand.centre_xyz_mm - k.centre_xyz_mm) >= half for k in kept):
+            if len(kept) < self.localizer.config.max_hands and _apart(
+                    hand.centre_xyz_mm, [k.centre_xyz_mm for k in kept], half):
                 kept.append(hand)
         return kept
 

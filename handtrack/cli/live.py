@@ -79,10 +79,12 @@ def live(
             for frame in capture:
                 poses = tracker.track(frame)
                 frames += 1
-                if writer is not None:
-                    writer.write(frame, poses, tracker.last_reason)
-                if streamer is not None:
-                    streamer.send(frame_record(frame, poses, tracker.last_reason))
+                if writer is not None or streamer is not None:
+                    record = frame_record(frame, poses, tracker.last_reason)  # once for both
+                    if writer is not None:
+                        writer.write_record(record)
+                    if streamer is not None:
+                        streamer.send(record)
                 rate = frames / max(time.perf_counter() - start, 1e-9)
                 status = [f"{rate:.0f} fps, dropped {capture.dropped}",
                           " ".join(f"{k} {v:.1f}" for k, v in poses[0].timings_ms.items()) if poses

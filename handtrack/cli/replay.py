@@ -103,10 +103,12 @@ def replay(
                         why_not[reason_kind(tracker.last_reason)] += 1
                     for name, value in (poses[0].timings_ms.items() if poses else ()):
                         stage_ms.setdefault(name, []).append(value)
-                    if writer is not None:
-                        writer.write(frame, poses, tracker.last_reason)
-                    if streamer is not None:
-                        streamer.send(frame_record(frame, poses, tracker.last_reason))
+                    if writer is not None or streamer is not None:
+                        record = frame_record(frame, poses, tracker.last_reason)  # once for both
+                        if writer is not None:
+                            writer.write_record(record)
+                        if streamer is not None:
+                            streamer.send(record)
                     status = status_lines(frame.index, poses, tracker.last_reason)
                     if video_writer is not None:
                         video_writer.write(annotate_frame(frame.depth, frame.depth_unit_mm, poses, status))

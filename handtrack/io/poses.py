@@ -63,6 +63,10 @@ class PoseWriter:
     def write(self, frame: Frame, hands: list[HandPose], reason: str = "") -> None:
         self._write(frame_record(frame, hands, reason))
 
+    def write_record(self, record: dict[str, Any]) -> None:
+        """One frame's line from its :func:`frame_record` (made once where a stream sends it too)."""
+        self._write(record)
+
     def close(self) -> None:
         if not self._file.closed:
             self._file.close()

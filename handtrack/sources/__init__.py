@@ -44,19 +44,18 @@ def open_source(
     fastest it offers at ``width`` x ``height``, up to 90), and the nominal rate of a PNG folder or array stack
     (None: OFFLINE_FPS)."""
     text = str(spec)
-    carries_camera = text == "realsense" or text.startswith("realsense:") or Path(text).suffix.lower() in \
-        RECORDING_SUFFIXES
-    if carries_camera and (camera_profile is not None or depth_unit_mm is not None):
+    path = Path(text)
+    suffix = path.suffix.lower()
+    camera = text == "realsense" or text.startswith("realsense:")
+    if (camera or suffix in RECORDING_SUFFIXES) and (camera_profile is not None or depth_unit_mm is not None):
         given = " and ".join(name for name, value in (("--camera-profile", camera_profile),
                                                       ("--depth-unit", depth_unit_mm)) if value is not None)
         log.warning("%s ignored: %s gives its own intrinsics and depth unit", given, text)
-    if text == "realsense" or text.startswith("realsense:"):
+    if camera:
         from handtrack.sources.camera import RealSenseCamera
 
         serial = text.partition(":")[2] or None
         return RealSenseCamera(serial=serial, width=width, height=height, fps=fps)
-    path = Path(text)
-    suffix = path.suffix.lower()
     source = _open_offline(path, suffix, camera_profile, depth_unit_mm, fps or OFFLINE_FPS)
     return PacedSource(source) if realtime else source
 
