@@ -12,7 +12,8 @@ Usage:
 With ``--classifier FILE.onnx`` (an export of ``handtrack.training.handedness`` or
 ``handtrack.training.handedness_pose``; the latter reads ``--model``'s poses) it measures that classifier
 instead, the same way: held-out synthetic crops (``--palm``: the fixed set's symmetric palm or the anatomical
-one) and their mirror images, then the real SR305 views through the tracker with ``handedness="auto"``.
+one; ``--view head-mounted``: the same seeds seen from a headset) and their mirror images, then the real SR305
+views through the tracker with ``handedness="auto"``.
 """
 
 from __future__ import annotations
@@ -36,12 +37,14 @@ def main() -> None:
     parser.add_argument("--samples", type=int, default=500)
     parser.add_argument("--classifier", default="")
     parser.add_argument("--palm", default="symmetric")
+    parser.add_argument("--view", default="front", help="--classifier: front, or head-mounted (the same seeds "
+                        "seen from a headset; the real frames are then left out: they are not a headset's)")
     parser.add_argument("--first", type=int, default=0, help="--classifier: held-out scenes from this index of "
                         "the validation sampler (2000 and on: scenes beyond the fixed set, never used before)")
     args = parser.parse_args()
     if args.classifier:
         classifier(args.classifier, args.model, args.samples if args.first else min(args.samples, VALIDATION_SIZE),
-                   args.palm, args.first)
+                   args.palm, args.first, args.view)
         return
     engine = load_engine(args.model, threads=2)
     n = min(args.samples, VALIDATION_SIZE)
@@ -76,11 +79,11 @@ def real_views() -> list[tuple[Frame, Handedness]]:
     return views
 
 
-def classifier(path: str, model: str, n: int, palm: str, first: int = 0) -> None:
+def classifier(path: str, model: str, n: int, palm: str, first: int = 0, view: str = "front") -> None:
     from handtrack import HandTracker
     from handtrack.engines.handedness import PoseHandedness, load_handedness
 
-    right = validation_crops(n, palm, first)[:, None]
+    right = validation_crops(n, palm, first, view)[:, None]
     net = load_handedness(path)
     if isinstance(net, PoseHandedness):
         from handtrack.training.handedness_pose import features, read_crops
@@ -91,7 +94,10 @@ def classifier(path: str, model: str, n: int, palm: str, first: int = 0) -> None
         p_right, p_left = net.p_left(right), net.p_left(mirror_crops(right))
     correct = int(np.sum(p_right < 0.5) + np.sum(p_left >= 0.5))
     print(f"{path}: right on {100.0 * correct / (2 * n):.1f} % of {2 * n} held-out crops ({n} right hands of "
-          f"the validation sampler's scenes {first}-{first + n - 1} with the {palm} palm, and their mirror images)")
+          f"the validation sampler's scenes {first}-{first + n - 1} with the {palm} palm, {view} view, and their "
+          "mirror images)")
+    if view != "front":
+        return
     tracker = HandTracker(model, handedness="auto", handedness_model=path)
     views = real_views()
     correct = {Handedness.RIGHT: 0, Handedness.LEFT: 0}

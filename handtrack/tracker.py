@@ -180,8 +180,8 @@ class HandTracker:
     one), otherwise "right", said in the log.
     head_mounted: the camera is at the eyes (a headset): the arm comes towards the camera, so the localiser
     takes the far end of the nearest surface for the hand (:class:`LocalizerConfig`), and the default model is
-    the one trained on such views (models/pwr-lite-hm.md; it has no handedness classifier: right hands unless
-    ``handedness`` says otherwise).
+    the one trained on such views (models/pwr-lite-hm.md, with a handedness classifier fitted to its readings of
+    headset views: "auto" by default, as for the front-view models).
     follow: a hand tracked from the previous frame is cropped around its palm there, moved with the localiser,
     in one pass (a second only when the palm has moved more than FOLLOW_REPASS_MM from the crop's centre), and
     under "auto" a hand whose side is certain is read on that side only (one frame in SIDE_RECHECK_FRAMES reads

@@ -42,8 +42,8 @@ def live(
                                 "--no-follow crops every frame afresh."),
     head_mounted: bool = typer.Option(False, "--head-mounted", help="The camera is at the eyes (a headset): the "
                                       "hand is the far end of the arm, not the nearest surface; the default model "
-                                      "is then the one trained on such views (pwr-lite-hm, right hands unless "
-                                      "--hand says otherwise)."),
+                                      "is then the one trained on such views (pwr-lite-hm, with its own handedness "
+                                      "classifier)."),
     max_frames: Optional[int] = typer.Option(None, "--max-frames", min=1, help="Stop after this many frames."),
     out: Optional[Path] = typer.Option(None, "--out", help="Write the poses of every tracked frame as JSONL "
                                        "(docs/poses-jsonl.md; a frame's index is the camera's, so skipped frames "

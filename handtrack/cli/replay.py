@@ -54,8 +54,8 @@ def replay(
                                        "bundled ones do), else right."),
     head_mounted: bool = typer.Option(False, "--head-mounted", help="The camera is at the eyes (a headset): the "
                                       "hand is the far end of the arm, not the nearest surface; the default model "
-                                      "is then the one trained on such views (pwr-lite-hm, right hands unless "
-                                      "--hand says otherwise)."),
+                                      "is then the one trained on such views (pwr-lite-hm, with its own handedness "
+                                      "classifier)."),
     refine: bool = typer.Option(True, "--refine/--no-refine", help="Second pass around the predicted palm."),
     follow: bool = typer.Option(True, "--follow/--no-follow", help="Crop a tracked hand where its palm was in the "
                                 "previous frame: one engine pass instead of two, at about the same accuracy; "

@@ -61,15 +61,16 @@ def load_cache(cache_dir: Path) -> np.ndarray:
     return np.concatenate([np.load(f) for f in files]).astype(np.float32)
 
 
-def validation_crops(count: int, palm: str = "symmetric", first: int = 0) -> np.ndarray:
+def validation_crops(count: int, palm: str = "symmetric", first: int = 0, view: str = "front") -> np.ndarray:
     """(count, S, S) crops of the fixed validation set (right hands); with ``palm="anatomical"`` the same
-    scenes, poses and camera with the anatomical palm (a classifier trained on that palm is held out on it).
+    scenes, poses and camera with the anatomical palm (a classifier trained on that palm is held out on it);
+    with ``view="head-mounted"`` the same seeds seen from a headset (``handtrack eval --view head-mounted``).
     ``first`` > 0: the validation sampler's scenes from that index on (``first`` >= VALIDATION_SIZE: scenes of
     the same kind that no figure or choice has used)."""
     from handtrack.synth.generator import validation_sampler
 
     sampler = validation_sampler()
-    sampler.palm = palm
+    sampler.palm, sampler.view = palm, view
     return np.stack([sampler.sample(i).crop for i in range(first, first + count)]).astype(np.float32)
 
 

@@ -12,6 +12,9 @@ Three steps, each resumable, the first two in chunks of 1,000 crops:
     python -m handtrack.training.handedness_pose read --data runs/handedness-pose --model models/pwr.onnx
     python -m handtrack.training.handedness_pose fit --data runs/handedness-pose --model models/pwr.onnx
 
+``crops --view head-mounted --palm anatomical-wrist`` renders a headset's views instead (the classifier of
+models/pwr-lite-hm.onnx); the folder remembers its kind in ``crops.json``.
+
 ``crops`` renders training crops (CropSampler seed TRAIN_SEED, augmentation on) and the held-out crops (the
 fixed validation set's 2,000 scenes with the anatomical palm the pose models train on), stored as float16;
 ``read`` runs the pose model on each crop and its mirror image; ``fit`` trains the classifier and writes
@@ -30,24 +33,41 @@ from pathlib import Path
 import numpy as np
 
 from handtrack.engines.handedness import POSE_FEATURES, pose_features, probe_crop, surface_at_joints
+from handtrack.synth.scene import PALM_MODELS, VIEWS
 
 log = logging.getLogger(__name__)
 
 TRAIN_SEED = 777001  # training crops; the held-out crops are the fixed validation set's scenes
 CHUNK = 1000
+CROP_KIND_FILE = "crops.json"  # {"view": ..., "palm": ...} of a crop folder
 READINGS = ("seen", "mirrored")
 
 
-def render_crops(data_dir: Path, count: int, validation_count: int = 2000) -> None:
+def crop_kind(data_dir: Path) -> dict[str, str]:
+    """The view and palm of the crops in ``data_dir`` (``crops.json``; folders written before it existed hold
+    front views of the anatomical palm)."""
+    path = data_dir / CROP_KIND_FILE
+    if path.is_file():
+        return dict(json.loads(path.read_text(encoding="utf-8")))
+    return {"view": "front", "palm": "anatomical"}
+
+
+def render_crops(data_dir: Path, count: int, validation_count: int = 2000, view: str = "front",
+                 palm: str = "anatomical") -> None:
     """Write ``train-K.npy`` (training crops K .. K+999, seed TRAIN_SEED, augmentation on) up to ``count``
-    crops and ``validation-K.npy`` (the fixed validation scenes with the anatomical palm, no augmentation) up
-    to ``validation_count``, as float16 (S, S) crops; chunks already there are kept."""
+    crops and ``validation-K.npy`` (the fixed validation scenes, no augmentation) up to ``validation_count``,
+    as float16 (S, S) crops, both of ``view`` ("front" or "head-mounted") and ``palm``; chunks already there are
+    kept (a folder holds crops of one kind: another view or palm is refused)."""
     from handtrack.synth.generator import CropSampler
     from handtrack.training.handedness import validation_crops
 
     data_dir.mkdir(parents=True, exist_ok=True)
-    training = CropSampler(TRAIN_SEED)
-    chunks = {"validation": lambda start, stop: validation_crops(stop - start, "anatomical", first=start),
+    kind = {"view": view, "palm": palm}
+    if any(data_dir.glob("*.npy")) and crop_kind(data_dir) != kind:
+        raise ValueError(f"{data_dir} holds crops of {crop_kind(data_dir)}, not {kind}: use another --data folder")
+    (data_dir / CROP_KIND_FILE).write_text(json.dumps(kind), encoding="utf-8")
+    training = CropSampler(TRAIN_SEED, palm=palm, view=view)
+    chunks = {"validation": lambda start, stop: validation_crops(stop - start, palm, first=start, view=view),
               "train": lambda start, stop: np.stack([training.sample(i).crop for i in range(start, stop)])}
     for prefix, total in (("validation", validation_count), ("train", count)):
         for start in range(0, total, CHUNK):
@@ -191,8 +211,14 @@ def fit(data_dir: Path, model_name: str, epochs: int = 40, seed: int = 0, batch:
               "fit_seconds": round(time.monotonic() - started, 1),
               "held_out_accuracy": round(accuracy(network, val_seen, val_mirrored), 4),
               "held_out_accuracy_members": single, "held_out_crops": 2 * len(val_seen),
-              "held_out": "the fixed validation set's scenes (anatomical palm) and their mirror images"}
+              "held_out": held_out_description(crop_kind(data_dir))}
     return network, result
+
+
+def held_out_description(kind: dict[str, str]) -> str:
+    """What a classifier's held-out figure was measured on, for its metadata."""
+    views = "" if kind["view"] == "front" else f", seen from a headset ({kind['view']})"
+    return f"the fixed validation set's scenes ({kind['palm']} palm{views}) and their mirror images"
 
 
 def _train(network, seen_t, mirrored_t, generator, epochs: int, batch: int, lr: float,  # type: ignore[no-untyped-def]
@@ -264,6 +290,9 @@ def main() -> None:
     parser.add_argument("action", choices=("crops", "read", "fit"))
     parser.add_argument("--data", type=Path, default=Path("runs/handedness-pose"))
     parser.add_argument("--count", type=int, default=30000, help="crops: training crops to render")
+    parser.add_argument("--view", default="front", choices=VIEWS,
+                        help="crops: front, or head-mounted (a headset's views, for its model)")
+    parser.add_argument("--palm", default="anatomical", choices=PALM_MODELS, help="crops: the hands' palm geometry")
     parser.add_argument("--model", type=Path, default=Path("models/pwr-lite.onnx"), help="the pose model")
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--shard", default="0/1", help="read: I/N, every N-th chunk from the I-th (N processes)")
@@ -274,7 +303,10 @@ def main() -> None:
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     if args.action == "crops":
-        render_crops(args.data, args.count)
+        try:
+            render_crops(args.data, args.count, view=args.view, palm=args.palm)
+        except ValueError as error:  # a folder of another kind of crops: one line, no traceback
+            raise SystemExit(f"error: {error}") from None
     elif args.action == "read":
         i, n = (int(x) for x in args.shard.split("/"))
         print(read_all(args.data, args.model, args.threads, (i, n)), "chunks read")

@@ -219,16 +219,17 @@ def test_replay_decides_the_side_with_the_bundled_classifier_and_runs_head_mount
     hands = [h for line in out.read_text().splitlines()[1:] for h in json.loads(line)["hands"]]
     assert len(hands) >= 15
     assert all(h["handedness"] in ("left", "right") and 0.5 <= h["handedness_score"] <= 1.0 for h in hands)
-    # head-mounted: the model trained on a headset's views, which has no handedness classifier (yet): right hands
+    # head-mounted: the model trained on a headset's views, with its own classifier: auto by default there too
     proc = run_cli("replay", sr305_dir, "--camera-profile", "sr305", "--head-mounted", "--out", out)
     assert proc.returncode == 0, proc.stderr
     lines = out.read_text().splitlines()
     assert json.loads(lines[0])["model"]["name"] == "pwr-lite-hm"
     hands = [h for line in lines[1:] for h in json.loads(line)["hands"]]
     assert len(hands) >= 10  # front views through the head-mounted search: it still finds a hand in most
-    assert all(h["handedness"] == "right" and h["handedness_score"] == 1.0 for h in hands)
-    assert_user_error(run_cli("replay", sr305_dir, "--camera-profile", "sr305", "--head-mounted", "--hand", "auto"),
-                      "handedness auto needs a handedness model for pose model 'pwr-lite-hm'")
+    assert all(h["handedness"] in ("left", "right") and 0.5 <= h["handedness_score"] <= 1.0 for h in hands)
+    proc = run_cli("replay", sr305_dir, "--camera-profile", "sr305", "--head-mounted", "--hand", "right", "--out", out)
+    hands = [h for line in out.read_text().splitlines()[1:] for h in json.loads(line)["hands"]]
+    assert proc.returncode == 0 and all(h["handedness"] == "right" and h["handedness_score"] == 1.0 for h in hands)
 
 
 def test_schema_rejects_a_broken_record():

@@ -124,3 +124,39 @@ def test_a_tracked_hand_keeps_its_side_through_a_frame_of_doubt(sr305_dir):
     tracker.localizer.reset()  # a fresh search: nothing carries over
     fourth = tracker.track(frame)[0]
     assert fourth.handedness == Handedness.RIGHT and fourth.handedness_score == pytest.approx(0.7)
+
+
+def test_a_crop_folder_holds_one_view_and_palm(tmp_path, monkeypatch):
+    """``crops --view head-mounted`` renders a headset's views, remembers the kind in crops.json, refuses to add
+    another kind to the folder, and the fit's held-out description names it."""
+    import handtrack.training.handedness_pose as module
+
+    monkeypatch.setattr(module, "CHUNK", 2)
+    data = tmp_path / "hm"
+    module.render_crops(data, count=2, validation_count=2, view="head-mounted", palm="anatomical-wrist")
+    assert module.crop_kind(data) == {"view": "head-mounted", "palm": "anatomical-wrist"}
+    front = tmp_path / "front"
+    module.render_crops(front, count=2, validation_count=2)
+    assert module.crop_kind(front) == {"view": "front", "palm": "anatomical"}
+    for name in ("train-000000.npy", "validation-000000.npy"):  # the same seeds, another view: other crops
+        assert np.mean(np.abs(np.load(data / name).astype(np.float32) - np.load(front / name)) > 0.01) > 0.05
+    with pytest.raises(ValueError, match="holds crops of"):
+        module.render_crops(data, count=2, validation_count=2)
+    assert "head-mounted" in module.held_out_description(module.crop_kind(data))
+    assert "headset" not in module.held_out_description(module.crop_kind(front))
+
+
+def test_the_head_mounted_model_tells_left_from_right_on_a_headsets_views():
+    """The head-mounted mode's model and its classifier, through ``HandTracker(head_mounted=True)`` (which then
+    defaults to ``handedness="auto"``), on 40 headset scenes no figure or choice used and their mirror images."""
+    from handtrack import HandTracker
+    from handtrack.training.handedness import validation_crops
+    from handtrack.training.handedness_pose import features, read_crops
+
+    tracker = HandTracker(head_mounted=True)
+    assert isinstance(tracker.classifier, PoseHandedness) and tracker.classifier.pose_model == "pwr-lite-hm"
+    crops = validation_crops(40, "anatomical-wrist", first=2000, view="head-mounted")
+    seen, mirrored = features(read_crops(tracker.engine, crops))
+    p_left = tracker.classifier.p_left(seen, mirrored)
+    accuracy = (np.sum(p_left < 0.5) + np.sum(tracker.classifier.p_left(mirrored, seen) >= 0.5)) / 80
+    assert accuracy >= 0.85
