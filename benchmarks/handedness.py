@@ -38,7 +38,8 @@ def main() -> None:
     parser.add_argument("--classifier", default="")
     parser.add_argument("--palm", default="symmetric")
     parser.add_argument("--view", default="front", help="--classifier: front, or head-mounted (the same seeds "
-                        "seen from a headset; the real frames are then left out: they are not a headset's)")
+                        "seen from a headset; then 100 synthetic headset frames and their mirror images through "
+                        "the tracker instead of the real frames, which are not a headset's)")
     parser.add_argument("--first", type=int, default=0, help="--classifier: held-out scenes from this index of "
                         "the validation sampler (2000 and on: scenes beyond the fixed set, never used before)")
     args = parser.parse_args()
@@ -97,6 +98,7 @@ def classifier(path: str, model: str, n: int, palm: str, first: int = 0, view: s
           f"the validation sampler's scenes {first}-{first + n - 1} with the {palm} palm, {view} view, and their "
           "mirror images)")
     if view != "front":
+        tracked_views(model, path, palm, view)
         return
     tracker = HandTracker(model, handedness="auto", handedness_model=path)
     views = real_views()
@@ -107,6 +109,26 @@ def classifier(path: str, model: str, n: int, palm: str, first: int = 0, view: s
         correct[truth] += bool(poses) and poses[0].handedness == truth
     print(f"real SR305 views: right on {sum(correct.values())} of {len(views)} (19 right hands as recorded: "
           f"{correct[Handedness.RIGHT]} called right; the same mirrored: {correct[Handedness.LEFT]} called left)")
+
+
+def tracked_views(model: str, path: str, palm: str, view: str, frames: int = 100, seed: int = 31) -> None:
+    """Synthetic frames of ``view`` (``SyntheticSource``, not the validation sampler's crops) as rendered (right
+    hands) and mirrored left-right (left hands), each through the whole tracker with ``handedness="auto"`` in the
+    mode for that view: the side it calls, per single frame."""
+    from handtrack import HandTracker
+    from handtrack.preprocess.mirror import mirror_frame
+    from handtrack.synth.generator import SyntheticSource
+
+    tracker = HandTracker(model, handedness="auto", handedness_model=path, head_mounted=view == "head-mounted")
+    found = correct = 0
+    for frame in SyntheticSource(frames, seed=seed, profile="sr305", palm=palm, view=view):
+        for shown, truth in zip(mirror_frame(frame), (Handedness.RIGHT, Handedness.LEFT)):
+            tracker.reset()
+            poses = tracker.track(shown)
+            found += bool(poses)
+            correct += bool(poses) and poses[0].handedness == truth
+    print(f"tracked synthetic {view} frames (seed {seed}, {frames} as rendered and mirrored): a hand in {found} of "
+          f"{2 * frames}, its side right in {correct} ({100.0 * correct / max(found, 1):.1f} %)")
 
 
 def real_frames(model: str) -> None:
