@@ -1,4 +1,5 @@
-"""``handtrack info RECORDING``: device, streams, intrinsics, depth unit, frame count and duration."""
+"""``handtrack info RECORDING``: device, streams, intrinsics, depth unit, frame count and duration;
+``handtrack info MODEL.onnx``: what a model file is (name, kind, crop contract, training, its classifier)."""
 
 from __future__ import annotations
 
@@ -19,11 +20,26 @@ def _intrinsics_text(intr: Intrinsics) -> str:
             f"{intr.model.value} [{coeffs}]")
 
 
+def _model_info(path: Path) -> None:
+    from handtrack.engines.model_info import describe_model
+    from handtrack.tracker import MODELS_DIR
+
+    table = Table(title=str(path), show_header=False)
+    table.add_column("field")
+    table.add_column("value")
+    for field, value in describe_model(path, MODELS_DIR):
+        table.add_row(field, value)
+    console.print(table)
+
+
 def info(
-    recording: Path = typer.Argument(..., help="A RealSense recording (.bag or .db3)."),
+    recording: Path = typer.Argument(..., help="A RealSense recording (.bag or .db3), or a model file (.onnx)."),
     count: bool = typer.Option(True, "--count/--no-count", help="Play the file through to count depth frames."),
 ) -> None:
-    """Describe a RealSense recording, read from the file itself."""
+    """Describe a RealSense recording or a model file, read from the file itself."""
+    if recording.suffix.lower() == ".onnx":
+        _model_info(recording)
+        return
     details = inspect_recording(recording)
     table = Table(title=str(details.path), show_header=False)
     table.add_column("field")

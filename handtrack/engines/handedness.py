@@ -77,7 +77,7 @@ class HandednessClassifier:
     def __init__(self, path: str | Path, threads: int | None = None,
                  opened: tuple[ort.InferenceSession, ModelMetadata] | None = None) -> None:
         self.path = Path(path)
-        self.session, self.metadata = opened or _open(self.path, threads)
+        self.session, self.metadata = opened or open_model_file(self.path, threads)
         if self.metadata.model_config.get("kind") != "handedness":
             raise ModelFileError(f"{self.path}: not a handedness model")
         self._input = self.session.get_inputs()[0].name
@@ -96,7 +96,7 @@ class PoseHandedness:
     def __init__(self, path: str | Path, threads: int | None = None,
                  opened: tuple[ort.InferenceSession, ModelMetadata] | None = None) -> None:
         self.path = Path(path)
-        self.session, self.metadata = opened or _open(self.path, threads or 1)
+        self.session, self.metadata = opened or open_model_file(self.path, threads or 1)
         if self.metadata.model_config.get("kind") != "handedness-pose":
             raise ModelFileError(f"{self.path}: not a pose-reading handedness model")
         self.pose_model = str(self.metadata.model_config.get("pose_model", ""))
@@ -118,10 +118,11 @@ class PoseHandedness:
         return self.session.run(None, feeds)[0].reshape(-1)
 
 
-def _open(path: Path, threads: int | None) -> tuple[ort.InferenceSession, ModelMetadata]:
-    """A handedness model file's onnxruntime session (CPU, threads that sleep when idle) and metadata."""
+def open_model_file(path: Path, threads: int | None = 1) -> tuple[ort.InferenceSession, ModelMetadata]:
+    """A model file's onnxruntime session (CPU, threads that sleep when idle) and its handtrack metadata (a
+    handedness classifier is loaded this way; ``handtrack info`` reads any model file so)."""
     if not path.is_file():
-        raise ModelFileError(f"{path}: handedness model not found")
+        raise ModelFileError(f"{path}: model file not found")
     options = ort.SessionOptions()
     options.add_session_config_entry("session.intra_op.allow_spinning", "0")
     if threads:
@@ -136,7 +137,7 @@ def _open(path: Path, threads: int | None) -> tuple[ort.InferenceSession, ModelM
 def load_handedness(path: str | Path, threads: int | None = None) -> HandednessClassifier | PoseHandedness:
     """Either kind of handedness model file, by the kind its metadata names."""
     path = Path(path)
-    opened = _open(path, threads or 1)  # the pose kind's thread count: its network is tiny
+    opened = open_model_file(path, threads or 1)  # the pose kind's thread count: its network is tiny
     if opened[1].model_config.get("kind") == "handedness-pose":
         return PoseHandedness(path, threads, opened)
     return HandednessClassifier(path, threads, opened if threads else None)  # a crop CNN: onnxruntime's default

@@ -1,0 +1,60 @@
+"""What a model file is, read from the file itself: for ``handtrack info MODEL.onnx``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from handtrack.engines.handedness import open_model_file
+
+
+def describe_model(path: Path, models_dir: Path) -> list[tuple[str, str]]:
+    """(field, value) rows describing the model file at ``path``: its name and kind, the crop contract it
+    expects, what it was trained on and, for a pose network, the handedness classifier that serves it (beside it
+    or among ``models_dir``'s bundled files). Raises ModelFileError for a file that is no handtrack model."""
+    _, meta = open_model_file(path)
+    config, training = meta.model_config, meta.training
+    rows = [("name", meta.name), ("written by", f"handtrack {meta.version or '?'}")]
+    if config.get("kind") == "handedness-pose":
+        rows.append(("kind", f"handedness classifier for the pose model {config.get('pose_model', '?')!r} "
+                             "(loaded beside it under --hand auto)"))
+        if "held_out_accuracy" in training:
+            rows.append(("held-out accuracy", f"{100 * training['held_out_accuracy']:.1f} % on "
+                                              f"{training.get('held_out_crops', '?')} crops: "
+                                              f"{training.get('held_out', '')}"))
+        if "train_crops" in training:
+            rows.append(("training", f"{training['train_crops']} crops and their mirror images, "
+                                     f"{training.get('members', 1)} networks averaged"))
+        return rows
+    network = ", ".join(f"{key} {config[key]}" for key in ("stem", "features", "levels", "stages", "norm")
+                        if key in config)
+    rows.append(("kind", f"pose network ({config.get('kind', '?')}: {network})" if network else "pose network"))
+    contract = meta.contract
+    rows.append(("crop contract", f"{contract.input_size}x{contract.input_size} crop, cube half-size "
+                                  f"{contract.cube_half_mm:g} mm, maps {contract.representation_size}x"
+                                  f"{contract.representation_size}, background {contract.background_value:g}"))
+    if "data" in training:
+        rows.append(("training data", str(training["data"])))
+    if "steps" in training:
+        rows.append(("training", f"{training['steps']:,} steps, {training.get('samples', 0):,} samples"))
+    classifier = next((p for p in (path.parent / f"handedness-{meta.name}.onnx",
+                                   models_dir / f"handedness-{meta.name}.onnx") if p.is_file()), None)
+    rows.append(("--hand auto", f"{classifier.name} serves it" if classifier is not None and
+                 _serves(classifier, path) else "no handedness classifier fitted to these weights: right hands "
+                 "unless --hand left"))
+    return rows
+
+
+def _serves(classifier: Path, pose_model: Path) -> bool:
+    """Whether ``classifier`` was fitted to these very weights (it reads their probe crop as it remembers)."""
+    from handtrack.engines import load_engine
+    from handtrack.engines.handedness import PoseHandedness, load_handedness
+    from handtrack.engines.metadata import ModelFileError
+
+    loaded = load_handedness(classifier)
+    if not isinstance(loaded, PoseHandedness):
+        return True
+    try:
+        loaded.check_pose_model(load_engine(pose_model, threads=1))
+    except ModelFileError:
+        return False
+    return True
