@@ -42,13 +42,14 @@ def _gpus() -> list[str]:
     return names
 
 
-def _default_tracking() -> str:
-    """Which bundled model a plain ``HandTracker()`` loads here and which side it tracks by default."""
+def _default_tracking(head_mounted: bool = False) -> str:
+    """Which bundled model a plain ``HandTracker()`` (or ``HandTracker(head_mounted=True)``) loads here and which
+    side it tracks by default."""
     from handtrack.errors import HandtrackError
     from handtrack.tracker import HandTracker, handedness_model_path
 
     try:
-        tracker = HandTracker()
+        tracker = HandTracker(head_mounted=head_mounted)
     except HandtrackError as error:
         return f"none usable: {error}"
     name = tracker.model_name
@@ -78,6 +79,7 @@ def doctor() -> None:
     table.add_row("display (viewers)", "yes" if has_display() else "none: use --viewer none, or 'handtrack demo' "
                   "(writes files)")
     table.add_row("default model, --hand", _default_tracking())
+    table.add_row("--head-mounted: model, --hand", _default_tracking(head_mounted=True))
     console.print(table)
 
     from handtrack.sources.camera import list_devices

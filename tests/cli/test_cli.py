@@ -167,6 +167,7 @@ def test_doctor_lists_versions_and_cameras():
     assert "RealSense cameras" in proc.stdout
     text = re.sub(r"[│┃\s]+", " ", proc.stdout)  # the table's cells as one line, however the terminal wraps them
     assert "--hand auto (handedness-pwr" in text  # the bundled model and the classifier fitted to it
+    assert "--head-mounted: model, --hand pwr-lite-hm" in text and "auto (handedness-pwr-lite-hm.onnx" in text
 
 
 def test_version_prints_the_package_version():
