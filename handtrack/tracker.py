@@ -79,7 +79,7 @@ def handedness_model_path(pose_model: str) -> Path:
     return MODELS_DIR / f"handedness-{pose_model}.onnx"
 
 
-def _classifier_for(engine: Engine, handedness_model: str | Path | None,
+def classifier_for(engine: Engine, handedness_model: str | Path | None,
                     threads: int | None) -> HandednessClassifier | PoseHandedness:
     """The handedness classifier for ``engine``'s weights: ``handedness_model`` or the bundled one of the pose
     model; a HandtrackError when there is none, or when it was fitted to other weights."""
@@ -96,10 +96,10 @@ def _classifier_for(engine: Engine, handedness_model: str | Path | None,
 
 def _default_classifier(engine: Engine, handedness_model: str | Path | None,
                         threads: int | None) -> HandednessClassifier | PoseHandedness | None:
-    """:func:`_classifier_for`, or None with the reason in the log (the default side is then right): at info
+    """:func:`classifier_for`, or None with the reason in the log (the default side is then right): at info
     level when no classifier file exists, as a warning when one exists but cannot serve these weights."""
     try:
-        return _classifier_for(engine, handedness_model, threads)
+        return classifier_for(engine, handedness_model, threads)
     except HandtrackError as error:
         name = engine.metadata.name
         path = Path(handedness_model) if handedness_model is not None else handedness_model_path(name)
@@ -208,7 +208,7 @@ class HandTracker:
             self.classifier = _default_classifier(self.engine, handedness_model, threads)
             handedness = "auto" if self.classifier is not None else "right"
         elif handedness == "auto":
-            self.classifier = _classifier_for(self.engine, handedness_model, threads)
+            self.classifier = classifier_for(self.engine, handedness_model, threads)
         self.handedness = handedness
         self.params = self.engine.metadata.contract
         config = localizer or LocalizerConfig(cube_half_mm=self.params.cube_half_mm, max_hands=max_hands)

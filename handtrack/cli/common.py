@@ -3,12 +3,39 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
+if TYPE_CHECKING:
+    from handtrack.io.poses import PoseWriter
+    from handtrack.io.stream import PoseStreamer
+    from handtrack.pose import HandPose
+    from handtrack.types import Frame
+
 console = Console()
 error_console = Console(stderr=True)
+
+
+HEAD_MOUNTED_HELP = ("The camera is at the eyes (a headset): the hand is the far end of the arm, not the nearest "
+                     "surface; the default model is then the one trained on such views (pwr-lite-hm, with its own "
+                     "handedness classifier).")
+
+
+def publish_poses(frame: Frame, poses: list[HandPose], reason: str, writer: PoseWriter | None,
+                  streamer: PoseStreamer | None) -> None:
+    """One frame's record, built once, to the poses file and the stream (``live`` and ``replay``; either may be
+    None)."""
+    if writer is None and streamer is None:
+        return
+    from handtrack.io.poses import frame_record
+
+    record = frame_record(frame, poses, reason)
+    if writer is not None:
+        writer.write_record(record)
+    if streamer is not None:
+        streamer.send(record)
 
 
 @dataclass

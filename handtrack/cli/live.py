@@ -9,8 +9,8 @@ from typing import Optional
 
 import typer
 
-from handtrack.cli.common import console, parse_resolution
-from handtrack.io.poses import PoseWriter, frame_record, header_record
+from handtrack.cli.common import HEAD_MOUNTED_HELP, console, parse_resolution, publish_poses
+from handtrack.io.poses import PoseWriter, header_record
 from handtrack.io.recorder import RecordingSwitch, recording_of
 from handtrack.io.stream import PoseStreamer
 from handtrack.smoothing import OneEuroConfig
@@ -40,10 +40,7 @@ def live(
     follow: bool = typer.Option(True, "--follow/--no-follow", help="Crop a tracked hand where its palm was in the "
                                 "previous frame: one engine pass instead of two, at about the same accuracy; "
                                 "--no-follow crops every frame afresh."),
-    head_mounted: bool = typer.Option(False, "--head-mounted", help="The camera is at the eyes (a headset): the "
-                                      "hand is the far end of the arm, not the nearest surface; the default model "
-                                      "is then the one trained on such views (pwr-lite-hm, with its own handedness "
-                                      "classifier)."),
+    head_mounted: bool = typer.Option(False, "--head-mounted", help=HEAD_MOUNTED_HELP),
     max_frames: Optional[int] = typer.Option(None, "--max-frames", min=1, help="Stop after this many frames."),
     out: Optional[Path] = typer.Option(None, "--out", help="Write the poses of every tracked frame as JSONL "
                                        "(docs/poses-jsonl.md; a frame's index is the camera's, so skipped frames "
@@ -79,12 +76,7 @@ def live(
             for frame in capture:
                 poses = tracker.track(frame)
                 frames += 1
-                if writer is not None or streamer is not None:
-                    record = frame_record(frame, poses, tracker.last_reason)  # once for both
-                    if writer is not None:
-                        writer.write_record(record)
-                    if streamer is not None:
-                        streamer.send(record)
+                publish_poses(frame, poses, tracker.last_reason, writer, streamer)
                 rate = frames / max(time.perf_counter() - start, 1e-9)
                 status = [f"{rate:.0f} fps, dropped {capture.dropped}",
                           " ".join(f"{k} {v:.1f}" for k, v in poses[0].timings_ms.items()) if poses

@@ -12,9 +12,9 @@ import numpy as np
 import typer
 from rich.table import Table
 
-from handtrack.cli.common import console, frame_progress
+from handtrack.cli.common import HEAD_MOUNTED_HELP, console, frame_progress, publish_poses
 from handtrack.errors import HandtrackError
-from handtrack.io.poses import PoseWriter, frame_record, header_record
+from handtrack.io.poses import PoseWriter, header_record
 from handtrack.io.stream import PoseStreamer
 from handtrack.preprocess.localize import reason_kind
 from handtrack.sources import open_source
@@ -52,10 +52,7 @@ def replay(
                                        "or auto (a classifier reads the pose network both ways; doubles the first "
                                        "engine pass). Default: auto where the model has a fitted classifier (the "
                                        "bundled ones do), else right."),
-    head_mounted: bool = typer.Option(False, "--head-mounted", help="The camera is at the eyes (a headset): the "
-                                      "hand is the far end of the arm, not the nearest surface; the default model "
-                                      "is then the one trained on such views (pwr-lite-hm, with its own handedness "
-                                      "classifier)."),
+    head_mounted: bool = typer.Option(False, "--head-mounted", help=HEAD_MOUNTED_HELP),
     refine: bool = typer.Option(True, "--refine/--no-refine", help="Second pass around the predicted palm."),
     follow: bool = typer.Option(True, "--follow/--no-follow", help="Crop a tracked hand where its palm was in the "
                                 "previous frame: one engine pass instead of two, at about the same accuracy; "
@@ -103,12 +100,7 @@ def replay(
                         why_not[reason_kind(tracker.last_reason)] += 1
                     for name, value in (poses[0].timings_ms.items() if poses else ()):
                         stage_ms.setdefault(name, []).append(value)
-                    if writer is not None or streamer is not None:
-                        record = frame_record(frame, poses, tracker.last_reason)  # once for both
-                        if writer is not None:
-                            writer.write_record(record)
-                        if streamer is not None:
-                            streamer.send(record)
+                    publish_poses(frame, poses, tracker.last_reason, writer, streamer)
                     status = status_lines(frame.index, poses, tracker.last_reason)
                     if video_writer is not None:
                         video_writer.write(annotate_frame(frame.depth, frame.depth_unit_mm, poses, status))

@@ -45,16 +45,14 @@ def describe_model(path: Path, models_dir: Path) -> list[tuple[str, str]]:
 
 
 def _serves(classifier: Path, pose_model: Path) -> bool:
-    """Whether ``classifier`` was fitted to these very weights (it reads their probe crop as it remembers)."""
+    """Whether the tracker would take ``classifier`` for these very weights (:func:`handtrack.tracker.classifier_for`:
+    a pose-reading one must read their probe crop as it remembers)."""
     from handtrack.engines import load_engine
-    from handtrack.engines.handedness import PoseHandedness, load_handedness
-    from handtrack.engines.metadata import ModelFileError
+    from handtrack.errors import HandtrackError
+    from handtrack.tracker import classifier_for
 
-    loaded = load_handedness(classifier)
-    if not isinstance(loaded, PoseHandedness):
-        return True
     try:
-        loaded.check_pose_model(load_engine(pose_model, threads=1))
-    except ModelFileError:
+        classifier_for(load_engine(pose_model, threads=1), classifier, threads=1)
+    except HandtrackError:
         return False
     return True

@@ -87,19 +87,26 @@ def test_auto_handedness_without_a_file_for_this_pose_model_is_refused(monkeypat
         HandTracker(MODELS_DIR / "pwr-lite.onnx", handedness="auto")
 
 
+def _sides_right(tracker, crops: np.ndarray) -> float:  # type: ignore[no-untyped-def]
+    """Share of ``crops`` (right hands) and their mirror images (left hands) whose side the tracker's classifier
+    gets right, from its pose network's readings of each both ways."""
+    from handtrack.training.handedness_pose import features, read_crops
+
+    seen, mirrored = features(read_crops(tracker.engine, crops))
+    right = np.sum(tracker.classifier.p_left(seen, mirrored) < 0.5)
+    left = np.sum(tracker.classifier.p_left(mirrored, seen) >= 0.5)
+    return float(right + left) / (2 * len(crops))
+
+
 def test_the_bundled_classifier_tells_fresh_synthetic_hands_apart():
     """The bundled classifier of the CPU pose model, through ``HandTracker(handedness="auto")``, on 40 scenes of
     the validation sampler that no figure or choice used (indices 2,000 and on) and their mirror images."""
     from handtrack import HandTracker
     from handtrack.training.handedness import validation_crops
-    from handtrack.training.handedness_pose import features, read_crops
 
     tracker = HandTracker(MODELS_DIR / "pwr-lite.onnx", handedness="auto")  # loads handedness-pwr-lite.onnx
     assert isinstance(tracker.classifier, PoseHandedness) and tracker.classifier.pose_model == "pwr-lite"
-    crops = validation_crops(40, "anatomical", first=2000)
-    seen, mirrored = features(read_crops(tracker.engine, crops))
-    p_left = tracker.classifier.p_left(seen, mirrored)
-    accuracy = (np.sum(p_left < 0.5) + np.sum(tracker.classifier.p_left(mirrored, seen) >= 0.5)) / 80
+    accuracy = _sides_right(tracker, validation_crops(40, "anatomical", first=2000))
     assert accuracy >= 0.85  # 93.3 % on 4,000 such crops (models/handedness.md)
 
 
@@ -151,12 +158,8 @@ def test_the_head_mounted_model_tells_left_from_right_on_a_headsets_views():
     defaults to ``handedness="auto"``), on 40 headset scenes no figure or choice used and their mirror images."""
     from handtrack import HandTracker
     from handtrack.training.handedness import validation_crops
-    from handtrack.training.handedness_pose import features, read_crops
 
     tracker = HandTracker(head_mounted=True)
     assert isinstance(tracker.classifier, PoseHandedness) and tracker.classifier.pose_model == "pwr-lite-hm"
-    crops = validation_crops(40, "anatomical-wrist", first=2000, view="head-mounted")
-    seen, mirrored = features(read_crops(tracker.engine, crops))
-    p_left = tracker.classifier.p_left(seen, mirrored)
-    accuracy = (np.sum(p_left < 0.5) + np.sum(tracker.classifier.p_left(mirrored, seen) >= 0.5)) / 80
+    accuracy = _sides_right(tracker, validation_crops(40, "anatomical-wrist", first=2000, view="head-mounted"))
     assert accuracy >= 0.85
