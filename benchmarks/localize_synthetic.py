@@ -11,19 +11,22 @@ predicted palm), which is where a trained network takes over from geometry. Usag
 
 ``--view head-mounted`` renders a headset's view (the arm comes from below the camera towards it);
 ``--head-mounted`` runs the localiser (and the tracker) in its head-mounted mode. ``--no-hand``: the same scenes
-with their hand and arm taken out, those with a background (a torso, a wall): how often the localiser still finds
-a hand (each one a false hand), by background.
+with their hand and arm taken out, those with a background (a torso, a wall): how often the localiser (with
+``--model``: the tracker, which asks the network about what on a body may be a hand) still finds a hand (each one
+a false hand), by background; ``--head`` puts a head on a neck above each torso.
 """
 
 from __future__ import annotations
 
 import argparse
+from dataclasses import replace
 
 import numpy as np
 
 from handtrack.preprocess import HandLocalizer, LocalizerConfig
 from handtrack.preprocess.refine import palm_centre_mm
 from handtrack.synth.generator import SyntheticSource, render_frame
+from handtrack.synth.scene import Scene
 from handtrack.types import Frame
 
 
@@ -53,20 +56,46 @@ def centre_errors_mm(frames: int, profile: str, seed: int, model: str | None = N
     return np.asarray(errors).reshape(-1, 3), np.asarray(tracked).reshape(-1, 3), frames
 
 
+def with_head(background: Scene, rng: np.random.Generator) -> Scene:
+    """``background`` (a scene's torso alone: one capsule from its top down) with a head on a neck above the torso's
+    top: a sphere of 85-100 mm radius, 230-290 mm above the top, up to 60 mm nearer the camera or 20 mm further."""
+    top, radius = background.a[-1], float(background.radii[-1])
+    head = top + np.array([rng.uniform(-30, 30), -radius - rng.uniform(100, 140), -rng.uniform(-20, 60)])
+    a = np.vstack([background.a, head[None], head[None]])
+    b = np.vstack([background.b, head[None], top[None]])
+    radii = np.append(background.radii, [rng.uniform(85, 100), 55.0])
+    return replace(background, a=a, b=b, radii=radii, background_capsules=background.background_capsules + 2)
+
+
 def false_hands(frames: int, profile: str, seed: int, palm: str = "anatomical", view: str = "front",
-                head_mounted: bool = False) -> dict[str, tuple[int, int]]:
+                head_mounted: bool = False, model: str | None = None, head: bool = False) -> dict[str, tuple[int, int]]:
     """The scenes of SyntheticSource(frames, seed, profile) that have a background, rendered without their hand
-    and arm: {"torso" | "wall": (frames, frames where a hand was found)}."""
+    and arm: {"torso" | "wall": (frames, frames where a hand was found)}, by the localiser alone, or with
+    ``model`` by the tracker (which asks the network about what on a body may be a hand), each frame afresh.
+    ``head``: each torso with a head on a neck (:func:`with_head`)."""
     source = SyntheticSource(frames, seed=seed, profile=profile, palm=palm, view=view)
     localizer = HandLocalizer(LocalizerConfig(head_mounted=head_mounted))
+    tracker = None
+    if model:
+        from handtrack import HandTracker
+
+        tracker = HandTracker(model, localizer=LocalizerConfig(head_mounted=head_mounted), handedness="right")
     counts: dict[str, list[int]] = {"torso": [0, 0], "wall": [0, 0]}
     for index in range(frames):
         scene, rng = source.scene(index)
         kind = "torso" if scene.background_capsules else "wall" if scene.plane is not None else None
         if kind is None:
             continue
-        raw = render_frame(scene.without_hand(), source.intrinsics, source.depth_unit_mm, source.sensor, rng)
-        found = localizer.locate(Frame(raw, source.depth_unit_mm, source.intrinsics, 0.0, index)).found
+        background = scene.without_hand()
+        if head and kind == "torso":
+            background = with_head(background, np.random.default_rng([seed, index, 7]))
+        raw = render_frame(background, source.intrinsics, source.depth_unit_mm, source.sensor, rng)
+        frame = Frame(raw, source.depth_unit_mm, source.intrinsics, 0.0, index)
+        if tracker is not None:
+            tracker.reset()
+            found = bool(tracker.track(frame))
+        else:
+            found = localizer.locate(frame).found
         counts[kind][0] += 1
         counts[kind][1] += int(found)
     return {kind: (n, hands) for kind, (n, hands) in counts.items()}
@@ -91,11 +120,15 @@ def main() -> None:
     parser.add_argument("--view", default="front", help="synthetic view (handtrack.synth.scene.VIEWS)")
     parser.add_argument("--head-mounted", action="store_true", help="the localiser's head-mounted mode")
     parser.add_argument("--no-hand", action="store_true", help="the scenes' backgrounds alone: count false hands")
+    parser.add_argument("--head", action="store_true", help="with --no-hand: a head on a neck above each torso")
     args = parser.parse_args()
     if args.no_hand:
-        counts = false_hands(args.frames, args.profile, args.seed, args.palm, args.view, args.head_mounted)
-        print(f"{args.profile}, synthetic frames of seed {args.seed} without their hand, {args.view} view: a hand "
-              "found (a false hand) in " + ", ".join(f"{hands} of {n} with a {kind}" for kind, (n, hands)
+        counts = false_hands(args.frames, args.profile, args.seed, args.palm, args.view, args.head_mounted,
+                             args.model, args.head)
+        by = f"the tracker ({args.model})" if args.model else "the localiser"
+        heads = " (torsos with a head)" if args.head else ""
+        print(f"{args.profile}, synthetic frames of seed {args.seed} without their hand{heads}, {args.view} view: {by} "
+              "found a hand (a false hand) in " + ", ".join(f"{hands} of {n} with a {kind}" for kind, (n, hands)
                                                      in counts.items()))
         return
     errors, tracked, total = centre_errors_mm(args.frames, args.profile, args.seed, args.model, args.palm, args.view,

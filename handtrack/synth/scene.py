@@ -74,6 +74,9 @@ VIEWS = ("front", "head-mounted")
 HEAD_MOUNTED_ARM_Z = -0.2
 HEAD_MOUNTED_ARM_DOWN = 0.3
 HEAD_MOUNTED_DISTANCE_MM = (300.0, 600.0)  # the palm at arm's length from the eyes
+#: a wall behind the hand stands at least this far behind every joint's centre (about a finger's radius: a finger
+#: may touch it, none goes through it)
+WALL_CLEARANCE_MM = 10.0
 
 
 def _unit(v: np.ndarray) -> np.ndarray:
@@ -284,6 +287,15 @@ def random_rotation(rng: np.random.Generator, view: str = "front") -> np.ndarray
             return rot
 
 
+def plane_behind_joints(normal: np.ndarray, offset_mm: float, joints_mm: np.ndarray,
+                        clearance_mm: float = WALL_CLEARANCE_MM) -> float:
+    """The offset (mm) of the plane {p: normal . p = offset} (normal (3,) unit, towards the camera) moved back, if
+    need be, until every joint (21, 3) mm lies at least ``clearance_mm`` in front of it: a tilted wall drawn behind
+    the palm can otherwise cut through the fingers, or hide the whole hand, at the hand's side of the image."""
+    nearest_mm = float((joints_mm @ normal).min()) - offset_mm  # the joint closest to (or furthest behind) it
+    return offset_mm - max(0.0, clearance_mm - nearest_mm)
+
+
 def sample_scene(rng: np.random.Generator, fov_tan: tuple[float, float] = (0.62, 0.48),
                  distance_mm: tuple[float, float] = (250.0, 900.0), bank: np.ndarray | None = None,
                  palm: str = "anatomical", reference: bool = False, view: str = "front") -> Scene:
@@ -341,7 +353,7 @@ def sample_scene(rng: np.random.Generator, fov_tan: tuple[float, float] = (0.62,
         normal = np.array([rng.normal(0, 0.15), rng.normal(0, 0.15), -1.0])
         normal /= np.linalg.norm(normal)
         depth = z + rng.uniform(120, 500)
-        plane = (normal, float(normal @ np.array([0.0, 0.0, depth])))
+        plane = (normal, plane_behind_joints(normal, float(normal @ np.array([0.0, 0.0, depth])), joints))
     elif kind < 0.6 and not head_mounted:  # a body: a big capsule (torso) below/behind the forearm's end
         torso_top = b[-1] + np.array([rng.uniform(-80, 80), rng.uniform(-40, 120), rng.uniform(60, 200)])
         torso = np.array([[torso_top, torso_top + np.array([0.0, 450.0, 40.0])]])

@@ -223,3 +223,23 @@ def test_the_anatomical_palm_is_as_wide_as_a_real_one_and_webs_join_the_fingers(
         row = int(np.argmin(np.abs(grid[:, 0, 1] - (flat[Joint.WRIST][1] + 15.0))))
         widths.append(0.5 * mask[row].sum())
     assert widths[1] > widths[0] + 5.0, widths
+
+
+def test_a_wall_stands_behind_every_joint_of_the_hand():
+    from handtrack.synth.scene import WALL_CLEARANCE_MM, plane_behind_joints, sample_scene
+
+    # a plane through the palm is moved back until the nearest joint is the clearance in front of it
+    joints = np.array([[0.0, 0.0, 400.0], [0.0, 0.0, 450.0], [30.0, 0.0, 480.0]])
+    normal = np.array([0.0, 0.0, -1.0])  # facing the camera
+    offset = plane_behind_joints(normal, float(normal @ [0.0, 0.0, 420.0]), joints)
+    assert offset == pytest.approx(-(480.0 + WALL_CLEARANCE_MM))
+    assert plane_behind_joints(normal, -600.0, joints) == -600.0  # already behind: unchanged
+    # a tilted wall drawn behind the palm cut through the hand at the image's side (scene 292 here: a joint 19 mm behind it)
+    nearest = []
+    for index in range(400):
+        scene = sample_scene(np.random.default_rng([13, index]))
+        if scene.plane is not None and not scene.background_capsules:
+            normal, offset = scene.plane
+            nearest.append(float((scene.joints_mm @ normal).min() - offset))
+    assert len(nearest) > 100
+    assert min(nearest) >= WALL_CLEARANCE_MM - 1e-6
