@@ -234,7 +234,8 @@ def test_a_wall_stands_behind_every_joint_of_the_hand():
     offset = plane_behind_joints(normal, float(normal @ [0.0, 0.0, 420.0]), joints)
     assert offset == pytest.approx(-(480.0 + WALL_CLEARANCE_MM))
     assert plane_behind_joints(normal, -600.0, joints) == -600.0  # already behind: unchanged
-    # a tilted wall drawn behind the palm cut through the hand at the image's side (scene 292 here: a joint 19 mm behind it)
+    # a tilted wall drawn behind the palm cut through the hand at the image's side (scene 292 here: a joint 19 mm
+    # behind it)
     nearest = []
     for index in range(400):
         scene = sample_scene(np.random.default_rng([13, index]))
