@@ -19,14 +19,13 @@ a false hand), by background; ``--head`` puts a head on a neck above each torso.
 from __future__ import annotations
 
 import argparse
-from dataclasses import replace
 
 import numpy as np
 
 from handtrack.preprocess import HandLocalizer, LocalizerConfig
 from handtrack.preprocess.refine import palm_centre_mm
 from handtrack.synth.generator import SyntheticSource, render_frame
-from handtrack.synth.scene import Scene
+from handtrack.synth.scene import with_head
 from handtrack.types import Frame
 
 
@@ -56,23 +55,12 @@ def centre_errors_mm(frames: int, profile: str, seed: int, model: str | None = N
     return np.asarray(errors).reshape(-1, 3), np.asarray(tracked).reshape(-1, 3), frames
 
 
-def with_head(background: Scene, rng: np.random.Generator) -> Scene:
-    """``background`` (a scene's torso alone: one capsule from its top down) with a head on a neck above the torso's
-    top: a sphere of 85-100 mm radius, 230-290 mm above the top, up to 60 mm nearer the camera or 20 mm further."""
-    top, radius = background.a[-1], float(background.radii[-1])
-    head = top + np.array([rng.uniform(-30, 30), -radius - rng.uniform(100, 140), -rng.uniform(-20, 60)])
-    a = np.vstack([background.a, head[None], head[None]])
-    b = np.vstack([background.b, head[None], top[None]])
-    radii = np.append(background.radii, [rng.uniform(85, 100), 55.0])
-    return replace(background, a=a, b=b, radii=radii, background_capsules=background.background_capsules + 2)
-
-
 def false_hands(frames: int, profile: str, seed: int, palm: str = "anatomical", view: str = "front",
                 head_mounted: bool = False, model: str | None = None, head: bool = False) -> dict[str, tuple[int, int]]:
     """The scenes of SyntheticSource(frames, seed, profile) that have a background, rendered without their hand
     and arm: {"torso" | "wall": (frames, frames where a hand was found)}, by the localiser alone, or with
     ``model`` by the tracker (which asks the network about what on a body may be a hand), each frame afresh.
-    ``head``: each torso with a head on a neck (:func:`with_head`)."""
+    ``head``: each torso with a head on a neck (:func:`handtrack.synth.scene.with_head`)."""
     source = SyntheticSource(frames, seed=seed, profile=profile, palm=palm, view=view)
     localizer = HandLocalizer(LocalizerConfig(head_mounted=head_mounted))
     tracker = None

@@ -70,6 +70,11 @@ CONFIRM_MIN_SCORE = 0.2
 #: or the rest of a body. A candidate it refuses is not asked about again, within a cube's half-size of where it
 #: was, for REFUSED_FRAMES frames (a head stays in view: asking every frame would double the engine's work)
 REFUSED_FRAMES = 10
+#: A hand that continues none of the previous frame's is taken only when the pose network settles on it: the second
+#: pass puts the palm within CONFIRM_MAX_MOVE_MM of the first pass's (or a third reading does, within as much of the
+#: second's); otherwise that hand is dropped (a head the localiser took for a hand), and with none left, this reason
+NOT_SETTLED = ("the pose network did not settle on what the localiser found (it read the palm somewhere else each "
+               "time): a head, a body?")
 
 log = logging.getLogger(__name__)
 
@@ -187,6 +192,8 @@ class HandTracker:
     under "auto" a hand whose side is certain is read on that side only (one frame in SIDE_RECHECK_FRAMES reads
     it both ways). About half the engine work of a frame, at about the same accuracy (docs/ARCHITECTURE.md).
     False: every frame crops at the localiser's centre (and runs the second pass when ``refine``).
+    With ``refine``, a hand that continues none of the previous frame's is kept only when the network settles on
+    it over the two passes (NOT_SETTLED; a head the localiser took for a hand does not).
     """
 
     def __init__(self, model: str | Path | Engine | None = None, max_hands: int = 1, refine: bool = True,
@@ -343,11 +350,7 @@ class HandTracker:
             self.localizer.follow([h.centre_xyz_mm for h in found.hands])
             timings["confirm"] = (time.perf_counter() - t_confirm) * 1e3
         if not found.found:
-            self.last_reason = found.reason
-            self._followed = []
-            if self.smoother is not None:
-                self.smoother([], frame.timestamp_ms, frame.intrinsics)  # a lost hand starts afresh
-            return []
+            return self._no_hand(frame, found.reason)
         self.last_reason = ""
         centres = [h.centre_xyz_mm for h in found.hands]
         previous = [self._previous_hand(c) for c in centres]
@@ -369,6 +372,18 @@ class HandTracker:
                 timings["crop"] += crop_ms
                 timings["engine"] += engine_ms
                 timings["uncrop"] = uncrop_ms
+                new = [k for k, before in enumerate(previous) if before is None]
+                if new:  # a hand that continues none of the previous frame's is taken once the network settles on it
+                    t_confirm = time.perf_counter()
+                    kept, transforms, joints, confidence = self._settled(frame, new, palms, transforms, joints,
+                                                                         confidence, chosen)
+                    timings["confirm"] = timings.get("confirm", 0.0) + (time.perf_counter() - t_confirm) * 1e3
+                    if len(kept) < len(centres):
+                        centres, previous, chosen = ([x[k] for k in kept] for x in (centres, previous, chosen))
+                        transforms, joints, confidence = [transforms[k] for k in kept], joints[kept], confidence[kept]
+                        self.localizer.follow(centres)
+                        if not centres:
+                            return self._no_hand(frame, NOT_SETTLED)
         t_uncrop = time.perf_counter()
         poses = []
         for j, c, t, (side, side_score) in zip(joints, confidence, transforms, chosen):
@@ -384,6 +399,43 @@ class HandTracker:
         for pose in poses:
             pose.timings_ms = dict(timings)
         return poses
+
+    def _no_hand(self, frame: Frame, reason: str) -> list[HandPose]:
+        """A frame without a hand: ``reason`` kept as ``last_reason``; the hands followed and smoothed so far are
+        forgotten (a lost hand starts afresh)."""
+        self.last_reason = reason
+        self._followed = []
+        if self.smoother is not None:
+            self.smoother([], frame.timestamp_ms, frame.intrinsics)
+        return []
+
+    def _settled(self, frame: Frame, new: list[int], centres: list[np.ndarray], transforms: list[CropTransform],
+                 joints: np.ndarray, confidence: np.ndarray, chosen: list[tuple[Handedness, float]],
+                 ) -> tuple[list[int], list[CropTransform], np.ndarray, np.ndarray]:
+        """Which hands to keep of a second pass read around ``centres`` (mm): each not in ``new`` (it continues a
+        hand of the previous frame), and each in ``new`` whose reading settled: it put the palm within
+        CONFIRM_MAX_MOVE_MM of its crop's centre (the first pass's palm), or, read once more around that palm
+        (CONFIRM_READINGS readings in all), did so then (that reading replaces its pose). A head that the localiser
+        took for a hand is read as a hand somewhere else each time. Unlike a candidate on a body
+        (:meth:`_confirmed`), no confidence is asked of it: some real hands are read with a mean confidence of
+        0.14-0.2 (docs/ARCHITECTURE.md "Localisation"). Returns (the kept indices, and the transforms, joints and
+        confidences with the extra readings in)."""
+        def unsettled(ks: list[int], around: list[np.ndarray]) -> list[int]:
+            return [k for k, c in zip(ks, around) if np.linalg.norm(
+                palm_centre_mm(self._to_xyz(frame, joints[k], transforms[k])[1]) - c) > CONFIRM_MAX_MOVE_MM]
+
+        transforms, joints, confidence = list(transforms), joints.copy(), confidence.copy()
+        refused = unsettled(new, [centres[k] for k in new])
+        for _ in range(CONFIRM_READINGS - 2):
+            if not refused:
+                break
+            again = [palm_centre_mm(self._to_xyz(frame, joints[k], transforms[k])[1]) for k in refused]
+            more_t, more_j, more_c, _, _, _ = self._infer(frame, again, [chosen[k] for k in refused])
+            for i, k in enumerate(refused):
+                transforms[k], joints[k], confidence[k] = more_t[i], more_j[i], more_c[i]
+            refused = unsettled(refused, again)
+        kept = [k for k in range(len(transforms)) if k not in refused]
+        return kept, transforms, joints, confidence
 
     def _confirmed(self, frame: Frame, candidates: list[HandCandidate], recentre: bool = True) -> list[HandCandidate]:
         """The ``candidates`` (what on a body may be a hand) that the network confirms as hands: read there, then

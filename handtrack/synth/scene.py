@@ -287,6 +287,19 @@ def random_rotation(rng: np.random.Generator, view: str = "front") -> np.ndarray
             return rot
 
 
+def with_head(background: Scene, rng: np.random.Generator) -> Scene:
+    """``background`` (a scene's torso alone, :meth:`Scene.without_hand`: its last capsule runs from the torso's top
+    down) with a head on a neck above the torso's top: a sphere of 85-100 mm radius, its centre 100-140 mm above
+    the torso's rounded top and up to 60 mm nearer the camera or 20 mm further, on a neck 55 mm thick. Frames with
+    no hand in which a head is what the localiser may take for one."""
+    top, radius = background.a[-1], float(background.radii[-1])
+    head = top + np.array([rng.uniform(-30, 30), -radius - rng.uniform(100, 140), -rng.uniform(-20, 60)])
+    a = np.vstack([background.a, head[None], head[None]])
+    b = np.vstack([background.b, head[None], top[None]])
+    radii = np.append(background.radii, [rng.uniform(85, 100), 55.0])
+    return replace(background, a=a, b=b, radii=radii, background_capsules=background.background_capsules + 2)
+
+
 def plane_behind_joints(normal: np.ndarray, offset_mm: float, joints_mm: np.ndarray,
                         clearance_mm: float = WALL_CLEARANCE_MM) -> float:
     """The offset (mm) of the plane {p: normal . p = offset} (normal (3,) unit, towards the camera) moved back, if

@@ -17,15 +17,15 @@ def _free_port(kind: int) -> int:
         return s.getsockname()[1]
 
 
-def test_replay_streams_every_frame_over_websocket_and_udp(untrained_onnx, sr305_dir):
+def test_replay_streams_every_frame_over_websocket_and_udp(sr305_dir):
     client_mod = pytest.importorskip("websockets.sync.client", reason="WebSocket streaming needs websockets")
     ws_port, udp_port = _free_port(socket.SOCK_STREAM), _free_port(socket.SOCK_DGRAM)
     udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     udp.bind(("127.0.0.1", udp_port))
     udp.settimeout(30)
     proc = subprocess.Popen(
-        [sys.executable, "-m", "handtrack", "replay", str(sr305_dir), "--camera-profile", "sr305", "--model",
-         str(untrained_onnx), "--serve", f"ws://127.0.0.1:{ws_port}", "--serve-wait", "60", "--udp",
+        [sys.executable, "-m", "handtrack", "replay", str(sr305_dir), "--camera-profile", "sr305", "--serve",
+         f"ws://127.0.0.1:{ws_port}", "--serve-wait", "60", "--udp",
          f"127.0.0.1:{udp_port}"], cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         deadline = time.monotonic() + 60
