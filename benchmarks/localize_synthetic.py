@@ -24,9 +24,7 @@ import numpy as np
 
 from handtrack.preprocess import HandLocalizer, LocalizerConfig
 from handtrack.preprocess.refine import palm_centre_mm
-from handtrack.synth.generator import SyntheticSource, render_frame
-from handtrack.synth.scene import with_head
-from handtrack.types import Frame
+from handtrack.synth.generator import SyntheticSource
 
 
 def centre_errors_mm(frames: int, profile: str, seed: int, model: str | None = None, palm: str = "anatomical",
@@ -60,7 +58,7 @@ def false_hands(frames: int, profile: str, seed: int, palm: str = "anatomical", 
     """The scenes of SyntheticSource(frames, seed, profile) that have a background, rendered without their hand
     and arm: {"torso" | "wall": (frames, frames where a hand was found)}, by the localiser alone, or with
     ``model`` by the tracker (which asks the network about what on a body may be a hand), each frame afresh.
-    ``head``: each torso with a head on a neck (:func:`handtrack.synth.scene.with_head`)."""
+    ``head``: each torso with a head on a neck (``SyntheticSource.background_frame``)."""
     source = SyntheticSource(frames, seed=seed, profile=profile, palm=palm, view=view)
     localizer = HandLocalizer(LocalizerConfig(head_mounted=head_mounted))
     tracker = None
@@ -70,15 +68,11 @@ def false_hands(frames: int, profile: str, seed: int, palm: str = "anatomical", 
         tracker = HandTracker(model, localizer=LocalizerConfig(head_mounted=head_mounted), handedness="right")
     counts: dict[str, list[int]] = {"torso": [0, 0], "wall": [0, 0]}
     for index in range(frames):
-        scene, rng = source.scene(index)
+        scene, _ = source.scene(index)
         kind = "torso" if scene.background_capsules else "wall" if scene.plane is not None else None
         if kind is None:
             continue
-        background = scene.without_hand()
-        if head and kind == "torso":
-            background = with_head(background, np.random.default_rng([seed, index, 7]))
-        raw = render_frame(background, source.intrinsics, source.depth_unit_mm, source.sensor, rng)
-        frame = Frame(raw, source.depth_unit_mm, source.intrinsics, 0.0, index)
+        frame = source.background_frame(index, head)
         if tracker is not None:
             tracker.reset()
             found = bool(tracker.track(frame))

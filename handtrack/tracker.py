@@ -360,7 +360,7 @@ class HandTracker:
         timings["crop"], timings["engine"] = crop_ms, engine_ms
         if self.refine:
             t_uncrop = time.perf_counter()
-            palms = [palm_centre_mm(self._to_xyz(frame, j, t)[1]) for j, t in zip(joints, transforms)]
+            palms = self._palms(frame, joints, transforms)
             # A fresh crop always re-centres; a followed one when its palm has moved away from the crop's centre.
             if not follow or any(np.linalg.norm(p - c) > FOLLOW_REPASS_MM for p, c in zip(palms, crop_centres)):
                 # Re-centre on the predicted palm where it is plausible (refine.second_pass_centre_mm): a wild
@@ -420,20 +420,20 @@ class HandTracker:
         (:meth:`_confirmed`), no confidence is asked of it: some real hands are read with a mean confidence of
         0.14-0.2 (docs/ARCHITECTURE.md "Localisation"). Returns (the kept indices, and the transforms, joints and
         confidences with the extra readings in)."""
-        def unsettled(ks: list[int], around: list[np.ndarray]) -> list[int]:
-            return [k for k, c in zip(ks, around) if np.linalg.norm(
-                palm_centre_mm(self._to_xyz(frame, joints[k], transforms[k])[1]) - c) > CONFIRM_MAX_MOVE_MM]
-
         transforms, joints, confidence = list(transforms), joints.copy(), confidence.copy()
-        refused = unsettled(new, [centres[k] for k in new])
-        for _ in range(CONFIRM_READINGS - 2):
-            if not refused:
+        around = {k: centres[k] for k in new}  # where each new hand's latest reading was cropped
+        readings = 2  # the tracker's two passes
+        while True:
+            palms = dict(zip(around, self._palms(frame, joints[list(around)], [transforms[k] for k in around])))
+            refused = [k for k in around if np.linalg.norm(palms[k] - around[k]) > CONFIRM_MAX_MOVE_MM]
+            if not refused or readings == CONFIRM_READINGS:
                 break
-            again = [palm_centre_mm(self._to_xyz(frame, joints[k], transforms[k])[1]) for k in refused]
-            more_t, more_j, more_c, _, _, _ = self._infer(frame, again, [chosen[k] for k in refused])
+            more_t, more_j, more_c, _, _, _ = self._infer(frame, [palms[k] for k in refused],
+                                                         [chosen[k] for k in refused])
             for i, k in enumerate(refused):
                 transforms[k], joints[k], confidence[k] = more_t[i], more_j[i], more_c[i]
-            refused = unsettled(refused, again)
+            around = {k: palms[k] for k in refused}
+            readings += 1
         kept = [k for k in range(len(transforms)) if k not in refused]
         return kept, transforms, joints, confidence
 
@@ -446,7 +446,7 @@ class HandTracker:
         ``max_hands``, the most confident first, none within a cube's half-size of a more confident one."""
         centres = [c.centre_xyz_mm for c in candidates]
         transforms, joints, _, chosen, _, _ = self._infer(frame, centres)
-        palms = [palm_centre_mm(self._to_xyz(frame, j, t)[1]) for j, t in zip(joints, transforms)]
+        palms = self._palms(frame, joints, transforms)
         # a palm predicted a cube's half-size or more away is no hand's: the candidate is not read as a hand
         moving = [k for k, (p, c) in enumerate(zip(palms, centres)) if np.linalg.norm(p - c) < self.params.cube_half_mm]
         settled: list[tuple[float, int]] = []  # (mean confidence, candidate)
@@ -496,6 +496,10 @@ class HandTracker:
                     hand.centre_xyz_mm, [k.centre_xyz_mm for k in kept], half):
                 kept.append(hand)
         return kept
+
+    def _palms(self, frame: Frame, joints_crop: np.ndarray, transforms: list[CropTransform]) -> list[np.ndarray]:
+        """The palm centre (3,) mm of each reading: joints (B, 21, 3) in their crops ``transforms``."""
+        return [palm_centre_mm(self._to_xyz(frame, j, t)[1]) for j, t in zip(joints_crop, transforms)]
 
     @staticmethod
     def _to_xyz(frame: Frame, joints_crop: np.ndarray, transform: CropTransform) -> tuple[np.ndarray, np.ndarray]:

@@ -334,19 +334,14 @@ def test_a_head_the_localiser_takes_for_a_hand_is_no_hand_once_the_network_reads
     """Synthetic torsos with a head and no hand (benchmarks/localize_synthetic.py --no-hand --head): in these five
     the localiser by itself takes the head for a hand; the tracker (bundled pwr-lite) reads the palm somewhere else
     each time and reports no hand, with the reason. Every one of the 40 real frames' hands still settles."""
-    from handtrack.synth.generator import SyntheticSource, render_frame
-    from handtrack.synth.scene import with_head
+    from handtrack.synth.generator import SyntheticSource
     from handtrack.tracker import NOT_SETTLED
     from tests.preprocess.test_localize import real_frames
 
     tracker = HandTracker(default_model_path(), handedness="right")
     refused = 0
     for seed, index in ((8, 183), (13, 10), (13, 330), (13, 592), (13, 943)):
-        source = SyntheticSource(1000, seed=seed, profile="sr305", palm="anatomical")
-        scene, rng = source.scene(index)
-        head = with_head(scene.without_hand(), np.random.default_rng([seed, index, 7]))
-        frame = Frame(render_frame(head, source.intrinsics, source.depth_unit_mm, source.sensor, rng),
-                      source.depth_unit_mm, source.intrinsics, 0.0, index)
+        frame = SyntheticSource(1000, seed=seed, profile="sr305", palm="anatomical").background_frame(index, head=True)
         assert tracker.localizer.locate(frame).found, (seed, index)
         tracker.reset()
         if not tracker.track(frame):

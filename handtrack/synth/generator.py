@@ -25,7 +25,7 @@ from handtrack.preprocess.augment import AugmentConfig, augmented_transform
 from handtrack.preprocess.crop import CropTransform, crop_source_pixels, normalise_crop
 from handtrack.sources.base import DepthSource
 from handtrack.synth.raster import render_capsules_culled, render_plane_np
-from handtrack.synth.scene import Scene, sample_scene
+from handtrack.synth.scene import Scene, sample_scene, with_head
 from handtrack.synth.sensor import SensorModel, apply_sensor
 from handtrack.types import Frame, Intrinsics, LabelledFrame
 
@@ -107,6 +107,17 @@ class SyntheticSource(DepthSource):
         scene, rng = self.scene(index)
         return labelled_frame(scene, self.intrinsics, self.depth_unit_mm, self.sensor, rng,
                               index * 1000.0 / self._fps, index, self.description, {"pose": scene.pose_source})
+
+    def background_frame(self, index: int, head: bool = False) -> Frame:
+        """Frame ``index``'s scene without its hand and arm (its torso or wall alone, with the sensor noise that
+        frame draws): a frame with no hand to find. ``head``: a torso gets a head on a neck above it
+        (:func:`handtrack.synth.scene.with_head`, its own random stream)."""
+        scene, rng = self.scene(index)
+        background = scene.without_hand()
+        if head and scene.background_capsules:
+            background = with_head(background, np.random.default_rng([self.seed, index, 7]))
+        raw = render_frame(background, self.intrinsics, self.depth_unit_mm, self.sensor, rng)
+        return Frame(raw, self.depth_unit_mm, self.intrinsics, index * 1000.0 / self._fps, index)
 
     def __iter__(self) -> Iterator[Frame]:
         for index in range(self.count):
