@@ -75,3 +75,18 @@ def untrained_onnx(tmp_path_factory: pytest.TempPathFactory) -> Path:
                     {"data": "none: untrained weights for tests"})
     export_onnx(folder / "pwr-lite.pt", folder / "pwr-lite.onnx")
     return folder / "pwr-lite.onnx"
+
+
+class FakeClock:
+    """A clock for pacing tests that moves only when something sleeps on it (seconds)."""
+
+    def __init__(self) -> None:
+        self.start = self.now = 100.0
+        self.slept: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.now += seconds

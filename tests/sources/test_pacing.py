@@ -2,20 +2,7 @@ import numpy as np
 
 from handtrack.sources.files import ArrayStackSource
 from handtrack.sources.pacing import PacedSource
-from tests.conftest import SMALL_INTRINSICS, pattern_frame
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 100.0
-        self.slept: list[float] = []
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.slept.append(seconds)
-        self.now += seconds
+from tests.conftest import SMALL_INTRINSICS, FakeClock, pattern_frame
 
 
 def _source(tmp_path, n=10):

@@ -8,7 +8,7 @@ import pytest
 from handtrack.errors import RecordingError
 from handtrack.sources import PacedSource, open_source
 from handtrack.sources.recording import RealSenseRecording, inspect_recording
-from tests.conftest import SMALL_INTRINSICS, pattern_frame
+from tests.conftest import SMALL_INTRINSICS, FakeClock, pattern_frame
 
 
 def test_real_d435_bag_yields_its_depth_with_the_sdks_intrinsics(d435_bag):
@@ -73,14 +73,17 @@ def test_iterating_twice_replays_from_the_start(pattern_recording):
 
 
 def test_realtime_option_paces_a_recording(pattern_recording):
+    # A virtual clock that moves only when the source sleeps: reading the file takes no time on it, so a busy
+    # machine cannot make the test drop a frame, and the pacing is measured exactly.
+    clock = FakeClock()
     with open_source(pattern_recording, realtime=True) as source:
         assert isinstance(source, PacedSource)
-        start = time.perf_counter()
+        source._clock, source._sleep = clock, clock.sleep
         frames = list(source)
-        elapsed = time.perf_counter() - start
     span_s = (pattern_frame(119).timestamp_ms - pattern_frame(0).timestamp_ms) / 1000.0
-    assert elapsed >= span_s - 0.05  # released on the recorded clock, not as fast as the file reads
-    assert [f.index for f in frames] == list(range(120))  # a fast consumer misses nothing
+    assert abs(clock.now - clock.start - span_s) < 1e-6  # released on the recorded clock, not as fast as it reads
+    assert len(clock.slept) == 119 and min(clock.slept) > 0  # every frame after the first waited for its time
+    assert [f.index for f in frames] == list(range(120)) and source.dropped == 0  # a fast consumer misses nothing
 
 
 def _cut(src, dst, fraction):
