@@ -13,7 +13,9 @@ predicted palm), which is where a trained network takes over from geometry. Usag
 ``--head-mounted`` runs the localiser (and the tracker) in its head-mounted mode. ``--no-hand``: the same scenes
 with their hand and arm taken out, those with a background (a torso, a wall): how often the localiser (with
 ``--model``: the tracker, which asks the network about what on a body may be a hand) still finds a hand (each one
-a false hand), by background; ``--head`` puts a head on a neck above each torso.
+a false hand), by background; ``--head`` puts a head on a neck above each torso. ``--tracked``: the localiser
+while it tracks, each search seeded where the previous frame's hand would have been (the true palm moved 10 mm
+at random): how often it keeps the hand, and with ``--no-hand`` how often it lets go of a hand that has gone.
 """
 
 from __future__ import annotations
@@ -26,12 +28,26 @@ from handtrack.preprocess import HandLocalizer, LocalizerConfig
 from handtrack.preprocess.refine import palm_centre_mm
 from handtrack.synth.generator import SyntheticSource
 
+#: how far (mm, each axis, standard deviation) a tracked search's start lies from the true palm (--tracked)
+TRACKED_START_MM = 10.0
+
+
+def tracked_starts(source: SyntheticSource, frames: int, seed: int) -> list[np.ndarray]:
+    """(3,) mm per frame of ``source``'s first ``frames``: its true palm moved at random by TRACKED_START_MM per
+    axis, where the previous frame's hand would seed a tracked search."""
+    rng = np.random.default_rng(seed)
+    return [(source.scene(i)[0].palm_centre_mm + rng.normal(0.0, TRACKED_START_MM, 3)).astype(np.float32)
+            for i in range(frames)]
+
 
 def centre_errors_mm(frames: int, profile: str, seed: int, model: str | None = None, palm: str = "anatomical",
-                     view: str = "front", head_mounted: bool = False) -> tuple[np.ndarray, np.ndarray, int]:
-    """Centre - true palm centre (mm), (N, 3), of the frames where a hand was found: the localiser's, and the
-    palm of the tracker's pose (empty without a model); and the frame count."""
+                     view: str = "front", head_mounted: bool = False,
+                     tracked: bool = False) -> tuple[np.ndarray, np.ndarray, int]:
+    """Centre - true palm centre (mm), (N, 3), of the frames where a hand was found: the localiser's (``tracked``:
+    seeded from :func:`tracked_starts`), and the palm of the tracker's pose (empty without a model); and the frame
+    count."""
     source = SyntheticSource(frames, seed=seed, profile=profile, palm=palm, view=view)
+    starts = tracked_starts(source, frames, seed) if tracked else None
     localizer = HandLocalizer(LocalizerConfig(head_mounted=head_mounted))
     tracker = None
     if model:
@@ -40,9 +56,9 @@ def centre_errors_mm(frames: int, profile: str, seed: int, model: str | None = N
         # the synthetic hands are right hands: the right-hand network's palm is what is measured
         tracker = HandTracker(model, localizer=LocalizerConfig(head_mounted=head_mounted), handedness="right")
     errors, tracked = [], []
-    for frame in source:
+    for index, frame in enumerate(source):
         truth = palm_centre_mm(frame.joints_xyz_mm)
-        found = localizer.locate(frame)
+        found = localizer.locate(frame, None if starts is None else [starts[index]])
         if found.found:
             errors.append(found.hands[0].centre_xyz_mm - truth)
         if tracker is not None:
@@ -54,12 +70,15 @@ def centre_errors_mm(frames: int, profile: str, seed: int, model: str | None = N
 
 
 def false_hands(frames: int, profile: str, seed: int, palm: str = "anatomical", view: str = "front",
-                head_mounted: bool = False, model: str | None = None, head: bool = False) -> dict[str, tuple[int, int]]:
+                head_mounted: bool = False, model: str | None = None, head: bool = False,
+                tracked: bool = False) -> dict[str, tuple[int, int]]:
     """The scenes of SyntheticSource(frames, seed, profile) that have a background, rendered without their hand
     and arm: {"torso" | "wall": (frames, frames where a hand was found)}, by the localiser alone, or with
     ``model`` by the tracker (which asks the network about what on a body may be a hand), each frame afresh.
-    ``head``: each torso with a head on a neck (``SyntheticSource.background_frame``)."""
+    ``head``: each torso with a head on a neck (``SyntheticSource.background_frame``). ``tracked``: the localiser
+    seeded where the hand had been (:func:`tracked_starts`): does it let go of a hand that has gone?"""
     source = SyntheticSource(frames, seed=seed, profile=profile, palm=palm, view=view)
+    starts = tracked_starts(source, frames, seed) if tracked else None
     localizer = HandLocalizer(LocalizerConfig(head_mounted=head_mounted))
     tracker = None
     if model:
@@ -77,7 +96,7 @@ def false_hands(frames: int, profile: str, seed: int, palm: str = "anatomical", 
             tracker.reset()
             found = bool(tracker.track(frame))
         else:
-            found = localizer.locate(frame).found
+            found = localizer.locate(frame, None if starts is None else [starts[index]]).found
         counts[kind][0] += 1
         counts[kind][1] += int(found)
     return {kind: (n, hands) for kind, (n, hands) in counts.items()}
@@ -103,20 +122,26 @@ def main() -> None:
     parser.add_argument("--head-mounted", action="store_true", help="the localiser's head-mounted mode")
     parser.add_argument("--no-hand", action="store_true", help="the scenes' backgrounds alone: count false hands")
     parser.add_argument("--head", action="store_true", help="with --no-hand: a head on a neck above each torso")
+    parser.add_argument("--tracked", action="store_true", help="the localiser alone, each search seeded near the "
+                        "true palm as the previous frame's hand would seed it")
     args = parser.parse_args()
+    if args.tracked and args.model:
+        parser.error("--tracked measures the localiser alone: leave out --model")
     if args.no_hand:
         counts = false_hands(args.frames, args.profile, args.seed, args.palm, args.view, args.head_mounted,
-                             args.model, args.head)
-        by = f"the tracker ({args.model})" if args.model else "the localiser"
+                             args.model, args.head, args.tracked)
+        by = f"the tracker ({args.model})" if args.model else "the localiser" + (
+            ", tracking from where the hand had been" if args.tracked else "")
         heads = " (torsos with a head)" if args.head else ""
         print(f"{args.profile}, synthetic frames of seed {args.seed} without their hand{heads}, {args.view} view: {by} "
               "found a hand (a false hand) in " + ", ".join(f"{hands} of {n} with a {kind}" for kind, (n, hands)
                                                      in counts.items()))
         return
     errors, tracked, total = centre_errors_mm(args.frames, args.profile, args.seed, args.model, args.palm, args.view,
-                                              args.head_mounted)
+                                              args.head_mounted, args.tracked)
+    mode = ("head-mounted" if args.head_mounted else "default") + (", tracking" if args.tracked else "")
     print(f"{args.profile}, synthetic frames of seed {args.seed}, {args.palm} hands, {args.view} view, localiser "
-          f"{'head-mounted' if args.head_mounted else 'default'} mode (depth error positive: behind the true palm)")
+          f"{mode} mode (depth error positive: behind the true palm)")
     report("localiser centre", errors, total)
     if args.model:
         report(f"palm of the tracked pose ({args.model})", tracked, total)

@@ -29,7 +29,9 @@ resolution):
 Tracking (``track``) looks for the nearest surface inside the previous hand's cube (grown by
 ``track_margin``) first and falls back to a fresh search. A body (not flat) found there is searched for a hand
 touching it, standing in front of a smooth surface fitted to the body, within ``track_touching_reach_mm`` of the
-previous hand; a body or wall found there hides what lies behind it from the fresh search; a search there that
+previous hand, and a hand found within that reach may run along the image's edge for
+``max_tracked_edge_contact_mm`` (a hand held close to the camera near the image's edge, its forearm crossing it at
+a slant); a body or wall found there hides what lies behind it from the fresh search; a search there that
 finds no hand claims nothing (the fresh search sees the whole frame). A fresh search takes no such patch (a head
 on a torso stands out of it as a hand does): when it finds no hand it offers the patch at its seed, and the far
 ends of the body's narrow parts (an arm held out from a torso, its hand level with it), as
@@ -86,6 +88,9 @@ class LocalizerConfig:
     max_edge_contact_mm: float = 150.0  # a surface running longer than this along the image's edge is a body's
     # piece (the top of a torso seen at the image's bottom edge): a hand cut off there, or its arm, touches it
     # along at most 126 mm in 883 synthetic frames, the top of a torso along 142-312 mm (docs/ARCHITECTURE.md)
+    max_tracked_edge_contact_mm: float = 200.0  # tracking: a hand found within track_touching_reach_mm of the
+    # previous one may run along the image's edge this far (a hand held close to the camera near the image's
+    # bottom, its forearm crossing the edge at a slant, touches it along 150-190 mm: docs/ARCHITECTURE.md)
     max_claim_contact_mm: float = 100.0  # a surface bordering, without a depth jump, one that a hand found before
     # claimed along more than this is the rest of that hand's body or wall, not a second hand (synthetic frames:
     # second hands 0-53 mm, torso pieces left beside the first hand's claim 155-322 mm; docs/ARCHITECTURE.md)
@@ -268,6 +273,17 @@ def _edge_contact_mm(region: np.ndarray, pts_area: np.ndarray, keep: np.ndarray)
     return float(np.sqrt(pts_area[edge[region] & keep]).sum())
 
 
+def _edge_limit_mm(config: LocalizerConfig, centre_xyz_mm: np.ndarray, tracked_xyz_mm: np.ndarray | None) -> float:
+    """How far (mm) a hand centred at ``centre_xyz_mm`` may run along the image's edge: further when it continues
+    the tracked hand ``tracked_xyz_mm`` (within ``track_touching_reach_mm``): that hand came into the view, or was
+    held close to the camera, with its forearm crossing the edge at a slant, while a body's top at the image's
+    edge found afresh would otherwise pass for a hand."""
+    if tracked_xyz_mm is not None and float(np.linalg.norm(centre_xyz_mm - tracked_xyz_mm)) < \
+            config.track_touching_reach_mm:
+        return config.max_tracked_edge_contact_mm
+    return config.max_edge_contact_mm
+
+
 def _claim_contact_mm(grid: _Grid, region: np.ndarray, keep: np.ndarray, excluded: np.ndarray,
                       config: LocalizerConfig) -> float:
     """Length (mm) along which the points ``keep`` (over the pixels of ``region``) border a surface an earlier
@@ -406,7 +422,8 @@ def _locate_one(grid: _Grid, config: LocalizerConfig, excluded: np.ndarray,
         seed, region = _hand_end(grid, grown, config)
     else:
         region = _within_band(grown, grid.z, seed, config.hand_band_mm)
-    attempt = _judge(grid, config, excluded, seed, grown, region)
+    attempt = _judge(grid, config, excluded, seed, grown, region,
+                     None if start_xyz is None else np.asarray(start_xyz, dtype=np.float32))
     if attempt.wall_depth_mm is not None and not config.head_mounted:
         points = grid.points(grown)
         plane = _fit_plane(points)
@@ -584,9 +601,11 @@ def _raised_from_wall(grid: _Grid, config: LocalizerConfig, excluded: np.ndarray
 
 
 def _judge(grid: _Grid, config: LocalizerConfig, excluded: np.ndarray, seed: tuple[int, int], grown: np.ndarray,
-           region: np.ndarray) -> _Attempt:
+           region: np.ndarray, tracked_xyz_mm: np.ndarray | None = None) -> _Attempt:
     """Centre, forearm cut and the hand tests (area, walls) of the surface ``region`` found from ``seed``;
-    ``grown``: all of the surface it belongs to (the part near the centre is what later searches skip)."""
+    ``grown``: all of the surface it belongs to (the part near the centre is what later searches skip).
+    ``tracked_xyz_mm``: the previous frame's hand, when tracking (a hand near it may run further along the image's
+    edge)."""
     pts = grid.points(region)
     anchor = grid.point(seed)
     start = anchor + np.array([0.0, 0.0, config.cube_half_mm * 0.5], dtype=np.float32)
@@ -640,7 +659,7 @@ def _judge(grid: _Grid, config: LocalizerConfig, excluded: np.ndarray, seed: tup
         return _Attempt(None, claimed, f"surface too wide for a hand {where} (crosses the cube's rim {crossings} "
                         f"times, over {coverage:.0%} of it): a wall or a body?", wall_depth_mm=z_c)
     contact = _edge_contact_mm(region, pts_area, keep)
-    if contact > config.max_edge_contact_mm:
+    if contact > _edge_limit_mm(config, centre, tracked_xyz_mm):
         return _Attempt(None, claimed, f"surface runs along the image's edge {where} ({contact:.0f} mm of it): a body "
                         "cut off by the image's edge?", wall_depth_mm=z_c)
     contact = _claim_contact_mm(grid, region, keep, excluded, config)

@@ -18,6 +18,7 @@ from tests.preprocess.scenes import (
     ARM_HELD_OUT,
     SCENE_INTRINSICS,
     TORSO_SPHERES,
+    hand_spheres,
     hand_touching_torso,
     make_scene,
     render_depth_mm,
@@ -419,6 +420,44 @@ def test_the_top_of_a_torso_at_the_images_bottom_edge_is_no_hand(top_mm):
     alone = HandLocalizer().locate(Frame(hand_depth, 1.0, SCENE_INTRINSICS, 0.0, 0))
     assert with_hand.found and alone.found, with_hand.reason
     assert np.linalg.norm(with_hand.hands[0].centre_xyz_mm - alone.hands[0].centre_xyz_mm) < 1.0
+
+
+def _hand_at_the_bottom_edge() -> tuple[Frame, np.ndarray]:
+    """An open hand 290 mm away near the image's bottom, palm to the camera, fingers pointing up and to the
+    right, its forearm running down and to the left out of the image, crossing the bottom edge at a slant along
+    about 175 mm (1 mm units); and its palm centre (mm)."""
+    local, palm = hand_spheres(np.random.default_rng(3), curl=0.05)
+    angle, recede = np.radians(60.0), 0.25
+    in_plane = np.array([[np.cos(angle), -np.sin(angle), 0], [np.sin(angle), np.cos(angle), 0], [0, 0, 1]])
+    tilt = np.array([[1, 0, 0], [0, np.cos(recede), -np.sin(recede)], [0, np.sin(recede), np.cos(recede)]])
+    rotation = np.diag([1.0, -1.0, 1.0]) @ in_plane @ tilt
+    centre = np.array([0.0, 80.0, 290.0])
+    spheres = local.copy()
+    spheres[:, :3] = local[:, :3] @ rotation.T + centre
+    depth = np.round(render_depth_mm(spheres, SCENE_INTRINSICS)).astype(np.uint16)
+    return Frame(depth, 1.0, SCENE_INTRINSICS, 0.0, 0), rotation @ palm + centre
+
+
+def test_a_tracked_hand_close_to_the_camera_may_run_along_the_images_edge():
+    """A hand held close to the camera near the image's bottom has its forearm cross the edge at a slant, along
+    more than the 150 mm a fresh search allows (the top of a torso there runs along 142-312 mm). While tracking, a
+    hand within track_touching_reach_mm of the previous one may run along it up to 200 mm, so the hand is kept
+    (before session 22 it was lost: 3 of 1,600 synthetic frames, tracked from their true palm); a torso's top
+    found where the tracked hand was still runs along it too far (233-258 mm here)."""
+    frame, palm = _hand_at_the_bottom_edge()
+    fresh = HandLocalizer().locate(frame)
+    assert not fresh.found and "image's edge" in fresh.reason, fresh.reason
+    tracked = HandLocalizer().locate(frame, previous=[(palm + [10.0, -10.0, 5.0]).astype(np.float32)])
+    assert tracked.found, tracked.reason
+    assert np.linalg.norm(tracked.hands[0].centre_xyz_mm - palm) < 20.0
+    # a previous hand 150 mm away is not this one: the fresh search's rule holds
+    elsewhere = HandLocalizer().locate(frame, previous=[(palm + [0.0, -150.0, 0.0]).astype(np.float32)])
+    assert not elsewhere.found and "image's edge" in elsewhere.reason, elsewhere.reason
+    for top_mm in [(0.0, 420.0, 700.0), (-250.0, 480.0, 850.0), (180.0, 360.0, 600.0)]:
+        torso = _torso_frame(top_mm)
+        taken = HandLocalizer(LocalizerConfig(max_edge_contact_mm=1e9)).locate(torso).hands[0].centre_xyz_mm
+        result = HandLocalizer().locate(torso, previous=[taken])
+        assert not result.found and "image's edge" in result.reason, result.reason
 
 
 def test_a_body_found_where_the_tracked_hand_was_hides_what_lies_behind_it():
