@@ -16,6 +16,8 @@ with their hand and arm taken out, those with a background (a torso, a wall): ho
 a false hand), by background; ``--head`` puts a head on a neck above each torso. ``--tracked``: the localiser
 while it tracks, each search seeded where the previous frame's hand would have been (the true palm moved 10 mm
 at random): how often it keeps the hand, and with ``--no-hand`` how often it lets go of a hand that has gone.
+``--out-of-view MM``: each scene's hand and arm slid sideways until the palm lies MM past the image's edge (the
+hand has left the view, part of its arm has not): how often a hand is still reported (each one a false hand).
 """
 
 from __future__ import annotations
@@ -102,6 +104,29 @@ def false_hands(frames: int, profile: str, seed: int, palm: str = "anatomical", 
     return {kind: (n, hands) for kind, (n, hands) in counts.items()}
 
 
+def out_of_view_hands(frames: int, profile: str, seed: int, beyond_mm: float, palm: str = "anatomical",
+                      view: str = "front", head_mounted: bool = False, model: str | None = None) -> tuple[int, int]:
+    """(frames, frames where a hand was reported) of SyntheticSource(frames, seed, profile)'s scenes with their hand
+    moved ``beyond_mm`` past the image's edge (``SyntheticSource.out_of_view_frame``): by the localiser, or with
+    ``model`` by the tracker, each frame afresh."""
+    source = SyntheticSource(frames, seed=seed, profile=profile, palm=palm, view=view)
+    localizer = HandLocalizer(LocalizerConfig(head_mounted=head_mounted))
+    tracker = None
+    if model:
+        from handtrack import HandTracker
+
+        tracker = HandTracker(model, localizer=LocalizerConfig(head_mounted=head_mounted), handedness="right")
+    hands = 0
+    for index in range(frames):
+        frame = source.out_of_view_frame(index, beyond_mm)
+        if tracker is not None:
+            tracker.reset()
+            hands += bool(tracker.track(frame))
+        else:
+            hands += localizer.locate(frame).found
+    return frames, hands
+
+
 def report(label: str, errors: np.ndarray, total: int) -> None:
     norm = np.linalg.norm(errors, axis=1)
     print(f"{label}: found in {100 * len(errors) / total:.1f} % of {total} frames; error median "
@@ -124,7 +149,16 @@ def main() -> None:
     parser.add_argument("--head", action="store_true", help="with --no-hand: a head on a neck above each torso")
     parser.add_argument("--tracked", action="store_true", help="the localiser alone, each search seeded near the "
                         "true palm as the previous frame's hand would seed it")
+    parser.add_argument("--out-of-view", type=float, default=None, metavar="MM", help="each hand slid this far "
+                        "past the image's edge: count the frames where a hand is still reported")
     args = parser.parse_args()
+    if args.out_of_view is not None:
+        n, hands = out_of_view_hands(args.frames, args.profile, args.seed, args.out_of_view, args.palm, args.view,
+                                     args.head_mounted, args.model)
+        by = f"the tracker ({args.model})" if args.model else "the localiser"
+        print(f"{args.profile}, synthetic frames of seed {args.seed}, {args.view} view, each hand slid "
+              f"{args.out_of_view:g} mm past the image's edge: {by} reported a hand in {hands} of {n}")
+        return
     if args.tracked and args.model:
         parser.error("--tracked measures the localiser alone: leave out --model")
     if args.no_hand:

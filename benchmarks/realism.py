@@ -10,6 +10,7 @@ real crops above, synthetic below; prints a Markdown table for docs/realism.md.
 Usage: python benchmarks/realism.py [--camera sr305|d4xx] [--synthetic N] [--sdk-filters SHARE]
        python benchmarks/realism.py --finger-widths [--outline-png OUT.png] [--palm MODEL]
        python benchmarks/realism.py --finger-lengths
+       python benchmarks/realism.py --forearm-widths [--palm MODEL]
 """
 
 from __future__ import annotations
@@ -182,6 +183,52 @@ def finger_length_table() -> None:
               + " / ".join(f"{r:.2f}" for r in relative))
 
 
+#: the forearm's width is measured on its surface this far (mm, 3D) from the localiser's hand centre: past the
+#: fingertips (at most about 110 mm from the palm's middle) and the wrist, before the elbow
+FOREARM_SHELL_MM = (160.0, 260.0)
+
+
+def forearm_width_mm(frame: Frame, localizer: HandLocalizer) -> float | None:
+    """The visible width (mm) of the arm of the hand the localiser finds in ``frame``: of the surface connected to
+    the hand's centre in the image (depth 150 mm in front of the centre to 250 mm behind it), the points
+    FOREARM_SHELL_MM from the centre, spread across their main direction (3rd to 97th percentile). None without a
+    hand or with fewer than 20 such points (the arm leaves the image or the depth range sooner)."""
+    from handtrack.geometry import pixel_rays
+
+    found = localizer.locate(frame)
+    if not found.found:
+        return None
+    centre = found.hands[0].centre_xyz_mm
+    depth = frame.depth_mm()
+    rays = pixel_rays(frame.intrinsics)
+    points = np.concatenate([rays * depth[..., None], depth[..., None]], axis=-1)  # (H, W, 3) mm
+    near = (depth > centre[2] - 150.0) & (depth < centre[2] + 250.0)
+    _, labels = cv2.connectedComponents(near.astype(np.uint8), connectivity=8)
+    u, v = (int(round(x)) for x in found.hands[0].centre_uvz[:2])
+    v, u = min(max(v, 0), depth.shape[0] - 1), min(max(u, 0), depth.shape[1] - 1)
+    component = labels == labels[v, u] if near[v, u] else near
+    distance = np.linalg.norm(points - centre, axis=-1)
+    arm = points[component & (distance > FOREARM_SHELL_MM[0]) & (distance < FOREARM_SHELL_MM[1])]
+    if len(arm) < 20:
+        return None
+    arm = arm - arm.mean(axis=0)
+    across = arm @ np.linalg.svd(arm, full_matrices=False)[2][1]
+    return float(np.percentile(across, 97) - np.percentile(across, 3))
+
+
+def forearm_width_table(palm: str = "anatomical-wrist") -> None:
+    """The forearm's visible width (:func:`forearm_width_mm`) on the 40 real frames against synthetic SR305 frames
+    (seed 3, ``palm`` geometry)."""
+    localizer = HandLocalizer()
+    sets = (("real SR305", real_frames("sr305")), ("real D400 class", real_frames("d4xx")),
+            (f"synthetic SR305 ({palm})", SyntheticSource(200, seed=3, profile="sr305", palm=palm)))
+    for name, frames in sets:
+        widths = np.array([w for w in (forearm_width_mm(f, localizer) for f in frames) if w is not None])
+        p25, p50, p75 = np.percentile(widths, [25, 50, 75])
+        print(f"{name}: forearm width measured in {len(widths)} frames, p25 / median / p75 {p25:.0f} / {p50:.0f} / "
+              f"{p75:.0f} mm")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--camera", choices=("sr305", "d4xx"), default="sr305")
@@ -193,16 +240,22 @@ def main() -> None:
                              "synthetic")
     parser.add_argument("--outline-png", type=Path, default=None,
                         help="with --finger-widths: write the silhouettes with their largest inscribed circles here")
-    parser.add_argument("--palm", default="anatomical", help="with --finger-widths: the synthetic palm model")
+    parser.add_argument("--palm", default=None, help="the synthetic palm model (handtrack.synth.scene.PALM_MODELS) of "
+                        "--finger-widths (default anatomical) and --forearm-widths (default anatomical-wrist)")
     parser.add_argument("--finger-lengths", action="store_true",
                         help="instead: how far each fingertip reaches from the palm's middle, real spread SR305 "
                              "hands against synthetic open ones")
+    parser.add_argument("--forearm-widths", action="store_true",
+                        help="instead: the forearm's visible width, real frames against synthetic ones (--palm)")
     args = parser.parse_args()
+    if args.forearm_widths:
+        forearm_width_table(args.palm or "anatomical-wrist")
+        return
     if args.finger_lengths:
         finger_length_table()
         return
     if args.finger_widths:
-        finger_width_table(args.outline_png, args.palm)
+        finger_width_table(args.outline_png, args.palm or "anatomical")
         return
     params, localizer = CropParams(), HandLocalizer()
     real, real_crops = [], []

@@ -25,7 +25,7 @@ from handtrack.preprocess.augment import AugmentConfig, augmented_transform
 from handtrack.preprocess.crop import CropTransform, crop_source_pixels, normalise_crop
 from handtrack.sources.base import DepthSource
 from handtrack.synth.raster import render_capsules_culled, render_plane_np
-from handtrack.synth.scene import Scene, sample_scene, with_head
+from handtrack.synth.scene import Scene, moved_out_of_view, sample_scene, with_head
 from handtrack.synth.sensor import SensorModel, apply_sensor
 from handtrack.types import Frame, Intrinsics, LabelledFrame
 
@@ -118,6 +118,16 @@ class SyntheticSource(DepthSource):
             background = with_head(background, np.random.default_rng([self.seed, index, 7]))
         raw = render_frame(background, self.intrinsics, self.depth_unit_mm, self.sensor, rng)
         return Frame(raw, self.depth_unit_mm, self.intrinsics, index * 1000.0 / self._fps, index)
+
+    def out_of_view_frame(self, index: int, beyond_mm: float) -> LabelledFrame:
+        """Frame ``index``'s scene with its hand and arm slid sideways until the palm centre lies ``beyond_mm``
+        past the image's edge (:func:`handtrack.synth.scene.moved_out_of_view`): a hand that has left the view,
+        its arm partly still in it. The joints (out of view) are its ground truth."""
+        scene, rng = self.scene(index)
+        moved = moved_out_of_view(scene, self.intrinsics, beyond_mm)
+        return labelled_frame(moved, self.intrinsics, self.depth_unit_mm, self.sensor, rng,
+                              index * 1000.0 / self._fps, index, f"{self.description}, hand out of view",
+                              {"pose": scene.pose_source})
 
     def __iter__(self) -> Iterator[Frame]:
         for index in range(self.count):

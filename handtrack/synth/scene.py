@@ -17,6 +17,7 @@ from handtrack.synth.hand import (
     sample_shapes,
 )
 from handtrack.synth.poses import sample_pose
+from handtrack.types import Intrinsics
 
 #: wrist to middle fingertip of the flat hand of the pose bank's rig
 BANK_HAND_LENGTH_MM = 183.6
@@ -298,6 +299,33 @@ def with_head(background: Scene, rng: np.random.Generator) -> Scene:
     b = np.vstack([background.b, head[None], top[None]])
     radii = np.append(background.radii, [rng.uniform(85, 100), 55.0])
     return replace(background, a=a, b=b, radii=radii, background_capsules=background.background_capsules + 2)
+
+
+def moved_out_of_view(scene: Scene, intrinsics: Intrinsics, beyond_mm: float) -> Scene:
+    """``scene`` with its hand and arm slid sideways (at constant depth), away from the image's centre, until the
+    palm centre lies ``beyond_mm`` (at its depth) past the image's edge: a hand that has left the view, with the
+    part of its arm that stays in view (the background stays). Frames in which a tracker should report no hand."""
+    palm = scene.palm_centre_mm
+    u = intrinsics.fx * palm[0] / palm[2] + intrinsics.ppx
+    v = intrinsics.fy * palm[1] / palm[2] + intrinsics.ppy
+    direction = np.array([u - intrinsics.ppx, v - intrinsics.ppy])
+    length = float(np.linalg.norm(direction))
+    direction = direction / length if length > 1e-6 else np.array([0.0, -1.0])  # straight up from the centre
+    # pixels along that direction from the palm to the image's edge it crosses first (axis k), then on until the
+    # palm lies beyond_mm (at its depth) past that edge
+    limits = [(intrinsics.width - 1 - u, u), (intrinsics.height - 1 - v, v)]
+    to_edge = {k: (limits[k][0] if direction[k] > 0 else limits[k][1]) / abs(direction[k])
+               for k in (0, 1) if abs(direction[k]) > 1e-9}
+    k = min(to_edge, key=lambda axis: to_edge[axis])
+    focal = intrinsics.fx if k == 0 else intrinsics.fy
+    step_px = to_edge[k] + beyond_mm * focal / palm[2] / abs(direction[k])
+    shift = np.array([direction[0] * step_px * palm[2] / intrinsics.fx,
+                      direction[1] * step_px * palm[2] / intrinsics.fy, 0.0])
+    hand = len(scene.radii) - scene.background_capsules  # the hand's and arm's capsules come first
+    a, b = scene.a.copy(), scene.b.copy()
+    a[:hand] += shift
+    b[:hand] += shift
+    return replace(scene, joints_mm=scene.joints_mm + shift, a=a, b=b)
 
 
 def plane_behind_joints(normal: np.ndarray, offset_mm: float, joints_mm: np.ndarray,

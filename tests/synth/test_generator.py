@@ -176,3 +176,29 @@ def test_a_share_of_crops_is_centred_on_the_palm_as_the_second_pass_crops():
     assert sample.centre_from == "palm"
     np.testing.assert_array_equal(sample.joints_xyz_mm, plain.sample(i).joints_xyz_mm)  # the same scene
     assert not np.array_equal(sample.crop, plain.sample(i).crop)  # cropped elsewhere
+
+
+@pytest.mark.parametrize("beyond_mm", [40.0, 120.0])
+def test_a_hand_moved_out_of_view_lies_that_far_past_the_images_edge(beyond_mm):
+    """SyntheticSource.out_of_view_frame slides the hand and its arm sideways, at constant depth, until the palm
+    centre lies ``beyond_mm`` past the image's nearest edge along the way out; the background stays as it was."""
+    source = SyntheticSource(12, seed=7, profile="sr305", palm="anatomical")
+    intr = source.intrinsics
+    for index in range(12):
+        scene, _ = source.scene(index)
+        frame = source.out_of_view_frame(index, beyond_mm)
+        palm = palm_centre_mm(frame.joints_xyz_mm)
+        before = scene.palm_centre_mm
+        assert abs(palm[2] - before[2]) < 1e-3  # slid sideways only
+        u, v = intr.fx * palm[0] / palm[2] + intr.ppx, intr.fy * palm[1] / palm[2] + intr.ppy
+        # how far past the image's edge the palm lies, in mm at its depth (past the edge it crossed)
+        past_px = max(-u, u - (intr.width - 1), -v, v - (intr.height - 1))
+        assert abs(past_px * palm[2] / intr.fx - beyond_mm) < 0.5, index
+        # away from the image's centre: the palm's pixel moved outwards
+        u0, v0 = intr.fx * before[0] / before[2] + intr.ppx, intr.fy * before[1] / before[2] + intr.ppy
+        assert np.hypot(u - intr.ppx, v - intr.ppy) > np.hypot(u0 - intr.ppx, v0 - intr.ppy)
+        if scene.background_capsules or scene.plane is not None:  # the background alone is where it was
+            alone = source.background_frame(index).depth_mm()
+            moved = frame.depth_mm()
+            far = alone > 0
+            assert np.mean(np.abs(moved[far] - alone[far]) < 1.0) > 0.5
