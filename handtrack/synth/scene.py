@@ -3,6 +3,7 @@ as capsules in camera space with the ground-truth joints."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -42,6 +43,14 @@ class Scene:
         to find (the joints stay, for reference)."""
         k = len(self.radii) - self.background_capsules
         return replace(self, a=self.a[k:], b=self.b[k:], radii=self.radii[k:], pose_source="no hand")
+
+    def with_hand_moved(self, move: Callable[[np.ndarray], np.ndarray]) -> Scene:
+        """The scene with ``move`` ((N, 3) mm -> (N, 3) mm) applied to its hand, arm and joints; the background
+        (the torso, the wall) stays."""
+        hand = len(self.radii) - self.background_capsules  # the hand's and arm's capsules come first
+        a, b = self.a.copy(), self.b.copy()
+        a[:hand], b[:hand] = move(a[:hand]), move(b[:hand])
+        return replace(self, joints_mm=move(self.joints_mm), a=a, b=b)
 
     @property
     def palm_centre_mm(self) -> np.ndarray:
@@ -321,11 +330,7 @@ def moved_out_of_view(scene: Scene, intrinsics: Intrinsics, beyond_mm: float) ->
     step_px = to_edge[k] + beyond_mm * focal / palm[2] / abs(direction[k])
     shift = np.array([direction[0] * step_px * palm[2] / intrinsics.fx,
                       direction[1] * step_px * palm[2] / intrinsics.fy, 0.0])
-    hand = len(scene.radii) - scene.background_capsules  # the hand's and arm's capsules come first
-    a, b = scene.a.copy(), scene.b.copy()
-    a[:hand] += shift
-    b[:hand] += shift
-    return replace(scene, joints_mm=scene.joints_mm + shift, a=a, b=b)
+    return scene.with_hand_moved(lambda points: points + shift)
 
 
 def plane_behind_joints(normal: np.ndarray, offset_mm: float, joints_mm: np.ndarray,

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import math
 import sys
-from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -99,16 +98,13 @@ def moving_frames(source: SyntheticSource, index: int, count: int, max_speed_mm:
     direction = motion.normal(size=3)
     velocity = direction / np.linalg.norm(direction) * motion.uniform(0.0, max_speed_mm)
     step = _turn(motion.normal(size=3), math.radians(motion.uniform(0.0, max_turn_deg)))
-    hand = len(scene.radii) - scene.background_capsules  # the hand's and arm's capsules come first
     palm = scene.palm_centre_mm
     frames, turn = [], np.eye(3)
     for t in range(count):
         def moved(points: np.ndarray, t: int = t, turn: np.ndarray = turn) -> np.ndarray:
             return (points - palm) @ turn.T + palm + velocity * t
 
-        a, b = scene.a.copy(), scene.b.copy()
-        a[:hand], b[:hand] = moved(a[:hand]), moved(b[:hand])
-        now = replace(scene, joints_mm=moved(scene.joints_mm), a=a, b=b)
+        now = scene.with_hand_moved(moved)
         frames.append(labelled_frame(now, source.intrinsics, source.depth_unit_mm, source.sensor, rng,
                                      t * 1000.0 / FPS, t, f"{source.description}, scene {index} moving",
                                      {"pose": scene.pose_source}))
