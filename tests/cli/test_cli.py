@@ -328,7 +328,8 @@ def test_live_records_every_frame_the_camera_delivers_also_those_the_tracker_ski
     assert proc.returncode == 0, proc.stderr
     tracked, dropped = map(int, re.search(r"(\d+) frames tracked, (\d+) dropped", proc.stdout).groups())
     recorded = int(re.search(r"wrote (\d+) frames to", proc.stdout).group(1))
-    assert dropped > tracked  # the tracker took fewer than half the frames
+    # the tracker skipped frames (how many depends on the machine: on session 22's Xeon it took exactly half)
+    assert dropped > 0 and tracked > 0
     assert recorded == tracked + dropped  # every frame the capture thread received, not only those tracked
     with open_source(out) as played:
         assert sum(1 for _ in played) == recorded
