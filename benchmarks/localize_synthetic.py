@@ -26,49 +26,60 @@ import argparse
 
 import numpy as np
 
+from handtrack import HandTracker
 from handtrack.preprocess import HandLocalizer, LocalizerConfig
 from handtrack.preprocess.refine import palm_centre_mm
 from handtrack.synth.generator import SyntheticSource
+from handtrack.types import Frame
 
 #: how far (mm, each axis, standard deviation) a tracked search's start lies from the true palm (--tracked)
 TRACKED_START_MM = 10.0
 
 
-def tracked_starts(source: SyntheticSource, frames: int, seed: int) -> list[np.ndarray]:
-    """(3,) mm per frame of ``source``'s first ``frames``: its true palm moved at random by TRACKED_START_MM per
-    axis, where the previous frame's hand would seed a tracked search."""
-    rng = np.random.default_rng(seed)
-    return [(source.scene(i)[0].palm_centre_mm + rng.normal(0.0, TRACKED_START_MM, 3)).astype(np.float32)
-            for i in range(frames)]
+def tracked_start(rng: np.random.Generator, palm_mm: np.ndarray) -> np.ndarray:
+    """(3,) mm: the true palm ``palm_mm`` moved at random by TRACKED_START_MM per axis, where the previous frame's
+    hand would seed a tracked search (one draw per frame, in frame order, from ``rng``)."""
+    return (palm_mm + rng.normal(0.0, TRACKED_START_MM, 3)).astype(np.float32)
+
+
+def localiser_and_tracker(head_mounted: bool, model: str | None) -> tuple[HandLocalizer, HandTracker | None]:
+    """The localiser, and with ``model`` the tracker (right-handed: the synthetic hands are right hands, so the
+    right-hand network's reading is what is measured), in the localiser's default or head-mounted mode."""
+    config = LocalizerConfig(head_mounted=head_mounted)
+    tracker = HandTracker(model, localizer=config, handedness="right") if model else None
+    return HandLocalizer(config), tracker
+
+
+def hand_reported(frame: Frame, localizer: HandLocalizer, tracker: HandTracker | None,
+                  start: np.ndarray | None = None) -> bool:
+    """Does the tracker (afresh), or without one the localiser (seeded at ``start`` when given), report a hand?"""
+    if tracker is not None:
+        tracker.reset()
+        return bool(tracker.track(frame))
+    return localizer.locate(frame, None if start is None else [start]).found
 
 
 def centre_errors_mm(frames: int, profile: str, seed: int, model: str | None = None, palm: str = "anatomical",
                      view: str = "front", head_mounted: bool = False,
                      tracked: bool = False) -> tuple[np.ndarray, np.ndarray, int]:
     """Centre - true palm centre (mm), (N, 3), of the frames where a hand was found: the localiser's (``tracked``:
-    seeded from :func:`tracked_starts`), and the palm of the tracker's pose (empty without a model); and the frame
+    seeded at :func:`tracked_start`), and the palm of the tracker's pose (empty without a model); and the frame
     count."""
     source = SyntheticSource(frames, seed=seed, profile=profile, palm=palm, view=view)
-    starts = tracked_starts(source, frames, seed) if tracked else None
-    localizer = HandLocalizer(LocalizerConfig(head_mounted=head_mounted))
-    tracker = None
-    if model:
-        from handtrack import HandTracker
-
-        # the synthetic hands are right hands: the right-hand network's palm is what is measured
-        tracker = HandTracker(model, localizer=LocalizerConfig(head_mounted=head_mounted), handedness="right")
-    errors, tracked = [], []
-    for index, frame in enumerate(source):
+    starts = np.random.default_rng(seed) if tracked else None
+    localizer, tracker = localiser_and_tracker(head_mounted, model)
+    errors, tracked_errors = [], []
+    for frame in source:
         truth = palm_centre_mm(frame.joints_xyz_mm)
-        found = localizer.locate(frame, None if starts is None else [starts[index]])
+        found = localizer.locate(frame, None if starts is None else [tracked_start(starts, truth)])
         if found.found:
             errors.append(found.hands[0].centre_xyz_mm - truth)
         if tracker is not None:
             tracker.reset()
             poses = tracker.track(frame)
             if poses:
-                tracked.append(palm_centre_mm(poses[0].joints_xyz_mm) - truth)
-    return np.asarray(errors).reshape(-1, 3), np.asarray(tracked).reshape(-1, 3), frames
+                tracked_errors.append(palm_centre_mm(poses[0].joints_xyz_mm) - truth)
+    return np.asarray(errors).reshape(-1, 3), np.asarray(tracked_errors).reshape(-1, 3), frames
 
 
 def false_hands(frames: int, profile: str, seed: int, palm: str = "anatomical", view: str = "front",
@@ -78,29 +89,19 @@ def false_hands(frames: int, profile: str, seed: int, palm: str = "anatomical", 
     and arm: {"torso" | "wall": (frames, frames where a hand was found)}, by the localiser alone, or with
     ``model`` by the tracker (which asks the network about what on a body may be a hand), each frame afresh.
     ``head``: each torso with a head on a neck (``SyntheticSource.background_frame``). ``tracked``: the localiser
-    seeded where the hand had been (:func:`tracked_starts`): does it let go of a hand that has gone?"""
+    seeded where the hand had been (:func:`tracked_start`): does it let go of a hand that has gone?"""
     source = SyntheticSource(frames, seed=seed, profile=profile, palm=palm, view=view)
-    starts = tracked_starts(source, frames, seed) if tracked else None
-    localizer = HandLocalizer(LocalizerConfig(head_mounted=head_mounted))
-    tracker = None
-    if model:
-        from handtrack import HandTracker
-
-        tracker = HandTracker(model, localizer=LocalizerConfig(head_mounted=head_mounted), handedness="right")
+    starts = np.random.default_rng(seed) if tracked else None
+    localizer, tracker = localiser_and_tracker(head_mounted, model)
     counts: dict[str, list[int]] = {"torso": [0, 0], "wall": [0, 0]}
     for index in range(frames):
         scene, _ = source.scene(index)
+        start = None if starts is None else tracked_start(starts, scene.palm_centre_mm)  # drawn for every frame
         kind = "torso" if scene.background_capsules else "wall" if scene.plane is not None else None
         if kind is None:
             continue
-        frame = source.background_frame(index, head)
-        if tracker is not None:
-            tracker.reset()
-            found = bool(tracker.track(frame))
-        else:
-            found = localizer.locate(frame, None if starts is None else [starts[index]]).found
         counts[kind][0] += 1
-        counts[kind][1] += int(found)
+        counts[kind][1] += int(hand_reported(source.background_frame(index, head), localizer, tracker, start))
     return {kind: (n, hands) for kind, (n, hands) in counts.items()}
 
 
@@ -110,21 +111,9 @@ def out_of_view_hands(frames: int, profile: str, seed: int, beyond_mm: float, pa
     moved ``beyond_mm`` past the image's edge (``SyntheticSource.out_of_view_frame``): by the localiser, or with
     ``model`` by the tracker, each frame afresh."""
     source = SyntheticSource(frames, seed=seed, profile=profile, palm=palm, view=view)
-    localizer = HandLocalizer(LocalizerConfig(head_mounted=head_mounted))
-    tracker = None
-    if model:
-        from handtrack import HandTracker
-
-        tracker = HandTracker(model, localizer=LocalizerConfig(head_mounted=head_mounted), handedness="right")
-    hands = 0
-    for index in range(frames):
-        frame = source.out_of_view_frame(index, beyond_mm)
-        if tracker is not None:
-            tracker.reset()
-            hands += bool(tracker.track(frame))
-        else:
-            hands += localizer.locate(frame).found
-    return frames, hands
+    localizer, tracker = localiser_and_tracker(head_mounted, model)
+    return frames, sum(hand_reported(source.out_of_view_frame(index, beyond_mm), localizer, tracker)
+                       for index in range(frames))
 
 
 def report(label: str, errors: np.ndarray, total: int) -> None:

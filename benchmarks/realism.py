@@ -23,6 +23,7 @@ import cv2
 import numpy as np
 
 from handtrack.calibration import CameraProfile, load_profile
+from handtrack.geometry import pixel_rays
 from handtrack.preprocess import CropParams, HandLocalizer, crop_depth, hand_mask, make_crop_transform
 from handtrack.preprocess.crop import CropTransform, image_uvd_to_crop
 from handtrack.sources import open_source
@@ -193,8 +194,6 @@ def forearm_width_mm(frame: Frame, localizer: HandLocalizer) -> float | None:
     the hand's centre in the image (depth 150 mm in front of the centre to 250 mm behind it), the points
     FOREARM_SHELL_MM from the centre, spread across their main direction (3rd to 97th percentile). None without a
     hand or with fewer than 20 such points (the arm leaves the image or the depth range sooner)."""
-    from handtrack.geometry import pixel_rays
-
     found = localizer.locate(frame)
     if not found.found:
         return None
