@@ -22,9 +22,12 @@ if TYPE_CHECKING:
 
 
 def _run_validation(model: Path, count: int, out_dir: Path, palm: str = "symmetric", view: str = "front",
-                    passes: int = 1, breakdown: bool = False) -> tuple[Path, Path, SceneLabels | None]:
+                    passes: int = 1, breakdown: bool = False,
+                    ) -> tuple[np.ndarray, np.ndarray, SceneLabels | None]:
     """Run ``model`` on the first ``count`` validation samples; write results.txt and ground_truth.txt to
-    ``out_dir``. Returns their paths and, with ``breakdown``, each sample's labels for :func:`_report_breakdown`."""
+    ``out_dir``. Returns the predicted and true uvd, (count, 21, 3) each (scored as they are, not read back from the
+    files, which another run into the same folder may overwrite), and with ``breakdown`` each sample's labels for
+    :func:`_report_breakdown`."""
     from handtrack.engines import load_engine
     from handtrack.eval.breakdown import SceneLabels
     from handtrack.geometry import deproject_pixels_to_points, project_points_to_pixels
@@ -65,7 +68,7 @@ def _run_validation(model: Path, count: int, out_dir: Path, palm: str = "symmetr
     out_dir.mkdir(parents=True, exist_ok=True)
     write_uvd_file(out_dir / "results.txt", np.stack(pred))
     write_uvd_file(out_dir / "ground_truth.txt", np.stack(gt))
-    return out_dir / "ground_truth.txt", out_dir / "results.txt", labels
+    return np.stack(pred), np.stack(gt), labels
 
 
 def _report_breakdown(errors_mm: np.ndarray, labels: SceneLabels, out_dir: Path) -> None:
@@ -132,6 +135,7 @@ def eval_command(
     if dataset not in DATASET_JOINTS:
         raise HandtrackError(f"unknown dataset layout {dataset!r}; known: {', '.join(DATASET_JOINTS)}")
     labels = None
+    joints = DATASET_JOINTS[dataset]
     if model is not None:
         if dataset != "synthetic":
             raise HandtrackError("--model runs the synthetic validation set; use --dataset synthetic")
@@ -142,13 +146,14 @@ def eval_command(
         if view not in VIEWS:
             raise HandtrackError(f"--view: one of {', '.join(VIEWS)}, not {view!r}")
         out = out or Path("handtrack-eval")
-        gt, pred, labels = _run_validation(model, count, out, palm, view, passes, breakdown)
+        pred_uvd, gt_uvd, labels = _run_validation(model, count, out, palm, view, passes, breakdown)
     elif breakdown:
         raise HandtrackError("--breakdown needs --model (it labels the validation scenes while it runs them)")
-    if gt is None or pred is None:
+    elif gt is None or pred is None:
         raise HandtrackError("give --gt and --pred (results files), or --model to run the validation set")
-    joints = DATASET_JOINTS[dataset]
-    result = evaluate(load_uvd_file(pred, joints), load_uvd_file(gt, joints), dataset)
+    else:
+        pred_uvd, gt_uvd = load_uvd_file(pred, joints), load_uvd_file(gt, joints)
+    result = evaluate(pred_uvd, gt_uvd, dataset)
     _report(result, dataset, out)
     if labels is not None and out is not None:
         _report_breakdown(result.errors_mm, labels, out)

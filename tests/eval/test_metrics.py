@@ -96,3 +96,26 @@ def test_eval_with_the_trackers_second_pass(untrained_onnx, tmp_path):
     assert (tmp_path / "one" / "results.txt").read_text() != (tmp_path / "two" / "results.txt").read_text()
     bad = run_cli("eval", "--model", untrained_onnx, "--count", "2", "--passes", "3")
     assert bad.returncode == 2 and "--passes" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_eval_scores_its_own_run_not_the_files_another_run_wrote_into_its_folder(untrained_onnx, tmp_path,
+                                                                                 monkeypatch):
+    from typer.testing import CliRunner
+
+    import handtrack.cli.eval as eval_module
+    from handtrack.cli import app
+
+    runner = CliRunner()
+    args = ["eval", "--model", str(untrained_onnx), "--count", "4"]
+    alone = runner.invoke(app, [*args, "--out", str(tmp_path / "alone")])
+    assert alone.exit_code == 0, alone.output
+    write = eval_module.write_uvd_file
+
+    def another_run_writes_after_this_one(path, uvd):  # as a second evaluation into the same --out would
+        write(path, uvd + 50.0 if path.name == "results.txt" else uvd)
+
+    monkeypatch.setattr(eval_module, "write_uvd_file", another_run_writes_after_this_one)
+    shared = runner.invoke(app, [*args, "--out", str(tmp_path / "shared")])
+    assert shared.exit_code == 0, shared.output
+    mean = [line for line in alone.output.splitlines() if "mean 3D joint error" in line]
+    assert mean and mean == [line for line in shared.output.splitlines() if "mean 3D joint error" in line]
