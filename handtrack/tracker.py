@@ -24,11 +24,12 @@ from handtrack.engines.handedness import (
     pose_features,
     surface_at_joints,
 )
+from handtrack.engines.presence import PresenceClassifier
 from handtrack.errors import HandtrackError
 from handtrack.geometry import deproject_pixels_to_points
 from handtrack.pose import Handedness, HandPose
 from handtrack.preprocess import HandLocalizer, LocalizerConfig, crop_depth, crop_to_image_uvd, make_crop_transform
-from handtrack.preprocess.crop import CropTransform
+from handtrack.preprocess.crop import CropTransform, surface_reaches_image_edge
 from handtrack.preprocess.localize import HandCandidate
 from handtrack.preprocess.mirror import HANDEDNESS_CHOICES, mirror_crops, unmirror_joints
 from handtrack.preprocess.refine import palm_centre_mm, second_pass_centre_mm
@@ -75,6 +76,18 @@ REFUSED_FRAMES = 10
 #: second's); otherwise that hand is dropped (a head the localiser took for a hand), and with none left, this reason
 NOT_SETTLED = ("the pose network did not settle on what the localiser found (it read the palm somewhere else each "
                "time): a head, a body?")
+PRESENCE_MODEL = "presence.onnx"  # the bundled presence check (engines/presence.py), for every pose model
+#: The presence check, on a hand whose crop's surface reaches the image's edge (as a forearm's does once its hand
+#: has left the view; a surface within the image counts as fully a hand, SIDE_MAX_LOG_ODDS: the check refuses some
+#: fists and hands seen edge-on, which need not be asked about there): its final crop is scored (p that it holds
+#: a hand); the log-odds, plus PRESENCE_MEMORY of a followed hand's evidence so far (within +-SIDE_MAX_LOG_ODDS),
+#: must reach the log-odds of PRESENCE_MIN, or the hand is dropped. A hand leaving the view is dropped within two
+#: frames; one doubtful frame does not drop a hand followed with confidence (docs/ARCHITECTURE.md "The presence
+#: check": at 0.5, 3 of 300 synthetic hands at the image's edge were dropped, scored 0.34-0.46; at 0.25 none, and
+#: 53-57 of the 55-58 forearms' ends the tracker reported are still dropped).
+PRESENCE_MIN = 0.25
+PRESENCE_MEMORY = 0.8
+NOT_A_HAND = "the presence check found no hand in the crop (p {p:.2f}): a forearm whose hand has left the view, a head?"
 
 log = logging.getLogger(__name__)
 
@@ -116,9 +129,28 @@ def _default_classifier(engine: Engine, handedness_model: str | Path | None,
         return None
 
 
+def _log_odds(p: float) -> float:
+    p = min(max(p, 1e-6), 1.0 - 1e-6)
+    return float(np.log(p / (1.0 - p)))
+
+
 def _apart(point_mm: np.ndarray, others_mm: list[np.ndarray], distance_mm: float) -> bool:
     """Does ``point_mm`` (3,) lie at least ``distance_mm`` from each of ``others_mm`` (true for none)?"""
     return all(np.linalg.norm(point_mm - other) >= distance_mm for other in others_mm)
+
+
+def presence_for(presence: bool | str | Path, engine: Engine, threads: int | None) -> PresenceClassifier | None:
+    """The presence classifier: ``presence`` a file, True for the bundled one (None, said in the log, when none is
+    shipped) or False for none; refused (ModelFileError) when its crop contract is not the pose model's."""
+    if presence is False:
+        return None
+    path = MODELS_DIR / PRESENCE_MODEL if presence is True else Path(presence)
+    if presence is True and not path.is_file():
+        log.info("no presence check (%s is not in models/): every hand the localiser finds is reported", path.name)
+        return None
+    classifier = PresenceClassifier(path, threads=1)
+    classifier.check_contract(engine.metadata.contract)
+    return classifier
 
 
 def runs_on_gpu(provider: str | None) -> bool:
@@ -156,6 +188,7 @@ class _Followed:
     palm_mm: np.ndarray
     left_odds: float | None
     unchecked: int = 0
+    hand_odds: float = 0.0  # the presence check's evidence so far (log-odds that it is a hand; 0: none)
 
     def known_side(self) -> tuple[Handedness, float] | None:
         """(side, score) when the evidence is strong enough to read the hand on that side alone this frame."""
@@ -194,13 +227,16 @@ class HandTracker:
     False: every frame crops at the localiser's centre (and runs the second pass when ``refine``).
     With ``refine``, a hand that continues none of the previous frame's is kept only when the network settles on
     it over the two passes (NOT_SETTLED; a head the localiser took for a hand does not).
+    presence: the presence check (engines/presence.py) scores each hand's final crop and drops what holds no hand
+    (a forearm whose hand has left the view, a head): True for the bundled models/presence.onnx, a file, or False
+    (every hand the localiser finds and the network settles on is reported).
     """
 
     def __init__(self, model: str | Path | Engine | None = None, max_hands: int = 1, refine: bool = True,
                  provider: str | None = None, threads: int | None = None,
                  localizer: LocalizerConfig | None = None, smoothing: OneEuroConfig | None = None,
                  handedness: str | None = None, handedness_model: str | Path | None = None,
-                 head_mounted: bool = False, follow: bool = True) -> None:
+                 head_mounted: bool = False, follow: bool = True, presence: bool | str | Path = True) -> None:
         if handedness is not None and handedness not in HANDEDNESS_CHOICES:
             raise HandtrackError(f"handedness {handedness!r}: choose one of {', '.join(HANDEDNESS_CHOICES)}")
         hands = localizer.max_hands if localizer is not None else max_hands
@@ -218,6 +254,7 @@ class HandTracker:
             self.classifier = classifier_for(self.engine, handedness_model, threads)
         self.handedness = handedness
         self.params = self.engine.metadata.contract
+        self.presence = presence_for(presence, self.engine, threads)
         config = localizer or LocalizerConfig(cube_half_mm=self.params.cube_half_mm, max_hands=max_hands)
         if head_mounted:
             config = dataclasses.replace(config, head_mounted=True)
@@ -384,6 +421,20 @@ class HandTracker:
                         self.localizer.follow(centres)
                         if not centres:
                             return self._no_hand(frame, NOT_SETTLED)
+        hand_odds = [0.0] * len(centres)
+        if self.presence is not None:
+            t_presence = time.perf_counter()
+            hand_odds = self._hand_odds(frame, transforms, previous)
+            kept = [k for k, odds in enumerate(hand_odds) if odds >= _log_odds(PRESENCE_MIN)]
+            timings["presence"] = (time.perf_counter() - t_presence) * 1e3
+            if len(kept) < len(centres):
+                if not kept:
+                    self.localizer.follow([])
+                    return self._no_hand(frame, NOT_A_HAND.format(p=1.0 / (1.0 + np.exp(-max(hand_odds)))))
+                centres, previous, chosen, hand_odds = ([x[k] for k in kept] for x in (centres, previous, chosen,
+                                                                                        hand_odds))
+                transforms, joints, confidence = [transforms[k] for k in kept], joints[kept], confidence[kept]
+                self.localizer.follow(centres)
         t_uncrop = time.perf_counter()
         poses = []
         for j, c, t, (side, side_score) in zip(joints, confidence, transforms, chosen):
@@ -392,6 +443,8 @@ class HandTracker:
                                   handedness_score=side_score, crop_box_px=t.box_px()))
         self._followed = self._remembered(centres, [palm_centre_mm(p.joints_xyz_mm) for p in poses], chosen,
                                           previous, sides is not None)
+        for followed, odds in zip(self._followed, hand_odds):
+            followed.hand_odds = odds
         timings["uncrop"] = timings.get("uncrop", 0.0) + (time.perf_counter() - t_uncrop) * 1e3
         timings["total"] = (time.perf_counter() - t0) * 1e3
         if self.smoother is not None:
@@ -399,6 +452,25 @@ class HandTracker:
         for pose in poses:
             pose.timings_ms = dict(timings)
         return poses
+
+    def _hand_odds(self, frame: Frame, transforms: list[CropTransform], previous: list[_Followed | None],
+                   ) -> list[float]:
+        """Each hand's presence evidence (log-odds that it is a hand): SIDE_MAX_LOG_ODDS where its final crop's
+        surface lies within the image; where it reaches the image's edge, the crop's score (``transforms``, one
+        classifier call for all such hands), plus PRESENCE_MEMORY of a followed hand's evidence so far
+        (``previous``)."""
+        assert self.presence is not None
+        crops = [crop_depth(frame.depth, frame.depth_unit_mm, t, self.params) for t in transforms]
+        asked = [k for k, (c, t) in enumerate(zip(crops, transforms))
+                 if surface_reaches_image_edge(c, t, frame.depth.shape, self.params)]
+        odds = [SIDE_MAX_LOG_ODDS] * len(crops)
+        if asked:
+            scores = self.presence.p_hand(np.stack([crops[k] for k in asked])[:, None])
+            for k, p in zip(asked, scores):
+                before = previous[k]
+                memory = PRESENCE_MEMORY * before.hand_odds if before is not None else 0.0
+                odds[k] = float(np.clip(_log_odds(float(p)) + memory, -SIDE_MAX_LOG_ODDS, SIDE_MAX_LOG_ODDS))
+        return odds
 
     def _no_hand(self, frame: Frame, reason: str) -> list[HandPose]:
         """A frame without a hand: ``reason`` kept as ``last_reason``; the hands followed and smoothed so far are

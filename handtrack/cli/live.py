@@ -40,6 +40,8 @@ def live(
     follow: bool = typer.Option(True, "--follow/--no-follow", help="Crop a tracked hand where its palm was in the "
                                 "previous frame: one engine pass instead of two, at about the same accuracy; "
                                 "--no-follow crops every frame afresh."),
+    presence: bool = typer.Option(True, "--presence/--no-presence", help="Drop what the presence check finds no "
+                                  "hand in (a forearm whose hand has left the view, a head; models/presence.md)."),
     head_mounted: bool = typer.Option(False, "--head-mounted", help=HEAD_MOUNTED_HELP),
     max_frames: Optional[int] = typer.Option(None, "--max-frames", min=1, help="Stop after this many frames."),
     out: Optional[Path] = typer.Option(None, "--out", help="Write the poses of every tracked frame as JSONL "
@@ -58,7 +60,7 @@ def live(
     spec = camera if camera != "realsense" else ("realsense:" + serial if serial else "realsense")
     source = open_source(spec, width=width, height=height, fps=fps, realtime=camera != "realsense")
     tracker = HandTracker(model, max_hands=hands, handedness=hand, smoothing=OneEuroConfig() if smoothing else None,
-                          head_mounted=head_mounted, follow=follow)
+                          head_mounted=head_mounted, follow=follow, presence=presence)
     window = open_window(viewer, source.intrinsics)
     # recordings are written on the capture thread: every frame the camera delivers, whatever the tracker keeps up with
     recording = RecordingSwitch(*recording_of(source))

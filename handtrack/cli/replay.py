@@ -57,6 +57,8 @@ def replay(
     follow: bool = typer.Option(True, "--follow/--no-follow", help="Crop a tracked hand where its palm was in the "
                                 "previous frame: one engine pass instead of two, at about the same accuracy; "
                                 "--no-follow crops every frame afresh."),
+    presence: bool = typer.Option(True, "--presence/--no-presence", help="Drop what the presence check finds no "
+                                  "hand in (a forearm whose hand has left the view, a head; models/presence.md)."),
     provider: Optional[str] = typer.Option(
         None, "--provider", help="Force an onnxruntime provider (cpu, cuda); for a .pt model a torch device with "
         "optional +fp16 and +compile, e.g. cuda+fp16+compile."),
@@ -74,7 +76,7 @@ def replay(
     why_not: Counter[str] = Counter()  # frames without a hand, by the kind of reason
     with open_source(recording, camera_profile=camera_profile, depth_unit_mm=depth_unit, realtime=realtime) as source:
         tracker = HandTracker(model, max_hands=hands, handedness=hand, refine=refine, provider=provider,
-                              head_mounted=head_mounted, follow=follow)
+                              head_mounted=head_mounted, follow=follow, presence=presence)
         start = time.perf_counter()
         writer, video_writer = None, None
         window = open_window(viewer, source.intrinsics, f"handtrack replay {Path(recording).name}")

@@ -25,6 +25,17 @@ def describe_model(path: Path, models_dir: Path) -> list[tuple[str, str]]:
             rows.append(("training", f"{training['train_crops']} crops and their mirror images, "
                                      f"{training.get('members', 1)} networks averaged"))
         return rows
+    if config.get("kind") == "presence":
+        rows.append(("kind", "presence check: does a crop hold a hand? (asked by the tracker about hands whose crop "
+                             "reaches the image's edge; serves every pose model with its crop contract)"))
+        held = training.get("held_out", {})
+        if held:
+            rows.append(("held out", "; ".join(f"{kind}: {100 * row['taken']:.1f} % of {row['crops']} taken for a hand"
+                                               for kind, row in held.items())))
+        if "steps" in training:
+            rows.append(("training", f"{training['steps']:,} steps of {training.get('batch', '?')} crops, "
+                                     f"{training.get('train_crops', 0):,} crops"))
+        return rows
     network = ", ".join(f"{key} {config[key]}" for key in ("stem", "features", "levels", "stages", "norm")
                         if key in config)
     rows.append(("kind", f"pose network ({config.get('kind', '?')}: {network})" if network else "pose network"))

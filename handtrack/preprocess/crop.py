@@ -99,6 +99,19 @@ def crop_source_pixels(transform: CropTransform) -> np.ndarray:
     return np.stack([u, v], axis=-1)
 
 
+def surface_reaches_image_edge(crop: np.ndarray, transform: CropTransform, image_shape: tuple[int, int],
+                               params: CropParams, margin_px: int = 2) -> bool:
+    """Does the surface a (S, S) crop holds (its pixels nearer than the background) come from within ``margin_px``
+    of the edge of the (H, W) image it was cut from? A forearm whose hand has left the view always does."""
+    surface = crop < params.background_value
+    if not surface.any():
+        return False
+    uv = np.rint(crop_source_pixels(transform)[surface])
+    h, w = image_shape
+    return bool(np.any((uv[:, 0] < margin_px) | (uv[:, 0] > w - 1 - margin_px) | (uv[:, 1] < margin_px)
+                       | (uv[:, 1] > h - 1 - margin_px)))
+
+
 def normalise_crop(raw: np.ndarray, depth_unit_mm: float, transform: CropTransform, params: CropParams) -> np.ndarray:
     """(S, S) raw depth samples of the crop window -> the network's normalised crop.
 

@@ -30,6 +30,12 @@ def test_a_handedness_classifier_says_whose_it_is():
     assert rows["held-out accuracy"].endswith("their mirror images") and "%" in rows["held-out accuracy"]
 
 
+def test_the_presence_check_says_what_it_is_and_how_it_did_held_out():
+    rows = dict(describe_model(MODELS_DIR / "presence.onnx", MODELS_DIR))
+    assert rows["name"] == "presence" and rows["kind"].startswith("presence check: does a crop hold a hand?")
+    assert "forearm's end, fresh search" in rows["held out"] and "steps of 128 crops" in rows["training"]
+
+
 def test_the_cli_describes_a_model_and_refuses_what_is_not_one(tmp_path):
     proc = run_cli("info", MODELS_DIR / "pwr.onnx")
     assert proc.returncode == 0, proc.stderr

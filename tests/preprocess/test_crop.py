@@ -8,6 +8,7 @@ from handtrack.preprocess.crop import (
     hand_mask,
     image_uvd_to_crop,
     make_crop_transform,
+    surface_reaches_image_edge,
 )
 from handtrack.preprocess.params import CropParams
 from handtrack.types import Frame, Intrinsics
@@ -117,3 +118,17 @@ def test_params_round_trip_and_refusals():
         CropParams.from_dict({**params.to_dict(), "mystery": 1})
     with pytest.raises(ValueError, match="resampling"):
         CropParams.from_dict({**params.to_dict(), "resampling": "bilinear"})
+
+
+def test_a_surface_reaching_the_images_edge_is_told_from_one_within_the_image():
+    depth = np.zeros((480, 640), dtype=np.uint16)
+    depth[200:260, 280:340] = 500  # a patch in the middle of the image, 500 mm away
+    centre = np.array([0.0, 0.0, 510.0])
+    transform = make_crop_transform(centre, INTR, PARAMS)
+    crop = crop_depth(depth, 1.0, transform, PARAMS)
+    assert not surface_reaches_image_edge(crop, transform, depth.shape, PARAMS)
+    depth[225:260, 340:640] = 500  # an arm from the patch to the image's right edge
+    right = make_crop_transform(np.array([250.0, 0.0, 510.0]), INTR, PARAMS)  # its crop holds the arm's end
+    assert surface_reaches_image_edge(crop_depth(depth, 1.0, right, PARAMS), right, depth.shape, PARAMS)
+    empty = np.ones((128, 128), dtype=np.float32)
+    assert not surface_reaches_image_edge(empty, transform, depth.shape, PARAMS)
