@@ -88,14 +88,15 @@ def main() -> None:
     tracker.presence = recorder  # type: ignore[assignment]
     frames = real_frames()
     palms = []
-    at_edge = tracker_module.surface_reaches_image_edge
+    at_edge, inside = tracker_module.surface_reaches_image_edge, tracker_module.window_within_image
     tracker_module.surface_reaches_image_edge = lambda *args: True  # every hand asked about, not only at the edge
+    tracker_module.window_within_image = lambda *args: False
     for _, frame in frames:
         tracker.reset()
         poses = tracker.track(frame)
         palms.append((poses[0].joints_uvd[[int(j) for j in PALM_JOINTS], :2].mean(axis=0),
                       float(palm_centre_mm(poses[0].joints_xyz_mm)[2])) if poses else None)
-    tracker_module.surface_reaches_image_edge = at_edge
+    tracker_module.surface_reaches_image_edge, tracker_module.window_within_image = at_edge, inside
     scores = classifier.p_hand(np.stack(recorder.crops)) if recorder.crops else np.zeros(0)
     print(f"real hands ({len(frames)} frames, {len(scores)} reported, {args.model}): p min {scores.min():.3f}, "
           f"below {PRESENCE_MIN}: {int((scores <= PRESENCE_MIN).sum())}; lowest "

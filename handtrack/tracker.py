@@ -29,7 +29,7 @@ from handtrack.errors import HandtrackError
 from handtrack.geometry import deproject_pixels_to_points
 from handtrack.pose import Handedness, HandPose
 from handtrack.preprocess import HandLocalizer, LocalizerConfig, crop_depth, crop_to_image_uvd, make_crop_transform
-from handtrack.preprocess.crop import CropTransform, surface_reaches_image_edge
+from handtrack.preprocess.crop import CropTransform, surface_reaches_image_edge, window_within_image
 from handtrack.preprocess.localize import HandCandidate
 from handtrack.preprocess.mirror import HANDEDNESS_CHOICES, mirror_crops, unmirror_joints
 from handtrack.preprocess.refine import palm_centre_mm, second_pass_centre_mm
@@ -460,10 +460,11 @@ class HandTracker:
         classifier call for all such hands), plus PRESENCE_MEMORY of a followed hand's evidence so far
         (``previous``)."""
         assert self.presence is not None
-        crops = [crop_depth(frame.depth, frame.depth_unit_mm, t, self.params) for t in transforms]
-        asked = [k for k, (c, t) in enumerate(zip(crops, transforms))
-                 if surface_reaches_image_edge(c, t, frame.depth.shape, self.params)]
-        odds = [SIDE_MAX_LOG_ODDS] * len(crops)
+        crops = {k: crop_depth(frame.depth, frame.depth_unit_mm, t, self.params) for k, t in enumerate(transforms)
+                 if not window_within_image(t, frame.depth.shape)}  # a window inside the image needs no crop
+        asked = [k for k, c in crops.items() if surface_reaches_image_edge(c, transforms[k], frame.depth.shape,
+                                                                           self.params)]
+        odds = [SIDE_MAX_LOG_ODDS] * len(transforms)
         if asked:
             scores = self.presence.p_hand(np.stack([crops[k] for k in asked])[:, None])
             for k, p in zip(asked, scores):

@@ -34,13 +34,16 @@ def bench(
     follow: bool = typer.Option(True, "--follow/--no-follow", help="As for replay: follow a tracked hand from one "
                                 "frame to the next (one engine pass), or crop every frame afresh (two)."),
     hands: int = typer.Option(1, "--hands", min=1, max=2, help="Hands per frame, as for replay."),
+    presence: bool = typer.Option(True, "--presence/--no-presence", help="As for replay: the presence check on "
+                                  "hands at the image's edge."),
 ) -> None:
     """Median and p95 latency per stage, frames per second, and peak memory."""
-    tracker = HandTracker(model, provider=provider, threads=threads, handedness=hand, follow=follow, max_hands=hands)
+    tracker = HandTracker(model, provider=provider, threads=threads, handedness=hand, follow=follow, max_hands=hands,
+                          presence=presence)
     size = tracker.params.input_size
     result: dict = {"machine": machine_info(), "model": tracker.model_name, "provider": tracker.engine.provider,
                     "threads": threads, "batch": batch, "hand": tracker.handedness, "follow": follow,
-                    "hands": hands}
+                    "hands": hands, "presence": tracker.presence is not None}
     crops = random_crops(16, size, np.random.default_rng(0))
     frames = []
     if source is not None:

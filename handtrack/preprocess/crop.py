@@ -99,10 +99,21 @@ def crop_source_pixels(transform: CropTransform) -> np.ndarray:
     return np.stack([u, v], axis=-1)
 
 
+def window_within_image(transform: CropTransform, image_shape: tuple[int, int], margin_px: int = 2) -> bool:
+    """Does the crop's window lie at least ``margin_px`` inside the (H, W) image on every side (so that nothing it
+    holds comes from the image's edge)?"""
+    left, top, right, bottom = transform.box_px()
+    h, w = image_shape
+    return left >= margin_px and top >= margin_px and right <= w - 1 - margin_px and bottom <= h - 1 - margin_px
+
+
 def surface_reaches_image_edge(crop: np.ndarray, transform: CropTransform, image_shape: tuple[int, int],
                                params: CropParams, margin_px: int = 2) -> bool:
     """Does the surface a (S, S) crop holds (its pixels nearer than the background) come from within ``margin_px``
-    of the edge of the (H, W) image it was cut from? A forearm whose hand has left the view always does."""
+    of the edge of the (H, W) image it was cut from? A forearm whose hand has left the view always does. (No, at
+    once, when the crop's window lies that far inside the image: :func:`window_within_image`.)"""
+    if window_within_image(transform, image_shape, margin_px):
+        return False
     surface = crop < params.background_value
     if not surface.any():
         return False

@@ -41,6 +41,7 @@ def test_every_real_hand_passes_the_presence_check(monkeypatch):
     tracker = HandTracker(LITE)
     tracker.presence = recorder  # type: ignore[assignment]
     with monkeypatch.context() as patch:  # every hand asked about, also those within the image
+        patch.setattr("handtrack.tracker.window_within_image", lambda *args: False)
         patch.setattr("handtrack.tracker.surface_reaches_image_edge", lambda *args: True)
         for name, frame in real_frames():
             tracker.reset()
@@ -91,7 +92,8 @@ def test_a_followed_hand_survives_one_doubtful_frame_and_is_dropped_when_the_evi
     assert tracker.track(frame)  # a hand within the image: not asked about, fully a hand
     assert tracker._followed[0].hand_odds == SIDE_MAX_LOG_ODDS
     tracker.reset()
-    monkeypatch.setattr("handtrack.tracker.surface_reaches_image_edge", lambda *args: True)  # as if at the edge
+    monkeypatch.setattr("handtrack.tracker.window_within_image", lambda *args: False)  # as if at the image's edge
+    monkeypatch.setattr("handtrack.tracker.surface_reaches_image_edge", lambda *args: True)
     tracker.presence = ScriptedPresence([0.99, 0.99, 0.2, 0.99, 0.05, 0.05, 0.99])  # type: ignore[assignment]
     kept = [bool(tracker.track(frame)) for _ in range(7)]
     # 0.2 after two confident frames: kept; two frames at 0.05 outweigh the evidence: dropped at the second; the

@@ -9,6 +9,7 @@ from handtrack.preprocess.crop import (
     image_uvd_to_crop,
     make_crop_transform,
     surface_reaches_image_edge,
+    window_within_image,
 )
 from handtrack.preprocess.params import CropParams
 from handtrack.types import Frame, Intrinsics
@@ -127,8 +128,14 @@ def test_a_surface_reaching_the_images_edge_is_told_from_one_within_the_image():
     transform = make_crop_transform(centre, INTR, PARAMS)
     crop = crop_depth(depth, 1.0, transform, PARAMS)
     assert not surface_reaches_image_edge(crop, transform, depth.shape, PARAMS)
+    assert window_within_image(transform, depth.shape)
     depth[225:260, 340:640] = 500  # an arm from the patch to the image's right edge
     right = make_crop_transform(np.array([250.0, 0.0, 510.0]), INTR, PARAMS)  # its crop holds the arm's end
     assert surface_reaches_image_edge(crop_depth(depth, 1.0, right, PARAMS), right, depth.shape, PARAMS)
+    assert not window_within_image(right, depth.shape)
+    # the same window past the edge holding only a patch at its centre, 93 pixels from the image's edge
+    patch = np.ones((128, 128), dtype=np.float32)
+    patch[54:74, 54:74] = 0.0
+    assert not surface_reaches_image_edge(patch, right, depth.shape, PARAMS)
     empty = np.ones((128, 128), dtype=np.float32)
     assert not surface_reaches_image_edge(empty, transform, depth.shape, PARAMS)
