@@ -18,6 +18,7 @@ while it tracks, each search seeded where the previous frame's hand would have b
 at random): how often it keeps the hand, and with ``--no-hand`` how often it lets go of a hand that has gone.
 ``--out-of-view MM``: each scene's hand and arm slid sideways until the palm lies MM past the image's edge (the
 hand has left the view, part of its arm has not): how often a hand is still reported (each one a false hand).
+``--no-presence``: the tracker without its presence check (models/presence.md).
 """
 
 from __future__ import annotations
@@ -42,11 +43,16 @@ def tracked_start(rng: np.random.Generator, palm_mm: np.ndarray) -> np.ndarray:
     return (palm_mm + rng.normal(0.0, TRACKED_START_MM, 3)).astype(np.float32)
 
 
+#: the tracker's presence check (models/presence.md); --no-presence turns it off
+PRESENCE = True
+
+
 def localiser_and_tracker(head_mounted: bool, model: str | None) -> tuple[HandLocalizer, HandTracker | None]:
     """The localiser, and with ``model`` the tracker (right-handed: the synthetic hands are right hands, so the
-    right-hand network's reading is what is measured), in the localiser's default or head-mounted mode."""
+    right-hand network's reading is what is measured; with the presence check unless PRESENCE is off), in the
+    localiser's default or head-mounted mode."""
     config = LocalizerConfig(head_mounted=head_mounted)
-    tracker = HandTracker(model, localizer=config, handedness="right") if model else None
+    tracker = HandTracker(model, localizer=config, handedness="right", presence=PRESENCE) if model else None
     return HandLocalizer(config), tracker
 
 
@@ -140,7 +146,10 @@ def main() -> None:
                         "true palm as the previous frame's hand would seed it")
     parser.add_argument("--out-of-view", type=float, default=None, metavar="MM", help="each hand slid this far "
                         "past the image's edge: count the frames where a hand is still reported")
+    parser.add_argument("--no-presence", action="store_true", help="the tracker without its presence check")
     args = parser.parse_args()
+    global PRESENCE
+    PRESENCE = not args.no_presence
     if args.out_of_view is not None:
         n, hands = out_of_view_hands(args.frames, args.profile, args.seed, args.out_of_view, args.palm, args.view,
                                      args.head_mounted, args.model)
