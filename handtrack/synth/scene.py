@@ -64,8 +64,15 @@ class Scene:
 #: either side; the fixed validation set keeps it so that every accuracy figure stays comparable) and
 #: "anatomical-wrist" (the anatomical palm with the forearm at a random wrist angle: real wrists bend, and a
 #: hand shown palm-first is usually bent back, its forearm going away behind the palm; and an arm long enough to
-#: leave the view).
-PALM_MODELS = ("anatomical", "symmetric", "anatomical-wrist")
+#: leave the view), and "anatomical-arm" (those scenes with the forearm as wide and flat as a real one: two
+#: capsules side by side across the hand, docs/realism.md "The forearm"; not yet trained on).
+PALM_MODELS = ("anatomical", "symmetric", "anatomical-wrist", "anatomical-arm")
+BENT_WRIST_PALMS = ("anatomical-wrist", "anatomical-arm")  # the palms whose forearm leaves at a random wrist angle
+#: "anatomical-arm": each of the forearm's two capsules has this radius (x half the palm's thickness) and lies this
+#: far (mm, x the hand's scale) to either side of the arm's axis, across the hand: about 66 mm wide and 40 mm thick
+#: for an average hand, where the single capsule of the other palms is about 45 mm round
+WIDE_ARM_RADIUS = 1.45
+WIDE_ARM_OFFSET_MM = 13.0
 #: wrist extension (+, the hand bent towards its back) and radial deviation (+, towards the thumb), degrees:
 #: (mean, standard deviation, min, max) of the "anatomical-wrist" geometry (the joint's range: extension 70,
 #: flexion 80, radial 20, ulnar 30 degrees)
@@ -229,8 +236,9 @@ def forearm_direction(extension_rad: float, deviation_rad: float) -> np.ndarray:
 def hand_capsules(joints: np.ndarray, shape: HandShape, index: int, forearm_mm: float,
                   palm: str = "anatomical", wrist_rad: tuple[float, float] = (0.0, 0.0)) -> tuple[np.ndarray, ...]:
     """Capsules of one hand in its own frame: phalanges, the palm (``palm``: one of :data:`PALM_MODELS`) and a
-    forearm leaving along -y, or for "anatomical-wrist" along :func:`forearm_direction` of ``wrist_rad``
-    (extension, radial deviation). Returns (a (K, 3), b (K, 3), radii (K,))."""
+    forearm leaving along -y, or for "anatomical-wrist" and "anatomical-arm" along :func:`forearm_direction` of
+    ``wrist_rad`` (extension, radial deviation; "anatomical-arm": two capsules side by side). Returns (a (K, 3),
+    b (K, 3), radii (K,))."""
     if palm not in PALM_MODELS:
         raise ValueError(f"unknown palm model {palm!r}; choose from {', '.join(PALM_MODELS)}")
     palm_r = float(shape.palm_thickness[index]) / 2.0
@@ -249,12 +257,19 @@ def hand_capsules(joints: np.ndarray, shape: HandShape, index: int, forearm_mm: 
         a, b, r = a + pa, b + pb, r + pr
         # The forearm starts below the wrist, which is thinner front to back than the arm or the heel of the hand.
         scale = float(shape.scale[index])
-        if palm == "anatomical-wrist":
+        if palm in BENT_WRIST_PALMS:
             down = forearm_direction(*wrist_rad)
             # the bent joint: from the wrist to the forearm's start, as thick as the wrist
             a.append(wrist.copy()), b.append(wrist + down * 30.0 * scale), r.append(palm_r * 0.95)
-        a.append(wrist + down * 30.0 * scale), b.append(wrist + down * forearm_mm)
-        r.append(palm_r * 1.6)
+        if palm == "anatomical-arm":  # wider than thick: two capsules side by side across the hand (its x axis)
+            across = np.array([1.0, 0.0, 0.0]) - down[0] * down
+            across *= WIDE_ARM_OFFSET_MM * scale / np.linalg.norm(across)
+            for side in (-1.0, 1.0):
+                start = wrist + down * 30.0 * scale + side * across
+                a.append(start), b.append(wrist + down * forearm_mm + side * across), r.append(palm_r * WIDE_ARM_RADIUS)
+        else:
+            a.append(wrist + down * 30.0 * scale), b.append(wrist + down * forearm_mm)
+            r.append(palm_r * 1.6)
     return np.array(a), np.array(b), np.array(r)
 
 
@@ -377,7 +392,7 @@ def sample_scene(rng: np.random.Generator, fov_tan: tuple[float, float] = (0.62,
     wrist = (0.0, 0.0)
     if head_mounted:
         forearm_mm = float(rng.uniform(*ARM_MM))
-    if palm == "anatomical-wrist":
+    if palm in BENT_WRIST_PALMS:
         # The wrist's angles (and the arm's length) come from a stream of their own, so that the scene is otherwise
         # the same as with the anatomical palm (same hand, pose, view and background): only the arm differs. A real
         # arm does not end in mid-air: it runs on to the elbow and out of the view.

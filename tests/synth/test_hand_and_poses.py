@@ -244,3 +244,26 @@ def test_a_wall_stands_behind_every_joint_of_the_hand():
             nearest.append(float((scene.joints_mm @ normal).min() - offset))
     assert len(nearest) > 100
     assert min(nearest) >= WALL_CLEARANCE_MM - 1e-6
+
+
+def test_the_wide_arm_is_two_capsules_across_the_hand_in_the_same_scene():
+    from handtrack.synth.scene import WIDE_ARM_OFFSET_MM, hand_capsules, sample_scene
+
+    shape = sample_shapes(1, torch.Generator().manual_seed(1))
+    flat = forward_kinematics(torch.zeros(1, 20), shape)[0].numpy().astype(np.float64)
+    wrist = (np.deg2rad(30.0), np.deg2rad(10.0))
+    a1, b1, r1 = hand_capsules(flat, shape, 0, 400.0, palm="anatomical-wrist", wrist_rad=wrist)
+    a2, b2, r2 = hand_capsules(flat, shape, 0, 400.0, palm="anatomical-arm", wrist_rad=wrist)
+    assert len(a2) == len(a1) + 1  # the forearm's one capsule becomes two
+    np.testing.assert_array_equal(a2[:-2], a1[:-1])
+    axis = (a2[-2] + a2[-1]) / 2, (b2[-2] + b2[-1]) / 2  # between the two: the single capsule's axis
+    np.testing.assert_allclose(axis, (a1[-1], b1[-1]), atol=1e-9)
+    apart = a2[-1] - a2[-2]
+    direction = (b1[-1] - a1[-1]) / np.linalg.norm(b1[-1] - a1[-1])
+    # across the arm, towards the thumb's side: in the plane of the arm and the hand's x axis
+    assert abs(apart @ direction) < 1e-9 and abs(apart @ np.cross([1.0, 0.0, 0.0], direction)) < 1e-9
+    width = np.linalg.norm(apart) + 2 * r2[-1]
+    assert np.linalg.norm(apart) == pytest.approx(2 * WIDE_ARM_OFFSET_MM * float(shape.scale[0]))
+    assert width > 2 * r1[-1] + 15.0 and 2 * r2[-1] < 2 * r1[-1]  # wider than the round arm, and flatter
+    wide, bent = (sample_scene(np.random.default_rng(5), palm=p) for p in ("anatomical-arm", "anatomical-wrist"))
+    np.testing.assert_array_equal(wide.joints_mm, bent.joints_mm)
