@@ -72,14 +72,14 @@ def outline_centres_mm(frame, count: int, rng: np.random.Generator) -> list[np.n
     return [p + np.array([0.0, 0.0, 15.0]) for p in points]
 
 
-def render_scenes(seed: int, first: int, count: int) -> tuple[np.ndarray, np.ndarray]:
-    """Crops (N, S, S) float16 and their kinds (N,) int8 (index into KINDS) from SyntheticSource(seed)'s scenes
-    ``first`` .. ``first + count - 1``."""
+def render_scenes(seed: int, first: int, count: int, palm: str = "anatomical") -> tuple[np.ndarray, np.ndarray]:
+    """Crops (N, S, S) float16 and their kinds (N,) int8 (index into KINDS) from SyntheticSource(seed, palm)'s
+    scenes ``first`` .. ``first + count - 1``."""
     from handtrack.preprocess import HandLocalizer, LocalizerConfig
     from handtrack.preprocess.refine import palm_centre_mm
     from handtrack.synth.generator import SyntheticSource
 
-    source = SyntheticSource(first + count, seed=seed)
+    source = SyntheticSource(first + count, seed=seed, palm=palm)
     localizer = HandLocalizer(LocalizerConfig())
     rng = np.random.default_rng([seed, first])
     crops, kinds = [], []
@@ -118,15 +118,16 @@ def render_scenes(seed: int, first: int, count: int) -> tuple[np.ndarray, np.nda
     return np.stack(crops), np.asarray(kinds, dtype=np.int8)
 
 
-def render(data_dir: Path, seed: int, first: int, count: int) -> Path:
-    """Render scenes ``first``.. of ``seed`` into ``data_dir/seed-S-first-F.npz`` (crops, kinds); a file already
-    there is kept (rendering resumes file by file)."""
-    out = data_dir / f"seed-{seed}-first-{first}.npz"
+def render(data_dir: Path, seed: int, first: int, count: int, palm: str = "anatomical") -> Path:
+    """Render scenes ``first``.. of ``seed`` (hands with ``palm``, handtrack.synth.scene.PALM_MODELS) into
+    ``data_dir/seed-S-first-F.npz`` (``-PALM`` before ``.npz`` for another palm than "anatomical"): crops, kinds; a
+    file already there is kept (rendering resumes file by file)."""
+    out = data_dir / (f"seed-{seed}-first-{first}" + ("" if palm == "anatomical" else f"-{palm}") + ".npz")
     if out.is_file():
         log.info("%s exists: kept", out)
         return out
     data_dir.mkdir(parents=True, exist_ok=True)
-    crops, kinds = render_scenes(seed, first, count)
+    crops, kinds = render_scenes(seed, first, count, palm)
     tmp = out.with_suffix(".tmp.npz")
     np.savez_compressed(tmp, crops=crops, kinds=kinds)
     tmp.rename(out)
@@ -302,6 +303,8 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=900, help="render: the scenes' seed")
     parser.add_argument("--first", type=int, default=0, help="render: the first scene")
     parser.add_argument("--count", type=int, default=1500, help="render: scenes")
+    parser.add_argument("--palm", default="anatomical", help="render: the hands' palm and arm geometry "
+                        "(handtrack.synth.scene.PALM_MODELS; anatomical-arm: forearms as wide as real ones)")
     parser.add_argument("--held-out-seed", type=int, default=901, help="train: the seed whose files are held out")
     parser.add_argument("--run", type=Path, default=Path("runs/presence"))
     parser.add_argument("--minutes", type=float, default=8.0)
@@ -310,7 +313,7 @@ def main() -> None:
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     if args.action == "render":
-        render(args.data, args.seed, args.first, args.count)
+        render(args.data, args.seed, args.first, args.count, args.palm)
     elif args.action == "train":
         print(json.dumps(train(args.data, args.run, args.minutes, args.held_out_seed, args.threads), indent=1))
     else:

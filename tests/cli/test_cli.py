@@ -201,7 +201,7 @@ def test_replay_writes_jsonl_that_validates_against_the_schema(untrained_onnx, s
             # the summary says why, by kind: "surface too wide for a hand: 2 frames"
             assert "no hand, why" in proc.stdout and "surface too" in proc.stdout and "2 frames" in proc.stdout
     assert len(frames) == 2  # the D435 recording's two depth frames
-    proc = run_cli("replay", sr305_dir, "--camera-profile", "sr305", "--hand", "left", "--out", out)
+    proc = run_cli("replay", sr305_dir, "--camera-profile", "sr305", "--hand", "left", "--no-presence", "--out", out)
     assert proc.returncode == 0, proc.stderr
     hands = [h for line in out.read_text().splitlines()[1:] for h in json.loads(line)["hands"]]
     assert hands and all(h["handedness"] == "left" and h["handedness_score"] == 1.0 for h in hands)
