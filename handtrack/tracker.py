@@ -83,8 +83,9 @@ PRESENCE_MODEL = "presence.onnx"  # the bundled presence check (engines/presence
 #: a hand); the log-odds, plus PRESENCE_MEMORY of a followed hand's evidence so far (within +-SIDE_MAX_LOG_ODDS),
 #: must reach the log-odds of PRESENCE_MIN, or the hand is dropped. A hand leaving the view is dropped within two
 #: frames; one doubtful frame does not drop a hand followed with confidence (docs/ARCHITECTURE.md "The presence
-#: check": at 0.5, 3 of 300 synthetic hands at the image's edge were dropped, scored 0.34-0.46; at 0.25 none, and
-#: 53-57 of the 55-58 forearms' ends the tracker reported are still dropped).
+#: check": at 0.5 the first version dropped 3 of 300 synthetic hands at the image's edge, scored 0.34-0.46; at 0.25
+#: none, and 53-57 of the 55-58 forearms' ends the tracker reported are still dropped). Not in head-mounted mode:
+#: trained on front views only, it dropped 11 of 300 synthetic headset hands, whose arm always reaches the edge.
 PRESENCE_MIN = 0.25
 PRESENCE_MEMORY = 0.8
 NOT_A_HAND = "the presence check found no hand in the crop (p {p:.2f}): a forearm whose hand has left the view, a head?"
@@ -227,9 +228,10 @@ class HandTracker:
     False: every frame crops at the localiser's centre (and runs the second pass when ``refine``).
     With ``refine``, a hand that continues none of the previous frame's is kept only when the network settles on
     it over the two passes (NOT_SETTLED; a head the localiser took for a hand does not).
-    presence: the presence check (engines/presence.py) scores each hand's final crop and drops what holds no hand
-    (a forearm whose hand has left the view, a head): True for the bundled models/presence.onnx, a file, or False
-    (every hand the localiser finds and the network settles on is reported).
+    presence: the presence check (engines/presence.py) scores the final crop of each hand at the image's edge and
+    drops what holds no hand (a forearm whose hand has left the view): True for the bundled models/presence.onnx
+    (off in head-mounted mode: it was trained on front views), a file, or False (every hand the localiser finds and
+    the network settles on is reported).
     """
 
     def __init__(self, model: str | Path | Engine | None = None, max_hands: int = 1, refine: bool = True,
@@ -254,10 +256,13 @@ class HandTracker:
             self.classifier = classifier_for(self.engine, handedness_model, threads)
         self.handedness = handedness
         self.params = self.engine.metadata.contract
-        self.presence = presence_for(presence, self.engine, threads)
         config = localizer or LocalizerConfig(cube_half_mm=self.params.cube_half_mm, max_hands=max_hands)
         if head_mounted:
             config = dataclasses.replace(config, head_mounted=True)
+        if config.head_mounted and presence is True:  # the bundled check knows front views only
+            log.info("no presence check in head-mounted mode (models/presence.md): pass a file to use one")
+            presence = False
+        self.presence = presence_for(presence, self.engine, threads)
         self.localizer = HandLocalizer(config)
         self.refine = refine
         self.follow = follow

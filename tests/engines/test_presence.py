@@ -113,3 +113,6 @@ def test_the_presence_check_is_refused_for_other_crops_or_files(untrained_onnx):
     with pytest.raises(ModelFileError, match="not a presence model"):
         HandTracker(LITE, presence=untrained_onnx)
     assert HandTracker(LITE, presence=False).presence is None
+    # trained on front views: off by default for a headset's, unless a file is given
+    assert HandTracker(head_mounted=True).presence is None
+    assert HandTracker(head_mounted=True, presence=PRESENCE).presence is not None
