@@ -131,6 +131,7 @@ def _default_classifier(engine: Engine, handedness_model: str | Path | None,
 
 
 def _log_odds(p: float) -> float:
+    """The log-odds of probability ``p``, kept within those of 1e-6 and 1 - 1e-6."""
     p = min(max(p, 1e-6), 1.0 - 1e-6)
     return float(np.log(p / (1.0 - p)))
 
@@ -140,7 +141,7 @@ def _apart(point_mm: np.ndarray, others_mm: list[np.ndarray], distance_mm: float
     return all(np.linalg.norm(point_mm - other) >= distance_mm for other in others_mm)
 
 
-def presence_for(presence: bool | str | Path, engine: Engine, threads: int | None) -> PresenceClassifier | None:
+def presence_for(presence: bool | str | Path, engine: Engine) -> PresenceClassifier | None:
     """The presence classifier: ``presence`` a file, True for the bundled one (None, said in the log, when none is
     shipped) or False for none; refused (ModelFileError) when its crop contract is not the pose model's."""
     if presence is False:
@@ -262,7 +263,7 @@ class HandTracker:
         if config.head_mounted and presence is True:  # the bundled check knows front views only
             log.info("no presence check in head-mounted mode (models/presence.md): pass a file to use one")
             presence = False
-        self.presence = presence_for(presence, self.engine, threads)
+        self.presence = presence_for(presence, self.engine)
         self.localizer = HandLocalizer(config)
         self.refine = refine
         self.follow = follow
@@ -357,8 +358,7 @@ class HandTracker:
                 continue
             odds = None
             if decided:
-                p = min(max(score, 1e-6), 1 - 1e-6)
-                odds = float(np.log(p / (1 - p))) * (1.0 if side == Handedness.LEFT else -1.0)
+                odds = _log_odds(score) * (1.0 if side == Handedness.LEFT else -1.0)
             hands.append(_Followed(centre, palm, odds))
         return hands
 

@@ -92,16 +92,16 @@ def render_scenes(seed: int, first: int, count: int, palm: str = "anatomical") -
 
     for index in range(first, first + count):
         frame = source.frame(index)
-        palm = palm_centre_mm(frame.joints_xyz_mm)
+        palm_mm = palm_centre_mm(frame.joints_xyz_mm)
         found = localizer.locate(frame)
         if found.found:
             add(frame, found.hands[0].centre_xyz_mm, 0, 0.0)
-        add(frame, palm, 1, PALM_JITTER_MM)
+        add(frame, palm_mm, 1, PALM_JITTER_MM)
         gone = source.out_of_view_frame(index, float(rng.uniform(80.0, 250.0)))
         for hand in (found := localizer.locate(gone)).hands[:1] + found.unconfirmed[:1]:
             for _ in range(2):
                 add(gone, hand.centre_xyz_mm, 2, NEGATIVE_JITTER_MM)
-        for hand in localizer.locate(gone, [palm.astype(np.float32)]).hands[:1]:
+        for hand in localizer.locate(gone, [palm_mm.astype(np.float32)]).hands[:1]:
             for _ in range(2):
                 add(gone, hand.centre_xyz_mm, 4, NEGATIVE_JITTER_MM)
         for centre in outline_centres_mm(gone, 1, rng):
