@@ -1,7 +1,6 @@
 """Two CPU processes on gloo train exactly like one process with the combined batch."""
 
 import os
-import socket
 
 import pytest
 
@@ -16,19 +15,19 @@ def _config(batch: int) -> TrainConfig:
                        validate_every=1000, validation_samples=2, time_budget_min=30.0)
 
 
-def _rank_main(rank: int, world: int, port: int, out: str) -> None:
-    os.environ.update({"RANK": str(rank), "WORLD_SIZE": str(world), "LOCAL_RANK": str(rank),
-                       "MASTER_ADDR": "127.0.0.1", "MASTER_PORT": str(port)})
+def _rank_main(rank: int, world: int, store: str, out: str) -> None:
+    """One rank: joins the group through a file (torchrun's TCP rendezvous would need a free port, which another
+    process can take between picking and binding it: session 23's one SIGABRT), then trains as torchrun's rank."""
+    os.environ.update({"RANK": str(rank), "WORLD_SIZE": str(world), "LOCAL_RANK": str(rank)})
     from pathlib import Path
 
-    train(_config(2), Path(out))
+    torch.distributed.init_process_group("gloo", init_method=f"file://{store}", rank=rank, world_size=world)
+    train(_config(2), Path(out))  # finds the group initialised, and leaves it destroyed
 
 
 def test_two_gloo_processes_match_one_process_with_the_combined_batch(tmp_path):
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    torch.multiprocessing.spawn(_rank_main, args=(2, port, str(tmp_path / "ddp")), nprocs=2, join=True)
+    torch.multiprocessing.spawn(_rank_main, args=(2, str(tmp_path / "store"), str(tmp_path / "ddp")), nprocs=2,
+                                join=True)
     train(_config(4), tmp_path / "single")
     ddp, _, ddp_state = load_checkpoint(tmp_path / "ddp" / "checkpoint.pt")
     single, _, single_state = load_checkpoint(tmp_path / "single" / "checkpoint.pt")
