@@ -7,6 +7,7 @@ GPUs) and rank 0 writes the log and checkpoints.
 
 from __future__ import annotations
 
+import gc
 import json
 import logging
 import os
@@ -281,6 +282,11 @@ def train(config: TrainConfig, out_dir: Path, resume: bool = False,
             log_file.write(json.dumps({"step": step, "final_val_mean_mm": round(result["val_mean_mm"], 3)}) + "\n")
         _draw_curve(log_path, out_dir / "curve.png", config.model)
     if world > 1:
+        # DistributedDataParallel's reducer holds the process group: freed first, so that no gloo thread is left to
+        # outlive the interpreter (at exit that aborted a finished rank now and then: "terminate called without an
+        # active exception")
+        del loss_terms, model
+        gc.collect()
         torch.distributed.barrier()
         torch.distributed.destroy_process_group()
     return result

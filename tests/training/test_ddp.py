@@ -16,8 +16,8 @@ def _config(batch: int) -> TrainConfig:
 
 
 def _rank_main(rank: int, world: int, store: str, out: str) -> None:
-    """One rank: joins the group through a file (torchrun's TCP rendezvous would need a free port, which another
-    process can take between picking and binding it: session 23's one SIGABRT), then trains as torchrun's rank."""
+    """One rank: joins the group through a file (a TCP rendezvous needs a free port, which another process can take
+    between the test picking it and the rank binding it), then trains as torchrun's rank."""
     os.environ.update({"RANK": str(rank), "WORLD_SIZE": str(world), "LOCAL_RANK": str(rank)})
     from pathlib import Path
 
