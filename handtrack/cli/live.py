@@ -51,14 +51,14 @@ def live(
     udp: Optional[str] = typer.Option(None, "--udp", help="Stream poses as UDP datagrams to HOST:PORT."),
 ) -> None:
     """Track hands live. Keys in the window: q quit, space pause, s screenshot, r start/stop recording."""
-    if viewer == "auto":
-        viewer = "2d" if has_display() else "none"
-        if viewer == "none":
-            console.print("no display: status lines here instead of a window (--viewer none)")
-    check_viewer(viewer)
+    chosen = viewer if viewer != "auto" else "2d" if has_display() else "none"
+    check_viewer(chosen)
     width, height = parse_resolution(resolution)
     spec = camera if camera != "realsense" else ("realsense:" + serial if serial else "realsense")
     source = open_source(spec, width=width, height=height, fps=fps, realtime=camera != "realsense")
+    if viewer == "auto" and chosen == "none":  # said once the camera is open: a failure to open it says only that
+        console.print("no display: status lines here instead of a window (--viewer none)")
+    viewer = chosen
     tracker = HandTracker(model, max_hands=hands, handedness=hand, smoothing=OneEuroConfig() if smoothing else None,
                           head_mounted=head_mounted, follow=follow, presence=presence)
     window = open_window(viewer, source.intrinsics)

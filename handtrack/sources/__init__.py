@@ -67,7 +67,8 @@ def _open_offline(path: Path, suffix: str, camera_profile: str | None, depth_uni
 
         return RealSenseRecording(path)
     if not path.exists():
-        raise SourceError(f"not found: {path}")
+        raise SourceError(f"not found: {path} (a source is 'realsense', a .bag or .db3 recording, a folder of 16-bit "
+                          "PNGs or a .npy/.npz stack)")
     if not (path.is_dir() or suffix in (".npy", ".npz")):
         raise SourceError(
             f"{path}: unsupported source type {suffix or '(no extension)'!r}; expected .bag, .db3, .npy, .npz, "

@@ -375,6 +375,11 @@ def test_live_errors_are_one_line(untrained_onnx):
                               env=no_display)
         assert_user_error(proc, message)
     assert_user_error(run_cli("live", "--viewer", "4d", "--model", untrained_onnx), "choose one of 2d, 3d, none")
+    # a source that does not open: its error alone, no word about the viewer it would have had
+    proc = subprocess.run([sys.executable, "-m", "handtrack", "live", "--camera", "no-such-source", "--model",
+                           str(untrained_onnx)], capture_output=True, text=True, cwd=REPO, timeout=120, env=no_display)
+    assert_user_error(proc, "not found: no-such-source (a source is 'realsense'")
+    assert proc.stdout == ""
 
 
 def test_outputs_that_cannot_be_written_are_one_line_errors(untrained_onnx, tmp_path):

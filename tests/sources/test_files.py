@@ -83,7 +83,7 @@ def test_open_source_dispatch_and_errors(tmp_path, sr305_dir):
     with pytest.raises(SourceError, match="unsupported source type '.txt'"):
         (tmp_path / "x.txt").write_text("x")
         open_source(tmp_path / "x.txt", camera_profile="sr305")
-    with pytest.raises(SourceError, match="not found"):
+    with pytest.raises(SourceError, match="not found: .*missing .*'realsense', a .bag or .db3 recording"):
         open_source(tmp_path / "missing", camera_profile="sr305")
     with open_source(sr305_dir, camera_profile="sr305") as source:
         assert source.frame_count == 19 and source.depth_unit_mm == 0.125
