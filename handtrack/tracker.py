@@ -61,8 +61,9 @@ SIDE_RECHECK_FRAMES = 10
 SIDE_MAX_LOG_ODDS = 6.0
 #: What on a body may be a hand (``Localization.unconfirmed``: the localiser cannot tell a hand touching a torso
 #: from a head) is one when the network, cropping it again around the palm it predicted there (up to
-#: CONFIRM_READINGS readings in all), settles: predicts the palm within CONFIRM_MAX_MOVE_MM of its previous reading,
-#: with a mean confidence of at least CONFIRM_MIN_SCORE (docs/ARCHITECTURE.md "Localisation")
+#: CONFIRM_READINGS readings in all), settles: predicts the palm within CONFIRM_MAX_MOVE_MM of an earlier reading
+#: (the previous one, or for a candidate on a body one before it: the network reads some hands two ways in turn,
+#: about 20 mm apart), with a mean confidence of at least CONFIRM_MIN_SCORE (docs/ARCHITECTURE.md "Localisation")
 CONFIRM_READINGS = 3
 CONFIRM_MAX_MOVE_MM = 20.0
 CONFIRM_MIN_SCORE = 0.2
@@ -493,7 +494,9 @@ class HandTracker:
         """Which hands to keep of a second pass read around ``centres`` (mm): each not in ``new`` (it continues a
         hand of the previous frame), and each in ``new`` whose reading settled: it put the palm within
         CONFIRM_MAX_MOVE_MM of its crop's centre (the first pass's palm), or, read once more around that palm
-        (CONFIRM_READINGS readings in all), did so then (that reading replaces its pose). A head that the localiser
+        (CONFIRM_READINGS readings in all), did so then (that reading replaces its pose). Only the latest reading
+        counts here: a reading back near an earlier one (as :meth:`_confirmed` takes) let 3 more heads of 258 through
+        with pwr (seed 13), as this asks no confidence. A head that the localiser
         took for a hand is read as a hand somewhere else each time. Unlike a candidate on a body
         (:meth:`_confirmed`), no confidence is asked of it: some real hands are read with a mean confidence of
         0.14-0.2 (docs/ARCHITECTURE.md "Localisation"). Returns (the kept indices, and the transforms, joints and
@@ -518,7 +521,8 @@ class HandTracker:
     def _confirmed(self, frame: Frame, candidates: list[HandCandidate], recentre: bool = True) -> list[HandCandidate]:
         """The ``candidates`` (what on a body may be a hand) that the network confirms as hands: read there, then
         again around the palm each reading predicts, up to CONFIRM_READINGS readings, until a reading puts the palm
-        within CONFIRM_MAX_MOVE_MM of the one before (it settles); confirmed when it settles with a mean confidence of
+        within CONFIRM_MAX_MOVE_MM of an earlier one (it settles; a hand the network reads two ways in turn settles
+        on its third reading); confirmed when it settles with a mean confidence of
         at least CONFIRM_MIN_SCORE (a head on a torso is read as a hand somewhere else each time, or the crop there
         holds nothing). Each is centred on its settled palm (``recentre``; else it keeps its own centre); at most
         ``max_hands``, the most confident first, none within a cube's half-size of a more confident one."""
@@ -528,6 +532,7 @@ class HandTracker:
         # a palm predicted a cube's half-size or more away is no hand's: the candidate is not read as a hand
         moving = [k for k, (p, c) in enumerate(zip(palms, centres)) if np.linalg.norm(p - c) < self.params.cube_half_mm]
         settled: list[tuple[float, int]] = []  # (mean confidence, candidate)
+        readings = {k: [palms[k]] for k in moving}
         for _ in range(CONFIRM_READINGS - 1):
             if not moving:
                 break
@@ -536,11 +541,12 @@ class HandTracker:
             still_moving = []
             for k, j, t, c in zip(moving, joints, transforms, confidence):
                 palm = palm_centre_mm(self._to_xyz(frame, j, t)[1])
-                if np.linalg.norm(palm - palms[k]) > CONFIRM_MAX_MOVE_MM:
+                if _apart(palm, readings[k], CONFIRM_MAX_MOVE_MM):
                     still_moving.append(k)
                 elif float(c.mean()) >= CONFIRM_MIN_SCORE:
                     settled.append((float(c.mean()), k))
                 palms[k] = palm
+                readings[k].append(palm)
             moving = still_moving
         confirmed: list[HandCandidate] = []
         for _, k in sorted(settled, reverse=True):
