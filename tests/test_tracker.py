@@ -348,6 +348,25 @@ def test_a_hand_on_a_body_that_the_network_reads_two_ways_in_turn_is_confirmed()
     assert poses and np.linalg.norm(palm_centre_mm(poses[0].joints_xyz_mm) - palm_centre_mm(frame.joints_xyz_mm)) < 15
 
 
+def test_a_hand_held_close_with_its_forearm_along_the_images_edge_is_confirmed_by_the_network():
+    """Seed 13's frames 338 and 884: a hand at 290 and 253 mm whose forearm runs along the image's bottom edge for
+    183-184 mm, more than a fresh search takes for a hand (150 mm; a torso's top runs 142-312 mm there). The
+    localiser offers it instead, and pwr confirms it (before session 24 neither frame had a hand)."""
+    from handtrack.synth.generator import SyntheticSource
+    from handtrack.tracker import MODELS_DIR
+
+    source = SyntheticSource(1000, seed=13, profile="sr305", palm="anatomical")
+    tracker = HandTracker(MODELS_DIR / "pwr.onnx", handedness="right")
+    for index in (338, 884):
+        frame = source.frame(index)
+        found = tracker.localizer.locate(frame)
+        assert not found.found and "image's edge" in found.reason and len(found.unconfirmed) == 1
+        tracker.reset()
+        poses = tracker.track(frame)
+        assert poses, (index, tracker.last_reason)
+        assert np.linalg.norm(palm_centre_mm(poses[0].joints_xyz_mm) - palm_centre_mm(frame.joints_xyz_mm)) < 15.0
+
+
 def test_a_head_the_localiser_takes_for_a_hand_is_no_hand_once_the_network_reads_it():
     """Synthetic torsos with a head and no hand (benchmarks/localize_synthetic.py --no-hand --head): in these five
     the localiser by itself takes the head for a hand; the tracker (bundled pwr-lite) reads the palm somewhere else

@@ -89,8 +89,9 @@ class LocalizerConfig:
     # piece (the top of a torso seen at the image's bottom edge): a hand cut off there, or its arm, touches it
     # along at most 126 mm in 883 synthetic frames, the top of a torso along 142-312 mm (docs/ARCHITECTURE.md)
     max_tracked_edge_contact_mm: float = 200.0  # tracking: a hand found within track_touching_reach_mm of the
-    # previous one may run along the image's edge this far (a hand held close to the camera near the image's
-    # bottom, its forearm crossing the edge at a slant, touches it along 150-190 mm: docs/ARCHITECTURE.md)
+    # previous one may run along the image's edge this far, and a fresh search offers it for the network to confirm
+    # (a hand held close to the camera near the image's bottom, its forearm crossing the edge at a slant, touches it
+    # along 150-190 mm: docs/ARCHITECTURE.md)
     max_claim_contact_mm: float = 100.0  # a surface bordering, without a depth jump, one that a hand found before
     # claimed along more than this is the rest of that hand's body or wall, not a second hand (synthetic frames:
     # second hands 0-53 mm, torso pieces left beside the first hand's claim 155-322 mm; docs/ARCHITECTURE.md)
@@ -429,11 +430,13 @@ def _locate_one(grid: _Grid, config: LocalizerConfig, excluded: np.ndarray,
         plane = _fit_plane(points)
         if plane is None or plane[2] < config.flat_share:  # not flat: a body
             if start_xyz is None:  # a hand on it is only a candidate: a head on a torso passes as one too
+                judged = attempt.offered  # what the judge offered itself (a hand along the image's edge)
+
                 def offered(grown: np.ndarray = grown, points: np.ndarray = points,
                             seed: tuple[int, int] = seed) -> list[HandCandidate]:
                     touching = _raised_from_body(grid, config, excluded, grown, points, seed)
                     hands = [touching.hand] if touching is not None and touching.hand is not None else []
-                    return hands + _branch_ends(grid, config, excluded, grown)
+                    return (judged() if judged else []) + hands + _branch_ends(grid, config, excluded, grown)
 
                 attempt.offered = offered
                 return attempt
@@ -660,8 +663,11 @@ def _judge(grid: _Grid, config: LocalizerConfig, excluded: np.ndarray, seed: tup
                         f"times, over {coverage:.0%} of it): a wall or a body?", wall_depth_mm=z_c)
     contact = _edge_contact_mm(region, pts_area, keep)
     if contact > _edge_limit_mm(config, centre, tracked_xyz_mm):
+        # as far along the edge as a tracked hand may run (a hand held close, its forearm along the image's bottom
+        # edge): a fresh search offers it for the pose network to confirm, as it offers a hand on a body
+        offer = [candidate()] if tracked_xyz_mm is None and contact <= config.max_tracked_edge_contact_mm else []
         return _Attempt(None, claimed, f"surface runs along the image's edge {where} ({contact:.0f} mm of it): a body "
-                        "cut off by the image's edge?", wall_depth_mm=z_c)
+                        "cut off by the image's edge?", wall_depth_mm=z_c, offered=(lambda: offer) if offer else None)
     contact = _claim_contact_mm(grid, region, keep, excluded, config)
     if contact > config.max_claim_contact_mm:
         return _Attempt(None, claimed, f"surface runs along a hand's surface found before {where} ({contact:.0f} mm "

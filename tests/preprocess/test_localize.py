@@ -447,6 +447,8 @@ def test_a_tracked_hand_close_to_the_camera_may_run_along_the_images_edge():
     frame, palm = _hand_at_the_bottom_edge()
     fresh = HandLocalizer().locate(frame)
     assert not fresh.found and "image's edge" in fresh.reason, fresh.reason
+    # a fresh search offers it for the pose network to confirm (session 24), as it offers a hand on a body
+    assert len(fresh.unconfirmed) == 1 and np.linalg.norm(fresh.unconfirmed[0].centre_xyz_mm - palm) < 30.0
     tracked = HandLocalizer().locate(frame, previous=[(palm + [10.0, -10.0, 5.0]).astype(np.float32)])
     assert tracked.found, tracked.reason
     assert np.linalg.norm(tracked.hands[0].centre_xyz_mm - palm) < 20.0
@@ -458,6 +460,7 @@ def test_a_tracked_hand_close_to_the_camera_may_run_along_the_images_edge():
         taken = HandLocalizer(LocalizerConfig(max_edge_contact_mm=1e9)).locate(torso).hands[0].centre_xyz_mm
         result = HandLocalizer().locate(torso, previous=[taken])
         assert not result.found and "image's edge" in result.reason, result.reason
+        assert not HandLocalizer().locate(torso).unconfirmed  # longer along the edge than a tracked hand: not offered
 
 
 def test_a_body_found_where_the_tracked_hand_was_hides_what_lies_behind_it():
