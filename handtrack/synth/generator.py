@@ -336,15 +336,24 @@ def validation_sampler(frozen: bool = True) -> CropSampler:
                        frozen_centres=_frozen_validation_centres() if frozen else None)
 
 
-def freeze_validation_centres(path: Path = VALIDATION_CENTRES, count: int = VALIDATION_SIZE) -> dict[str, int]:
+def freeze_validation_centres(path: Path = VALIDATION_CENTRES, count: int = VALIDATION_SIZE,
+                              keep_existing: bool = False) -> dict[str, int]:
     """Run the live localiser on the first ``count`` validation scenes of every palm geometry and view and save
-    the centres (float64 mm; NaN rows where it found no hand) to ``path``. Returns the hands found per key."""
+    the centres (float64 mm; NaN rows where it found no hand) to ``path``. ``keep_existing``: the keys already in
+    ``path`` stay as they are and only the palm geometries and views added since are run (the set grows without
+    changing any figure measured on it). Returns the hands found per key run."""
     from handtrack.synth.scene import PALM_MODELS, VIEWS
 
+    table: dict[str, np.ndarray] = {}
+    if keep_existing and path.is_file():
+        with np.load(path) as existing:
+            table = {key: existing[key] for key in existing.files}
     sampler = validation_sampler(frozen=False)
-    table, found = {}, {}
+    found = {}
     for palm in PALM_MODELS:
         for view in VIEWS:
+            if centres_key(palm, view) in table:
+                continue
             sampler.palm, sampler.view = palm, view
             centres = np.full((count, 3), np.nan)
             for i in range(count):

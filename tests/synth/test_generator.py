@@ -105,10 +105,12 @@ class _NoLocalizer:
 
 def test_validation_set_takes_its_centres_from_the_frozen_table_not_the_localiser():
     from handtrack.synth.generator import VALIDATION_SIZE, _frozen_validation_centres, centres_key
+    from handtrack.synth.scene import PALM_MODELS, VIEWS
 
     table = _frozen_validation_centres()
-    assert set(table) == {centres_key(p, v) for p in ("symmetric", "anatomical", "anatomical-wrist")
-                          for v in ("front", "head-mounted")}
+    # every palm geometry a run can train on (a missing key would fall back to the live localiser): session 24 added
+    # anatomical-arm with `python scripts/freeze_validation_centres.py --missing`
+    assert set(table) == {centres_key(p, v) for p in PALM_MODELS for v in VIEWS}
     centres = table["symmetric/front"]
     assert centres.shape == (VALIDATION_SIZE, 3)
     found = np.isfinite(centres[:, 0])
@@ -143,6 +145,22 @@ def test_frozen_centres_record_the_live_localiser_and_keep_the_random_stream(tmp
         a, b = live.sample(i), from_table.sample(i)
         assert a.centre_from == b.centre_from
         np.testing.assert_array_equal(a.crop, b.crop)  # same centre, and the same sensor noise after it
+
+
+def test_freezing_the_missing_centres_keeps_those_already_frozen(tmp_path):
+    """``scripts/freeze_validation_centres.py --missing``: a palm geometry added since the set was frozen gets its
+    centres, and every key already in the file stays as it was (the figures measured on it do not move)."""
+    from handtrack.synth.generator import centres_key, freeze_validation_centres
+    from handtrack.synth.scene import PALM_MODELS, VIEWS
+
+    path = tmp_path / "centres.npz"
+    kept = np.full((3, 3), 123.0)
+    np.savez_compressed(path, **{"symmetric/front": kept})
+    found = freeze_validation_centres(path, count=3, keep_existing=True)
+    assert "symmetric/front" not in found and len(found) == len(PALM_MODELS) * len(VIEWS) - 1
+    with np.load(path) as table:
+        np.testing.assert_array_equal(table["symmetric/front"], kept)
+        assert set(table.files) == {centres_key(p, v) for p in PALM_MODELS for v in VIEWS}
 
 
 def test_recentred_job_crops_the_same_scene_around_the_given_centre():
