@@ -121,7 +121,8 @@ def eval_command(
     out: Optional[Path] = typer.Option(None, "--out", help="Folder for plots (and files written by --model)."),
     palm: str = typer.Option("symmetric", "--palm", help="With --model: symmetric (the fixed validation set), "
                              "anatomical (the same scenes with the palm the generator now trains on) or "
-                             "anatomical-wrist (those with the wrist bent as well)."),
+                             "anatomical-wrist (those with the wrist bent as well) or anatomical-arm (those with "
+                             "forearms as wide as real ones)."),
     view: str = typer.Option("front", "--view", help="With --model: front (the fixed validation set) or "
                              "head-mounted (a headset's views from the same seeds)."),
     passes: int = typer.Option(1, "--passes", min=1, max=2, help="With --model: 1 (the network on the "
