@@ -495,9 +495,9 @@ class HandTracker:
         hand of the previous frame), and each in ``new`` whose reading settled: it put the palm within
         CONFIRM_MAX_MOVE_MM of its crop's centre (the first pass's palm), or, read once more around that palm
         (CONFIRM_READINGS readings in all), did so then (that reading replaces its pose). Only the latest reading
-        counts here: a reading back near an earlier one (as :meth:`_confirmed` takes) let 3 more heads of 258 through
-        with pwr (seed 13), as this asks no confidence. A head that the localiser
-        took for a hand is read as a hand somewhere else each time. Unlike a candidate on a body
+        counts here: taking a reading back near an earlier one too (as :meth:`_confirmed` does) let 3 more heads of
+        258 through with pwr (seed 13; session 24), as this asks no confidence. A head that the localiser took for a
+        hand is read as a hand somewhere else each time. Unlike a candidate on a body
         (:meth:`_confirmed`), no confidence is asked of it: some real hands are read with a mean confidence of
         0.14-0.2 (docs/ARCHITECTURE.md "Localisation"). Returns (the kept indices, and the transforms, joints and
         confidences with the extra readings in)."""
