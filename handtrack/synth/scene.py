@@ -328,7 +328,8 @@ def with_head(background: Scene, rng: np.random.Generator) -> Scene:
 def moved_out_of_view(scene: Scene, intrinsics: Intrinsics, beyond_mm: float) -> Scene:
     """``scene`` with its hand and arm slid sideways (at constant depth), away from the image's centre, until the
     palm centre lies ``beyond_mm`` (at its depth) past the image's edge: a hand that has left the view, with the
-    part of its arm that stays in view (the background stays). Frames in which a tracker should report no hand."""
+    part of its arm that stays in view (the background stays). Frames in which a tracker should report no hand.
+    A negative ``beyond_mm`` puts the palm that far inside the edge instead: a hand at the image's edge."""
     palm = scene.palm_centre_mm
     u = intrinsics.fx * palm[0] / palm[2] + intrinsics.ppx
     v = intrinsics.fy * palm[1] / palm[2] + intrinsics.ppy

@@ -4,7 +4,9 @@ Crops are made the way the tracker makes them (the real localiser, the crop cont
 (``SyntheticSource``), each labelled by what it holds:
 
 - hands (label 1): around the localiser's centre (the tracker's first pass) and around the true palm moved 8 mm
-  at random per axis (its second pass, cropped around the predicted palm);
+  at random per axis (its second pass, cropped around the predicted palm), each in the scene as drawn and with the
+  hand slid to the image's edge (the palm 25-90 mm inside it, fingers or arm often cut: the hands the tracker asks
+  about, since it asks only about crops whose surface reaches the edge);
 - no hand (label 0): what the localiser finds in the same scenes with the hand and arm slid until the palm lies
   80-250 mm past the image's edge (``SyntheticSource.out_of_view_frame``: a forearm's end at the edge), searched
   afresh and tracked from where the palm was; what it finds or offers in the scene's background alone (a torso,
@@ -32,10 +34,14 @@ import numpy as np
 
 log = logging.getLogger(__name__)
 
-#: what each rendered crop holds (``kind`` in the data files); label 1 for the first two, 0 for the rest
+#: what each rendered crop holds (``kind`` in the data files); label 1 for those in HAND_KINDS, 0 for the rest
 KINDS = ("hand, localiser's crop", "hand, palm's crop", "forearm's end, fresh search", "body, fresh search",
-         "forearm's end, tracked search", "body's outline", "arm's outline")
-HAND_KINDS = (0, 1)
+         "forearm's end, tracked search", "body's outline", "arm's outline", "hand at the edge, localiser's crop",
+         "hand at the edge, palm's crop")
+HAND_KINDS = (0, 1, 7, 8)
+#: a hand at the image's edge (kinds 7 and 8): the scene's hand and arm slid until the palm lies this far (mm, at its
+#: depth) inside the image's edge, fingers or arm often cut by it: the hands the tracker asks the check about
+EDGE_HAND_INSIDE_MM = (25.0, 90.0)
 PALM_JITTER_MM = 8.0  # per axis: the second pass's crop lies about this far from the true palm
 NEGATIVE_JITTER_MM = 10.0  # per axis, around what the localiser found where there is no hand
 OUTLINE_JITTER_MM = 20.0
@@ -106,6 +112,10 @@ def render_scenes(seed: int, first: int, count: int, palm: str = "anatomical") -
                 add(gone, hand.centre_xyz_mm, 4, NEGATIVE_JITTER_MM)
         for centre in outline_centres_mm(gone, 1, rng):
             add(gone, centre, 6, OUTLINE_JITTER_MM)
+        edge = source.out_of_view_frame(index, -float(rng.uniform(*EDGE_HAND_INSIDE_MM)))
+        if (found := localizer.locate(edge)).found:
+            add(edge, found.hands[0].centre_xyz_mm, 7, 0.0)
+        add(edge, palm_centre_mm(edge.joints_xyz_mm), 8, PALM_JITTER_MM)
         scene, _ = source.scene(index)
         if scene.background_capsules or scene.plane is not None:
             background = source.background_frame(index, head=bool(rng.random() < 0.5))
