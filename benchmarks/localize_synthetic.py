@@ -7,7 +7,7 @@ the same for the palm centre of the tracker's final pose (the second pass re-cro
 predicted palm), which is where a trained network takes over from geometry. Usage:
 
     python benchmarks/localize_synthetic.py [--frames 300] [--profile sr305] [--seed 7] [--model M.onnx]
-        [--view front|head-mounted] [--head-mounted]
+        [--view front|head-mounted] [--head-mounted] [--no-presence | --presence FILE]
 
 ``--view head-mounted`` renders a headset's view (the arm comes from below the camera towards it);
 ``--head-mounted`` runs the localiser (and the tracker) in its head-mounted mode. ``--no-hand``: the same scenes
@@ -18,7 +18,8 @@ while it tracks, each search seeded where the previous frame's hand would have b
 at random): how often it keeps the hand, and with ``--no-hand`` how often it lets go of a hand that has gone.
 ``--out-of-view MM``: each scene's hand and arm slid sideways until the palm lies MM past the image's edge (the
 hand has left the view, part of its arm has not): how often a hand is still reported (each one a false hand).
-``--no-presence``: the tracker without its presence check (models/presence.md).
+``--no-presence``: the tracker without its presence check (models/presence.md); ``--presence FILE``: with this
+presence model instead of the bundled one (to compare two versions without replacing the shipped file).
 """
 
 from __future__ import annotations
@@ -43,8 +44,9 @@ def tracked_start(rng: np.random.Generator, palm_mm: np.ndarray) -> np.ndarray:
     return (palm_mm + rng.normal(0.0, TRACKED_START_MM, 3)).astype(np.float32)
 
 
-#: the tracker's presence check (models/presence.md); --no-presence turns it off
-PRESENCE = True
+#: the tracker's presence check (models/presence.md): True (the bundled one), a model file (--presence), or False
+#: (--no-presence)
+PRESENCE: bool | str = True
 
 
 def localiser_and_tracker(head_mounted: bool, model: str | None) -> tuple[HandLocalizer, HandTracker | None]:
@@ -147,9 +149,13 @@ def main() -> None:
     parser.add_argument("--out-of-view", type=float, default=None, metavar="MM", help="each hand slid this far "
                         "past the image's edge: count the frames where a hand is still reported")
     parser.add_argument("--no-presence", action="store_true", help="the tracker without its presence check")
+    parser.add_argument("--presence", default=None, metavar="FILE", help="the tracker with this presence model "
+                        "instead of the bundled one")
     args = parser.parse_args()
     global PRESENCE
-    PRESENCE = not args.no_presence
+    if args.no_presence and args.presence:
+        parser.error("--presence and --no-presence contradict each other")
+    PRESENCE = args.presence or not args.no_presence
     if args.out_of_view is not None:
         n, hands = out_of_view_hands(args.frames, args.profile, args.seed, args.out_of_view, args.palm, args.view,
                                      args.head_mounted, args.model)
