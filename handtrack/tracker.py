@@ -131,10 +131,11 @@ def _default_classifier(engine: Engine, handedness_model: str | Path | None,
         return None
 
 
-def _log_odds(p: float) -> float:
-    """The log-odds of probability ``p``, kept within those of 1e-6 and 1 - 1e-6."""
-    p = min(max(p, 1e-6), 1.0 - 1e-6)
-    return float(np.log(p / (1.0 - p)))
+def _log_odds(p: float | np.ndarray) -> np.ndarray:
+    """The log-odds of probability ``p`` (a number, or an array element-wise), kept within those of 1e-6 and
+    1 - 1e-6."""
+    p = np.clip(p, 1e-6, 1.0 - 1e-6)
+    return np.log(p / (1.0 - p))
 
 
 def _apart(point_mm: np.ndarray, others_mm: list[np.ndarray], distance_mm: float) -> bool:
@@ -338,7 +339,7 @@ class HandTracker:
     def _with_memory(p_left: np.ndarray, priors: list[float | None]) -> np.ndarray:
         """(B,) this frame's p(left) -> p(left) of the evidence so far: its log-odds plus HANDEDNESS_MEMORY times
         each hand's ``priors`` (log-odds; None: no previous evidence), within +-SIDE_MAX_LOG_ODDS."""
-        odds = np.log(np.clip(p_left, 1e-6, 1 - 1e-6) / np.clip(1 - p_left, 1e-6, 1 - 1e-6))
+        odds = _log_odds(p_left)
         odds += HANDEDNESS_MEMORY * np.array([0.0 if prior is None else prior for prior in priors])
         return 1.0 / (1.0 + np.exp(-np.clip(odds, -SIDE_MAX_LOG_ODDS, SIDE_MAX_LOG_ODDS)))
 
@@ -359,7 +360,7 @@ class HandTracker:
                 continue
             odds = None
             if decided:
-                odds = _log_odds(score) * (1.0 if side == Handedness.LEFT else -1.0)
+                odds = float(_log_odds(score)) * (1.0 if side == Handedness.LEFT else -1.0)
             hands.append(_Followed(centre, palm, odds))
         return hands
 
