@@ -34,10 +34,14 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=31)
     parser.add_argument("--profile", default="sr305", help="camera profile and its sensor model (sr305, d435)")
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--rotations", type=float, default=0.0, metavar="DEG", help="each final crop also read "
+                        "turned by -DEG and +DEG degrees, the readings averaged (HandTracker(rotations_deg=...))")
     args = parser.parse_args()
     source = SyntheticSource(args.sequences, seed=args.seed, profile=args.profile, palm="anatomical-wrist")
     engine = load_engine(args.model, threads=args.threads)
-    trackers = {follow: HandTracker(engine, handedness=args.hand, follow=follow) for follow in (False, True)}
+    turned = (-args.rotations, args.rotations) if args.rotations else ()
+    trackers = {follow: HandTracker(engine, handedness=args.hand, follow=follow, rotations_deg=turned)
+                for follow in (False, True)}
     errors: dict[bool, list[np.ndarray]] = {False: [], True: []}
     palms: dict[bool, list[float]] = {False: [], True: []}
     times: dict[bool, list[float]] = {False: [], True: []}

@@ -7,7 +7,7 @@ the same for the palm centre of the tracker's final pose (the second pass re-cro
 predicted palm), which is where a trained network takes over from geometry. Usage:
 
     python benchmarks/localize_synthetic.py [--frames 300] [--profile sr305] [--seed 7] [--model M.onnx]
-        [--view front|head-mounted] [--head-mounted] [--no-presence | --presence FILE]
+        [--view front|head-mounted] [--head-mounted] [--no-presence | --presence FILE] [--rotations DEG]
 
 ``--view head-mounted`` renders a headset's view (the arm comes from below the camera towards it);
 ``--head-mounted`` runs the localiser (and the tracker) in its head-mounted mode. ``--no-hand``: the same scenes
@@ -20,6 +20,8 @@ at random): how often it keeps the hand, and with ``--no-hand`` how often it let
 hand has left the view, part of its arm has not): how often a hand is still reported (each one a false hand).
 ``--no-presence``: the tracker without its presence check (models/presence.md); ``--presence FILE``: with this
 presence model instead of the bundled one (to compare two versions without replacing the shipped file).
+``--rotations DEG``: the tracker's final crop also read turned by -DEG and +DEG degrees, the readings averaged
+(``HandTracker(rotations_deg=...)``); with ``--model`` the mean joint error of the tracked pose is printed too.
 """
 
 from __future__ import annotations
@@ -47,6 +49,8 @@ def tracked_start(rng: np.random.Generator, palm_mm: np.ndarray) -> np.ndarray:
 #: the tracker's presence check (models/presence.md): True (the bundled one), a model file (--presence), or False
 #: (--no-presence)
 PRESENCE: bool | str = True
+#: the tracker's final crop also read turned by these angles, the readings averaged (--rotations)
+ROTATIONS_DEG: tuple[float, ...] = ()
 
 
 def localiser_and_tracker(head_mounted: bool, model: str | None) -> tuple[HandLocalizer, HandTracker | None]:
@@ -54,7 +58,8 @@ def localiser_and_tracker(head_mounted: bool, model: str | None) -> tuple[HandLo
     right-hand network's reading is what is measured; with the presence check unless PRESENCE is off), in the
     localiser's default or head-mounted mode."""
     config = LocalizerConfig(head_mounted=head_mounted)
-    tracker = HandTracker(model, localizer=config, handedness="right", presence=PRESENCE) if model else None
+    tracker = HandTracker(model, localizer=config, handedness="right", presence=PRESENCE,
+                                   rotations_deg=ROTATIONS_DEG) if model else None
     return HandLocalizer(config), tracker
 
 
@@ -69,14 +74,14 @@ def hand_reported(frame: Frame, localizer: HandLocalizer, tracker: HandTracker |
 
 def centre_errors_mm(frames: int, profile: str, seed: int, model: str | None = None, palm: str = "anatomical",
                      view: str = "front", head_mounted: bool = False,
-                     tracked: bool = False) -> tuple[np.ndarray, np.ndarray, int]:
+                     tracked: bool = False) -> tuple[np.ndarray, np.ndarray, int, np.ndarray]:
     """Centre - true palm centre (mm), (N, 3), of the frames where a hand was found: the localiser's (``tracked``:
-    seeded at :func:`tracked_start`), and the palm of the tracker's pose (empty without a model); and the frame
-    count."""
+    seeded at :func:`tracked_start`), and the palm of the tracker's pose (empty without a model); the frame
+    count; and the distance of each joint of the tracker's pose from the truth (mm, (M, 21))."""
     source = SyntheticSource(frames, seed=seed, profile=profile, palm=palm, view=view)
     starts = np.random.default_rng(seed) if tracked else None
     localizer, tracker = localiser_and_tracker(head_mounted, model)
-    errors, tracked_errors = [], []
+    errors, tracked_errors, joint_errors = [], [], []
     for frame in source:
         truth = palm_centre_mm(frame.joints_xyz_mm)
         found = localizer.locate(frame, None if starts is None else [tracked_start(starts, truth)])
@@ -87,7 +92,9 @@ def centre_errors_mm(frames: int, profile: str, seed: int, model: str | None = N
             poses = tracker.track(frame)
             if poses:
                 tracked_errors.append(palm_centre_mm(poses[0].joints_xyz_mm) - truth)
-    return np.asarray(errors).reshape(-1, 3), np.asarray(tracked_errors).reshape(-1, 3), frames
+                joint_errors.append(np.linalg.norm(poses[0].joints_xyz_mm - frame.joints_xyz_mm, axis=1))
+    return (np.asarray(errors).reshape(-1, 3), np.asarray(tracked_errors).reshape(-1, 3), frames,
+            np.asarray(joint_errors).reshape(-1, 21))
 
 
 def false_hands(frames: int, profile: str, seed: int, palm: str = "anatomical", view: str = "front",
@@ -151,8 +158,11 @@ def main() -> None:
     parser.add_argument("--no-presence", action="store_true", help="the tracker without its presence check")
     parser.add_argument("--presence", default=None, metavar="FILE", help="the tracker with this presence model "
                         "instead of the bundled one")
+    parser.add_argument("--rotations", type=float, default=0.0, metavar="DEG", help="the tracker's final crop also "
+                        "read turned by -DEG and +DEG degrees, the three readings averaged")
     args = parser.parse_args()
-    global PRESENCE
+    global PRESENCE, ROTATIONS_DEG
+    ROTATIONS_DEG = (-args.rotations, args.rotations) if args.rotations else ()
     if args.no_presence and args.presence:
         parser.error("--presence and --no-presence contradict each other")
     PRESENCE = args.presence or not args.no_presence
@@ -175,14 +185,18 @@ def main() -> None:
               "found a hand (a false hand) in " + ", ".join(f"{hands} of {n} with a {kind}" for kind, (n, hands)
                                                      in counts.items()))
         return
-    errors, tracked, total = centre_errors_mm(args.frames, args.profile, args.seed, args.model, args.palm, args.view,
-                                              args.head_mounted, args.tracked)
+    errors, tracked, total, joint_errors = centre_errors_mm(args.frames, args.profile, args.seed, args.model,
+                                                            args.palm, args.view, args.head_mounted, args.tracked)
     mode = ("head-mounted" if args.head_mounted else "default") + (", tracking" if args.tracked else "")
     print(f"{args.profile}, synthetic frames of seed {args.seed}, {args.palm} hands, {args.view} view, localiser "
           f"{mode} mode (depth error positive: behind the true palm)")
     report("localiser centre", errors, total)
     if args.model:
-        report(f"palm of the tracked pose ({args.model})", tracked, total)
+        turned = f", readings averaged with the crop turned by {args.rotations:g} degrees both ways" if (
+            args.rotations) else ""
+        report(f"palm of the tracked pose ({args.model}{turned})", tracked, total)
+        print(f"mean joint error of the tracked pose: {joint_errors.mean():.3f} mm (fingertips "
+              f"{joint_errors[:, [4, 8, 12, 16, 20]].mean():.3f} mm) over the {len(joint_errors)} frames with a hand")
 
 if __name__ == "__main__":
     main()

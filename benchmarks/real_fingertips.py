@@ -7,7 +7,7 @@ fingertip from the mark (image plane, mm at the hand's depth) and the share "on 
 of its mark and nearer to it than to any other marked fingertip; handtrack/eval/fingertips.py).
 
 Usage: python benchmarks/real_fingertips.py MODEL [--png OUT.png] [--hand right|left|auto] [--classifier C]
-       [--against OTHER [--against-classifier C]]
+       [--against OTHER [--against-classifier C]] [--rotations DEG]
 (--png: the frames with the marks (white rings) joined to the predicted fingertips, for the --hand path;
 --against: another model read the same ways, and for each way the difference of the shares on their own finger
 with its 90 % interval from resampling the frames: a difference whose interval holds zero is not evidence)
@@ -53,12 +53,14 @@ def first_look(tracker: HandTracker, frame: Frame):  # type: ignore[no-untyped-d
     return hands[0] if hands else None
 
 
-def trackers_for(model: str, classifier: str | None = None) -> dict[str, HandTracker]:
+def trackers_for(model: str, classifier: str | None = None,
+                 rotations_deg: tuple[float, ...] = ()) -> dict[str, HandTracker]:
     """A tracker per hand path to score: "auto" only where a handedness classifier was fitted to these weights
-    (``classifier``, or the one bundled for the model's name)."""
-    trackers = {hand: HandTracker(model, handedness=hand) for hand in ("right", "left")}
+    (``classifier``, or the one bundled for the model's name); each with turned readings ``rotations_deg``."""
+    trackers = {hand: HandTracker(model, handedness=hand, rotations_deg=rotations_deg) for hand in ("right", "left")}
     try:
-        trackers["auto"] = HandTracker(model, handedness="auto", handedness_model=classifier)
+        trackers["auto"] = HandTracker(model, handedness="auto", handedness_model=classifier,
+                                       rotations_deg=rotations_deg)
     except HandtrackError as error:
         logging.warning("no --hand auto: %s", error)
     return trackers
@@ -128,9 +130,12 @@ def main() -> None:
                         "bundled for its name)")
     parser.add_argument("--against-classifier", help="the handedness classifier of --against's auto path (e.g. "
                         "the one bundled with those weights before a refit)")
+    parser.add_argument("--rotations", type=float, default=0.0, metavar="DEG", help="each final crop also read "
+                        "turned by -DEG and +DEG degrees, the readings averaged (HandTracker(rotations_deg=...))")
     args = parser.parse_args()
     frames = named_real_frames()
-    trackers = trackers_for(args.model, args.classifier)
+    trackers = trackers_for(args.model, args.classifier,
+                            (-args.rotations, args.rotations) if args.rotations else ())
     paths = tuple(trackers)
     table = Table(title=f"fingertips on real frames: {args.model} (mean error mm / on their own finger)")
     table.add_column("frames")

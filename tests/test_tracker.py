@@ -4,6 +4,8 @@ import numpy as np
 import pytest
 
 from handtrack import HandTracker
+from handtrack.engines import Engine
+from handtrack.engines.metadata import ModelMetadata
 from handtrack.errors import HandtrackError
 from handtrack.geometry import deproject_pixels_to_points
 from handtrack.preprocess.refine import palm_centre_mm
@@ -408,3 +410,79 @@ def test_head_mounted_mode_loads_the_model_trained_on_a_headsets_views():
                 errors[key].append(np.linalg.norm(hands[0].joints_xyz_mm - frame.joints_xyz_mm, axis=1).mean())
     assert len(errors["hm"]) >= 20
     assert np.mean(errors["hm"]) < 0.6 * np.mean(errors["front"])
+
+
+class _NearestPointEngine(Engine):
+    """Reads every joint at the crop's nearest pixel (its crop position and depth): what a network that finds the
+    same feature in any turned crop would read."""
+
+    def __init__(self, metadata: ModelMetadata) -> None:
+        self.metadata = metadata
+
+    def infer(self, crops: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        size = crops.shape[-1]
+        joints = np.zeros((len(crops), 21, 3), np.float32)
+        for k, crop in enumerate(crops[:, 0]):
+            y, x = np.unravel_index(int(np.argmin(crop)), crop.shape)
+            joints[k] = [(x + 0.5) / size - 0.5, (y + 0.5) / size - 0.5, crop[y, x]]
+        return joints, np.full((len(crops), 21), 0.5, np.float32)
+
+
+class _FixedReadingEngine(_NearestPointEngine):
+    """Reads every joint at the same crop position, whatever the crop holds."""
+
+    def infer(self, crops: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        joints = np.tile(np.array([0.2, 0.0, 0.0], np.float32), (len(crops), 21, 1))
+        return joints, np.full((len(crops), 21), 0.5, np.float32)
+
+
+def _scene_with_a_bump() -> tuple[Frame, np.ndarray]:
+    """A test hand with a nearest point (the tip of a cone raised 48 mm from its surface, 4 mm per pixel, so that
+    the crop keeps it as part of the hand) off its crop's centre: (frame, the tip's (u, v))."""
+    from handtrack.preprocess import HandLocalizer
+
+    frame = make_scene(3).frame
+    centre = HandLocalizer().locate(frame).hands[0].centre_uvz
+    u, v = int(round(centre[0])) + 14, int(round(centre[1])) - 9
+    depth = frame.depth.copy()
+    rows, cols = np.mgrid[v - 12:v + 13, u - 12:u + 13]
+    raise_mm = np.clip(48.0 - 4.0 * np.hypot(rows - v, cols - u), 0.0, None)
+    depth[rows, cols] -= np.round(raise_mm / frame.depth_unit_mm).astype(np.uint16)
+    assert np.all(frame.depth[rows, cols] > 0) and depth[v, u] == depth[depth > 0].min()
+    return Frame(depth, frame.depth_unit_mm, frame.intrinsics, 0.0, 0), np.array([u, v], float)
+
+
+def test_turned_readings_of_the_same_feature_come_back_to_its_place_in_the_image():
+    frame, bump_uv = _scene_with_a_bump()
+    metadata = HandTracker(default_model_path()).engine.metadata
+    # one pass, at the localiser's centre: the tip lies off the crop's centre, where turning the crop moves it
+    plain = HandTracker(_NearestPointEngine(metadata), handedness="right", presence=False, refine=False)
+    turned = HandTracker(_NearestPointEngine(metadata), handedness="right", presence=False, refine=False,
+                         rotations_deg=(-30, 30))
+    calls = _engine_calls(turned)
+    one, averaged = plain.track(frame)[0], turned.track(frame)[0]
+    assert np.abs(one.joints_uvd[:, :2] - bump_uv).max() <= 0.75  # the nearest pixel, read in the unturned crop
+    assert np.abs(averaged.joints_uvd[:, :2] - bump_uv).max() <= 1.0  # and in the crops turned both ways
+    assert np.abs(averaged.joints_uvd[:, 2] - one.joints_uvd[:, 2]).max() <= 1.0  # mm
+    assert calls == [1, 2]  # the crop, then the two turned crops in one engine call
+
+
+def test_turned_readings_are_averaged_with_the_final_one():
+    """A reading that ignores the crop lands turned about the crop's centre in each turned crop: the average of the
+    three lies on the same line from the centre, at (1 + 2 cos 30) / 3 of the distance."""
+    frame, _ = _scene_with_a_bump()
+    metadata = HandTracker(default_model_path()).engine.metadata
+    plain = HandTracker(_FixedReadingEngine(metadata), handedness="right", presence=False, refine=False)
+    turned = HandTracker(_FixedReadingEngine(metadata), handedness="right", presence=False, refine=False,
+                         rotations_deg=(-30, 30))
+    one, averaged = plain.track(frame)[0], turned.track(frame)[0]
+    left, top, right, bottom = one.crop_box_px
+    centre = np.array([(left + right) / 2, (top + bottom) / 2])
+    reach, reach_averaged = one.joints_uvd[0, :2] - centre, averaged.joints_uvd[0, :2] - centre
+    np.testing.assert_allclose(reach_averaged, reach * (1 + 2 * np.cos(np.radians(30))) / 3, atol=0.05)
+    assert np.linalg.norm(reach) > 10.0
+
+
+def test_turned_readings_take_angles_within_a_quarter_turn():
+    with pytest.raises(HandtrackError, match="within -90 .. 90"):
+        HandTracker(default_model_path(), rotations_deg=(120,))

@@ -11,7 +11,7 @@ import typer
 from rich.table import Table
 
 from handtrack.benchmark import bench_engine, bench_pipeline, machine_info, peak_rss_mb
-from handtrack.cli.common import console
+from handtrack.cli.common import ROTATIONS_HELP, console, rotations_deg
 from handtrack.preprocess.random_crops import random_crops
 from handtrack.tracker import HandTracker
 
@@ -34,16 +34,17 @@ def bench(
     follow: bool = typer.Option(True, "--follow/--no-follow", help="As for replay: follow a tracked hand from one "
                                 "frame to the next (one engine pass), or crop every frame afresh (two)."),
     hands: int = typer.Option(1, "--hands", min=1, max=2, help="Hands per frame, as for replay."),
+    rotations: float = typer.Option(0.0, "--rotations", min=0.0, max=90.0, metavar="DEG", help=ROTATIONS_HELP),
     presence: bool = typer.Option(True, "--presence/--no-presence", help="As for replay: the presence check on "
                                   "hands at the image's edge."),
 ) -> None:
     """Median and p95 latency per stage, frames per second, and peak memory."""
     tracker = HandTracker(model, provider=provider, threads=threads, handedness=hand, follow=follow, max_hands=hands,
-                          presence=presence)
+                          presence=presence, rotations_deg=rotations_deg(rotations))
     size = tracker.params.input_size
     result: dict = {"machine": machine_info(), "model": tracker.model_name, "provider": tracker.engine.provider,
                     "threads": threads, "batch": batch, "hand": tracker.handedness, "follow": follow,
-                    "hands": hands, "presence": tracker.presence is not None}
+                    "hands": hands, "presence": tracker.presence is not None, "rotations_deg": rotations}
     crops = random_crops(16, size, np.random.default_rng(0))
     frames = []
     if source is not None:
@@ -65,7 +66,8 @@ def bench(
     m = result["machine"]
     table = Table(title=f"{result['model']} on {m['cpu']} ({m['cores']} cores), {result['provider']}, "
                         f"{threads} threads, batch {batch}, --hand {tracker.handedness}"
-                        f"{'' if follow else ', --no-follow'}{', --hands 2' if hands > 1 else ''}")
+                        f"{'' if follow else ', --no-follow'}{', --hands 2' if hands > 1 else ''}"
+                        f"{f', --rotations {rotations:g}' if rotations else ''}")
     for col in ("stage", "median ms", "p95 ms"):
         table.add_column(col)
     e = result["engine"]

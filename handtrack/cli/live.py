@@ -9,7 +9,14 @@ from typing import Optional
 
 import typer
 
-from handtrack.cli.common import HEAD_MOUNTED_HELP, console, parse_resolution, publish_poses
+from handtrack.cli.common import (
+    HEAD_MOUNTED_HELP,
+    ROTATIONS_HELP,
+    console,
+    parse_resolution,
+    publish_poses,
+    rotations_deg,
+)
 from handtrack.io.poses import PoseWriter, header_record
 from handtrack.io.recorder import RecordingSwitch, recording_of
 from handtrack.io.stream import PoseStreamer
@@ -42,6 +49,7 @@ def live(
                                 "--no-follow crops every frame afresh."),
     presence: bool = typer.Option(True, "--presence/--no-presence", help="Drop what the presence check finds no "
                                   "hand in (a forearm whose hand has left the view, a head; models/presence.md)."),
+    rotations: float = typer.Option(0.0, "--rotations", min=0.0, max=90.0, metavar="DEG", help=ROTATIONS_HELP),
     head_mounted: bool = typer.Option(False, "--head-mounted", help=HEAD_MOUNTED_HELP),
     max_frames: Optional[int] = typer.Option(None, "--max-frames", min=1, help="Stop after this many frames."),
     out: Optional[Path] = typer.Option(None, "--out", help="Write the poses of every tracked frame as JSONL "
@@ -60,7 +68,8 @@ def live(
         console.print("no display: status lines here instead of a window (--viewer none)")
     viewer = chosen
     tracker = HandTracker(model, max_hands=hands, handedness=hand, smoothing=OneEuroConfig() if smoothing else None,
-                          head_mounted=head_mounted, follow=follow, presence=presence)
+                          head_mounted=head_mounted, follow=follow, presence=presence,
+                          rotations_deg=rotations_deg(rotations))
     window = open_window(viewer, source.intrinsics)
     # recordings are written on the capture thread: every frame the camera delivers, whatever the tracker keeps up with
     recording = RecordingSwitch(*recording_of(source))

@@ -12,7 +12,14 @@ import numpy as np
 import typer
 from rich.table import Table
 
-from handtrack.cli.common import HEAD_MOUNTED_HELP, console, frame_progress, publish_poses
+from handtrack.cli.common import (
+    HEAD_MOUNTED_HELP,
+    ROTATIONS_HELP,
+    console,
+    frame_progress,
+    publish_poses,
+    rotations_deg,
+)
 from handtrack.errors import HandtrackError
 from handtrack.io.poses import PoseWriter, header_record
 from handtrack.io.stream import PoseStreamer
@@ -59,6 +66,7 @@ def replay(
                                 "--no-follow crops every frame afresh."),
     presence: bool = typer.Option(True, "--presence/--no-presence", help="Drop what the presence check finds no "
                                   "hand in (a forearm whose hand has left the view, a head; models/presence.md)."),
+    rotations: float = typer.Option(0.0, "--rotations", min=0.0, max=90.0, metavar="DEG", help=ROTATIONS_HELP),
     provider: Optional[str] = typer.Option(
         None, "--provider", help="Force an onnxruntime provider (cpu, cuda); for a .pt model a torch device with "
         "optional +fp16 and +compile, e.g. cuda+fp16+compile."),
@@ -76,7 +84,8 @@ def replay(
     why_not: Counter[str] = Counter()  # frames without a hand, by the kind of reason
     with open_source(recording, camera_profile=camera_profile, depth_unit_mm=depth_unit, realtime=realtime) as source:
         tracker = HandTracker(model, max_hands=hands, handedness=hand, refine=refine, provider=provider,
-                              head_mounted=head_mounted, follow=follow, presence=presence)
+                              head_mounted=head_mounted, follow=follow, presence=presence,
+                              rotations_deg=rotations_deg(rotations))
         start = time.perf_counter()
         writer, video_writer = None, None
         window = open_window(viewer, source.intrinsics, f"handtrack replay {Path(recording).name}")

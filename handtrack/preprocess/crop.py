@@ -76,6 +76,19 @@ def make_crop_transform(
     return CropTransform(matrix, (float(u_c), float(v_c), z_c), s, size)
 
 
+def rotated_transform(transform: CropTransform, rotation_deg: float) -> CropTransform:
+    """The same crop window turned by ``rotation_deg`` degrees about its centre, in the image plane (what
+    ``make_crop_transform(..., rotation_deg=...)`` makes of the same centre); the depth range is unchanged. The
+    tracker reads a hand's final crop turned this way as well and averages the readings (``HandTracker``'s
+    ``rotations_deg``)."""
+    cos_t, sin_t = math.cos(math.radians(rotation_deg)), math.sin(math.radians(rotation_deg))
+    linear = np.array([[cos_t, -sin_t], [sin_t, cos_t]]) @ transform.image_to_crop[:, :2]
+    u_c, v_c, _ = transform.centre_uvz
+    offset = np.array([(transform.size - 1) / 2.0, (transform.size - 1) / 2.0]) - linear @ np.array([u_c, v_c])
+    return CropTransform(np.hstack([linear, offset[:, None]]), transform.centre_uvz, transform.cube_half_mm,
+                         transform.size)
+
+
 def crop_depth(depth_raw: np.ndarray, depth_unit_mm: float, transform: CropTransform,
                params: CropParams) -> np.ndarray:
     """(S, S) float32 normalised crop of a raw depth image.

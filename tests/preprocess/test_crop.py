@@ -8,6 +8,7 @@ from handtrack.preprocess.crop import (
     hand_mask,
     image_uvd_to_crop,
     make_crop_transform,
+    rotated_transform,
     surface_reaches_image_edge,
     window_within_image,
 )
@@ -103,6 +104,18 @@ def test_rotation_rotates_the_content():
     a, b = image_uvd_to_crop(point, t0)[0], image_uvd_to_crop(point, t90)[0]
     assert a[0] > 0 and abs(a[1]) < 1e-9
     assert abs(b[0]) < 1e-9 and b[1] == pytest.approx(a[0])
+
+
+@pytest.mark.parametrize("intr", [INTR, NYU], ids=["sr305", "nyu-negative-fy"])
+def test_a_turned_window_is_the_window_made_turned_about_the_same_centre(intr):
+    centre = np.array([40.0, -25.0, 430.0])
+    for angle in (-30.0, 12.5, 90.0):
+        made = make_crop_transform(centre, intr, PARAMS, rotation_deg=angle)
+        turned = rotated_transform(make_crop_transform(centre, intr, PARAMS), angle)
+        np.testing.assert_allclose(turned.image_to_crop, made.image_to_crop, atol=1e-9)
+        assert turned.centre_uvz == made.centre_uvz and turned.cube_half_mm == made.cube_half_mm
+    back = rotated_transform(rotated_transform(made, 30.0), -30.0)
+    np.testing.assert_allclose(back.image_to_crop, made.image_to_crop, atol=1e-9)
 
 
 def test_centre_behind_the_camera_is_refused():
