@@ -4,6 +4,7 @@ Per frame: localise the hand(s) (tracking from the previous frame), crop each to
 run all crops in one engine call, map the joints back to the image and to camera space, and optionally run a
 second pass with the crop re-centred on the predicted palm. A hand followed from the previous frame is cropped
 around its palm there (moved with the localiser) and needs the second pass only when it has moved away from it.
+Optionally (``rotations_deg``) the final crop is read turned as well and the readings averaged.
 """
 
 from __future__ import annotations
@@ -253,7 +254,7 @@ class HandTracker:
     (off in head-mounted mode: it was trained on front views), a file, or False (every hand the localiser finds and
     the network settles on is reported).
     rotations_deg: each hand's final crop is also read turned by each of these angles (degrees, in the image
-    plane; e.g. (-30, 30)) and the readings are averaged (test-time augmentation): about 3 % lower mean joint
+    plane; e.g. (-30, 30)) and the readings are averaged (test-time augmentation): about 3-4 % lower mean joint
     error for 1 + len(rotations_deg) times the final pass's engine work (docs/ARCHITECTURE.md "Averaging turned
     readings"). Empty (the default): one reading.
     """

@@ -19,7 +19,7 @@ error_console = Console(stderr=True)
 
 
 ROTATIONS_HELP = ("Also read each hand's final crop turned by -DEG and +DEG degrees and average the three readings: "
-                  "about 3 % lower joint error for three times the final pass's engine work (docs/ARCHITECTURE.md "
+                  "about 3-4 % lower joint error for three times the final pass's engine work (docs/ARCHITECTURE.md "
                   "\"Averaging turned readings\"). 0: off.")
 
 

@@ -252,6 +252,15 @@ def test_bench_json_reports_stages(sr305_dir):
     afresh = json.loads(run_cli("bench", "--source", sr305_dir, "--camera-profile", "sr305", "--hand", "right",
                                 "--frames", "5", "--repeats", "10", "--json", "--no-follow").stdout)
     assert afresh["pipeline"]["crops_per_frame"] == 2.0 and not afresh["follow"]
+    turned = json.loads(run_cli("bench", "--source", sr305_dir, "--camera-profile", "sr305", "--hand", "right",
+                                "--frames", "5", "--repeats", "10", "--json", "--no-follow",
+                                "--rotations", "30").stdout)
+    assert turned["pipeline"]["crops_per_frame"] == 4.0 and turned["rotations_deg"] == 30.0  # two passes, two turned
+
+
+def test_a_turn_past_a_quarter_is_a_usage_error(sr305_dir):
+    proc = run_cli("replay", sr305_dir, "--camera-profile", "sr305", "--rotations", "120")
+    assert proc.returncode == 2 and "--rotations" in proc.stderr and "Traceback" not in proc.stderr
 
 
 def test_model_errors_are_one_line(tmp_path, sr305_dir):
