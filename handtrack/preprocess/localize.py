@@ -82,6 +82,9 @@ class LocalizerConfig:
     max_flat_hand_area_mm2: float = 25000.0  # a flat surface larger than this is no hand (a wall's piece at the
     # image's edge, which the rim test does not see); open hands show about 18,000 mm^2 (docs/realism.md)
     track_touching_reach_mm: float = 100.0  # tracking: a hand touching a body is taken this near the previous one
+    touching_seed_reach_mm: float = 100.0  # a patch raised from a rejected body is looked at as a hand touching it
+    # when it comes this near the search's seed (30 mm before session 25 missed hands lying on a torso whose nearest
+    # point is the forearm's; no more false hands on 419 synthetic torsos with a head: docs/ARCHITECTURE.md)
     branch_width_mm: float = 120.0  # a rejected body's parts narrower than this (an arm held out from it) are
     # searched at their far end for a hand, for the pose network to confirm (Localization.unconfirmed),
     min_branch_mm: float = 130.0  # when they reach this far from where they join it (shorter: a body's rounded edge)
@@ -518,11 +521,13 @@ def _quadric_terms(points: np.ndarray) -> np.ndarray:
 
 def _raised_from_body(grid: _Grid, config: LocalizerConfig, excluded: np.ndarray, body: np.ndarray,
                       points: np.ndarray, seed: tuple[int, int]) -> _Attempt | None:
-    """A hand touching a body (not flat: a torso) that the search rejected with it: the patch standing more than
-    ``raised_mm`` in front of a smooth surface fitted to the body (:func:`_fit_quadric`; ``points``:
-    ``grid.points(body)``) that holds the search's seed (the nearest surface, within 30 mm), if it passes as a
-    hand. On its own it also finds a head on a torso: taken when tracking (see :func:`_locate_one`), otherwise only
-    a candidate for the pose network to confirm (``Localization.unconfirmed``)."""
+    """A hand touching a body (not flat: a torso) that the search rejected with it: of the patches standing more
+    than ``raised_mm`` in front of a smooth surface fitted to the body (:func:`_fit_quadric`; ``points``:
+    ``grid.points(body)``) that come within ``touching_seed_reach_mm`` of the search's seed (the nearest surface),
+    the nearest that passes as a hand, or when none passes alone, all of them together (the fit's surface can cut
+    a hand lying on the body in two: its fingers and its palm). On its own it also finds a head on a torso: taken
+    when tracking (see :func:`_locate_one`), otherwise only a candidate for the pose network to confirm
+    (``Localization.unconfirmed``)."""
     coefficients = _fit_quadric(points)
     if coefficients is None:
         return None
@@ -531,12 +536,16 @@ def _raised_from_body(grid: _Grid, config: LocalizerConfig, excluded: np.ndarray
     raised = body & (raise_mm > config.raised_mm)
     if not raised.any():
         return None
-    _, labels = cv2.connectedComponents(raised.astype(np.uint8), connectivity=8)
-    rows, cols = np.nonzero(raised)
-    at_seed = int(np.argmin((rows - seed[0]) ** 2 + (cols - seed[1]) ** 2))
-    if np.linalg.norm(grid.point((int(rows[at_seed]), int(cols[at_seed]))) - grid.point(seed)) > 30.0:
-        return None
-    return _patch_as_hand(grid, config, excluded, labels == labels[rows[at_seed], cols[at_seed]])
+    count, labels = cv2.connectedComponents(raised.astype(np.uint8), connectivity=8)
+    seed_xyz = grid.point(seed)
+    near = sorted((float(np.min(np.linalg.norm(grid.points(labels == label) - seed_xyz, axis=1))), label)
+                  for label in range(1, count))
+    near_labels = [label for distance, label in near if distance <= config.touching_seed_reach_mm]
+    for label in near_labels:
+        attempt = _patch_as_hand(grid, config, excluded, labels == label)
+        if attempt is not None:
+            return attempt
+    return _patch_as_hand(grid, config, excluded, np.isin(labels, near_labels)) if len(near_labels) > 1 else None
 
 
 def _branch_ends(grid: _Grid, config: LocalizerConfig, excluded: np.ndarray, body: np.ndarray,
