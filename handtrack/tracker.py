@@ -305,6 +305,15 @@ class HandTracker:
     def model_name(self) -> str:
         return self.engine.metadata.name
 
+    def settings(self) -> dict[str, object]:
+        """How this tracker reads a frame, as plain JSON values (the poses file's header records them): the hand
+        side ("right", "left", "auto"), hands per frame, the second pass, following, the presence check, the
+        head-mounted mode, the turned readings' angles and smoothing."""
+        return {"hand": self.handedness, "max_hands": self.localizer.config.max_hands, "refine": self.refine,
+                "follow": self.follow, "presence": self.presence is not None,
+                "head_mounted": self.localizer.config.head_mounted, "rotations_deg": list(self.rotations_deg),
+                "smoothing": self.smoother is not None}
+
     def _sides(self, crops: np.ndarray, known: list[tuple[Handedness, float]] | None,
                ) -> list[tuple[Handedness, float]]:
         """(side, score) per crop: the ``known`` ones, the fixed one, or the crop classifier's decision."""

@@ -40,7 +40,7 @@ def demo(
         found = frames = 0
         start = time.perf_counter()
         with PoseWriter(poses_path, header_record(source.intrinsics, source.depth_unit_mm, source.description,
-                                                  tracker.engine.metadata)) as writer:
+                                                  tracker.engine.metadata, tracker.settings())) as writer:
             for frame, hands in tracker.run(source):
                 frames += 1
                 found += bool(hands)

@@ -76,7 +76,8 @@ def live(
     if record is not None:
         recording.start(record)
     written: list[tuple[Path, int]] = []
-    header = header_record(source.intrinsics, source.depth_unit_mm, source.description, tracker.engine.metadata)
+    header = header_record(source.intrinsics, source.depth_unit_mm, source.description,
+                           tracker.engine.metadata, tracker.settings())
     writer = PoseWriter(out, header) if out is not None else None
     streamer = PoseStreamer(serve, udp) if (serve or udp) else None
     if streamer is not None:

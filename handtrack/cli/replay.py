@@ -89,7 +89,8 @@ def replay(
         start = time.perf_counter()
         writer, video_writer = None, None
         window = open_window(viewer, source.intrinsics, f"handtrack replay {Path(recording).name}")
-        header = header_record(source.intrinsics, source.depth_unit_mm, source.description, tracker.engine.metadata)
+        header = header_record(source.intrinsics, source.depth_unit_mm, source.description,
+                               tracker.engine.metadata, tracker.settings())
         streamer = PoseStreamer(serve, udp) if (serve or udp) else None
         if streamer is not None:
             streamer.send_header(header)

@@ -22,8 +22,11 @@ SCHEMA_NAME = "handtrack.poses"
 SCHEMA_VERSION = 1
 
 
-def header_record(intrinsics: Intrinsics, depth_unit_mm: float, source: str, model: ModelMetadata) -> dict[str, Any]:
-    return {
+def header_record(intrinsics: Intrinsics, depth_unit_mm: float, source: str, model: ModelMetadata,
+                  tracker: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The poses file's first line; ``tracker``: how the tracker read the frames (``HandTracker.settings()``),
+    written as the header's ``tracker`` field when given."""
+    record = {
         "type": "header",
         "schema": SCHEMA_NAME,
         "schema_version": SCHEMA_VERSION,
@@ -34,6 +37,9 @@ def header_record(intrinsics: Intrinsics, depth_unit_mm: float, source: str, mod
         "model": {"name": model.name, "config": model.model_config, "contract": model.contract.to_dict(),
                   "training": model.training},
     }
+    if tracker is not None:
+        record["tracker"] = tracker
+    return record
 
 
 def frame_record(frame: Frame, hands: list[HandPose], reason: str = "") -> dict[str, Any]:

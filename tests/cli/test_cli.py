@@ -193,6 +193,8 @@ def test_replay_writes_jsonl_that_validates_against_the_schema(untrained_onnx, s
             jsonschema.validate(record, schema)
         header, frames = lines[0], lines[1:]
         assert header["type"] == "header" and header["model"]["name"] == "pwr-lite"
+        assert header["tracker"] == {"hand": "auto", "max_hands": 1, "refine": True, "follow": True, "presence": True,
+                                     "head_mounted": False, "rotations_deg": [], "smoothing": False}
         assert len(header["joint_names"]) == 21
         assert [f["index"] for f in frames] == list(range(len(frames)))
         assert all(bool(f["hands"]) == expect_hands for f in frames)
@@ -230,6 +232,19 @@ def test_replay_decides_the_side_with_the_bundled_classifier_and_runs_head_mount
     proc = run_cli("replay", sr305_dir, "--camera-profile", "sr305", "--head-mounted", "--hand", "right", "--out", out)
     hands = [h for line in out.read_text().splitlines()[1:] for h in json.loads(line)["hands"]]
     assert proc.returncode == 0 and all(h["handedness"] == "right" and h["handedness_score"] == 1.0 for h in hands)
+
+
+def test_the_poses_header_records_how_the_tracker_read_the_frames(sr305_dir, tmp_path):
+    jsonschema = pytest.importorskip("jsonschema", reason="schema validation needs jsonschema (test extra)")
+    schema = json.loads((REPO / "docs" / "poses.schema.json").read_text())
+    out = tmp_path / "poses.jsonl"
+    proc = run_cli("replay", sr305_dir, "--camera-profile", "sr305", "--hand", "left", "--no-follow", "--no-presence",
+                   "--rotations", "30", "--out", out)
+    assert proc.returncode == 0, proc.stderr
+    header = json.loads(out.read_text().splitlines()[0])
+    jsonschema.validate(header, schema)
+    assert header["tracker"] == {"hand": "left", "max_hands": 1, "refine": True, "follow": False, "presence": False,
+                                 "head_mounted": False, "rotations_deg": [-30.0, 30.0], "smoothing": False}
 
 
 def test_schema_rejects_a_broken_record():
