@@ -142,6 +142,9 @@ def replay(
             table.add_row("no hand, why", "; ".join(f"{kind}: {count} frame{'s' * (count != 1)}"
                                                     for kind, count in why_not.most_common(3)))
         table.add_row("hand", f"--hand {tracker.handedness}")
+        if rotations:
+            table.add_row("turned readings", f"each final crop also read turned {rotations:g} degrees both ways "
+                          f"(--rotations {rotations:g})")
         table.add_row("speed", f"{frames / max(elapsed, 1e-9):.1f} frames/s (whole loop, reading included)")
         for name, values in stage_ms.items():
             table.add_row(f"{name} ms", f"median {np.median(values):.2f}, p95 {np.percentile(values, 95):.2f}")

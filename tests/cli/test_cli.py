@@ -241,6 +241,7 @@ def test_the_poses_header_records_how_the_tracker_read_the_frames(sr305_dir, tmp
     proc = run_cli("replay", sr305_dir, "--camera-profile", "sr305", "--hand", "left", "--no-follow", "--no-presence",
                    "--rotations", "30", "--out", out)
     assert proc.returncode == 0, proc.stderr
+    assert "turned 30 degrees both ways" in re.sub(r"[│┃\s]+", " ", proc.stdout)
     header = json.loads(out.read_text().splitlines()[0])
     jsonschema.validate(header, schema)
     assert header["tracker"] == {"hand": "left", "max_hands": 1, "refine": True, "follow": False, "presence": False,
