@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import numbers
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -254,9 +255,9 @@ class HandTracker:
     (off in head-mounted mode: it was trained on front views), a file, or False (every hand the localiser finds and
     the network settles on is reported).
     rotations_deg: each hand's final crop is also read turned by each of these angles (degrees, in the image
-    plane; e.g. (-30, 30)) and the readings are averaged (test-time augmentation): about 3-4 % lower mean joint
-    error for 1 + len(rotations_deg) times the final pass's engine work (docs/ARCHITECTURE.md "Averaging turned
-    readings"). Empty (the default): one reading.
+    plane; e.g. (-30, 30); one number A means (-A, A)) and the readings are averaged (test-time augmentation):
+    about 3-4 % lower mean joint error for 1 + len(rotations_deg) times the final pass's engine work
+    (docs/ARCHITECTURE.md "Averaging turned readings"). Empty (the default): one reading.
     """
 
     def __init__(self, model: str | Path | Engine | None = None, max_hands: int = 1, refine: bool = True,
@@ -264,7 +265,7 @@ class HandTracker:
                  localizer: LocalizerConfig | None = None, smoothing: OneEuroConfig | None = None,
                  handedness: str | None = None, handedness_model: str | Path | None = None,
                  head_mounted: bool = False, follow: bool = True, presence: bool | str | Path = True,
-                 rotations_deg: tuple[float, ...] = ()) -> None:
+                 rotations_deg: float | tuple[float, ...] = ()) -> None:
         if handedness is not None and handedness not in HANDEDNESS_CHOICES:
             raise HandtrackError(f"handedness {handedness!r}: choose one of {', '.join(HANDEDNESS_CHOICES)}")
         hands = localizer.max_hands if localizer is not None else max_hands
@@ -292,7 +293,9 @@ class HandTracker:
         self.localizer = HandLocalizer(config)
         self.refine = refine
         self.follow = follow
-        if not all(np.isfinite(a) and abs(a) <= 90.0 for a in rotations_deg):
+        if isinstance(rotations_deg, numbers.Real):  # one angle: turned that far both ways
+            rotations_deg = (-rotations_deg, rotations_deg) if rotations_deg else ()
+        if not all(isinstance(a, numbers.Real) and np.isfinite(a) and abs(a) <= 90.0 for a in rotations_deg):
             raise HandtrackError(f"rotations {tuple(rotations_deg)!r}: angles in degrees, each within -90 .. 90")
         self.rotations_deg = tuple(float(a) for a in rotations_deg)
         self.smoother = PoseSmoother(smoothing) if smoothing is not None else None

@@ -508,3 +508,7 @@ def test_turned_readings_are_averaged_with_the_final_one():
 def test_turned_readings_take_angles_within_a_quarter_turn():
     with pytest.raises(HandtrackError, match="within -90 .. 90"):
         HandTracker(default_model_path(), rotations_deg=(120,))
+    with pytest.raises(HandtrackError, match="within -90 .. 90"):
+        HandTracker(default_model_path(), rotations_deg=("30",))
+    assert HandTracker(default_model_path(), rotations_deg=30).rotations_deg == (-30.0, 30.0)  # one angle: both ways
+    assert HandTracker(default_model_path(), rotations_deg=0).rotations_deg == ()
