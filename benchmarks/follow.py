@@ -39,8 +39,7 @@ def main() -> None:
     args = parser.parse_args()
     source = SyntheticSource(args.sequences, seed=args.seed, profile=args.profile, palm="anatomical-wrist")
     engine = load_engine(args.model, threads=args.threads)
-    turned = (-args.rotations, args.rotations) if args.rotations else ()
-    trackers = {follow: HandTracker(engine, handedness=args.hand, follow=follow, rotations_deg=turned)
+    trackers = {follow: HandTracker(engine, handedness=args.hand, follow=follow, rotations_deg=args.rotations)
                 for follow in (False, True)}
     errors: dict[bool, list[np.ndarray]] = {False: [], True: []}
     palms: dict[bool, list[float]] = {False: [], True: []}

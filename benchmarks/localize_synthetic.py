@@ -49,8 +49,8 @@ def tracked_start(rng: np.random.Generator, palm_mm: np.ndarray) -> np.ndarray:
 #: the tracker's presence check (models/presence.md): True (the bundled one), a model file (--presence), or False
 #: (--no-presence)
 PRESENCE: bool | str = True
-#: the tracker's final crop also read turned by these angles, the readings averaged (--rotations)
-ROTATIONS_DEG: tuple[float, ...] = ()
+#: the tracker's final crop also read turned this many degrees both ways, the readings averaged (--rotations; 0: off)
+ROTATIONS_DEG = 0.0
 
 
 def localiser_and_tracker(head_mounted: bool, model: str | None) -> tuple[HandLocalizer, HandTracker | None]:
@@ -59,7 +59,7 @@ def localiser_and_tracker(head_mounted: bool, model: str | None) -> tuple[HandLo
     localiser's default or head-mounted mode."""
     config = LocalizerConfig(head_mounted=head_mounted)
     tracker = HandTracker(model, localizer=config, handedness="right", presence=PRESENCE,
-                                   rotations_deg=ROTATIONS_DEG) if model else None
+                          rotations_deg=ROTATIONS_DEG) if model else None
     return HandLocalizer(config), tracker
 
 
@@ -162,7 +162,7 @@ def main() -> None:
                         "read turned by -DEG and +DEG degrees, the three readings averaged")
     args = parser.parse_args()
     global PRESENCE, ROTATIONS_DEG
-    ROTATIONS_DEG = (-args.rotations, args.rotations) if args.rotations else ()
+    ROTATIONS_DEG = args.rotations
     if args.no_presence and args.presence:
         parser.error("--presence and --no-presence contradict each other")
     PRESENCE = args.presence or not args.no_presence

@@ -53,10 +53,10 @@ def first_look(tracker: HandTracker, frame: Frame):  # type: ignore[no-untyped-d
     return hands[0] if hands else None
 
 
-def trackers_for(model: str, classifier: str | None = None,
-                 rotations_deg: tuple[float, ...] = ()) -> dict[str, HandTracker]:
+def trackers_for(model: str, classifier: str | None = None, rotations_deg: float = 0.0) -> dict[str, HandTracker]:
     """A tracker per hand path to score: "auto" only where a handedness classifier was fitted to these weights
-    (``classifier``, or the one bundled for the model's name); each with turned readings ``rotations_deg``."""
+    (``classifier``, or the one bundled for the model's name); each with turned readings ``rotations_deg`` (degrees
+    both ways; 0: none)."""
     trackers = {hand: HandTracker(model, handedness=hand, rotations_deg=rotations_deg) for hand in ("right", "left")}
     try:
         trackers["auto"] = HandTracker(model, handedness="auto", handedness_model=classifier,
@@ -134,8 +134,7 @@ def main() -> None:
                         "turned by -DEG and +DEG degrees, the readings averaged (HandTracker(rotations_deg=...))")
     args = parser.parse_args()
     frames = named_real_frames()
-    trackers = trackers_for(args.model, args.classifier,
-                            (-args.rotations, args.rotations) if args.rotations else ())
+    trackers = trackers_for(args.model, args.classifier, args.rotations)
     paths = tuple(trackers)
     table = Table(title=f"fingertips on real frames: {args.model} (mean error mm / on their own finger)")
     table.add_column("frames")

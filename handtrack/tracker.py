@@ -338,7 +338,7 @@ class HandTracker:
         orientations of every crop in the same engine call, its evidence added to each hand's ``priors``)."""
         t0 = time.perf_counter()
         transforms = [make_crop_transform(c, frame.intrinsics, self.params) for c in centres]
-        crops = np.stack([crop_depth(frame.depth, frame.depth_unit_mm, t, self.params) for t in transforms])[:, None]
+        crops = self._crops(frame, transforms)
         t1 = time.perf_counter()
         if sides is None and isinstance(self.classifier, PoseHandedness):
             joints, confidence, chosen = self._read_both_ways(crops, self.classifier, priors)
@@ -347,6 +347,10 @@ class HandTracker:
             joints, confidence = self._read_on_sides(crops, chosen)
         t2 = time.perf_counter()
         return transforms, joints, confidence, chosen, (t1 - t0) * 1e3, (t2 - t1) * 1e3
+
+    def _crops(self, frame: Frame, transforms: list[CropTransform]) -> np.ndarray:
+        """(B, 1, S, S) the network's crops of ``frame`` through each of ``transforms``."""
+        return np.stack([crop_depth(frame.depth, frame.depth_unit_mm, t, self.params) for t in transforms])[:, None]
 
     def _read_on_sides(self, crops: np.ndarray, chosen: list[tuple[Handedness, float]],
                        ) -> tuple[np.ndarray, np.ndarray]:
@@ -366,7 +370,7 @@ class HandTracker:
         averaged. Returns (joints, confidences, crop ms, engine ms)."""
         t0 = time.perf_counter()
         turned = [rotated_transform(t, angle) for t in transforms for angle in self.rotations_deg]
-        crops = np.stack([crop_depth(frame.depth, frame.depth_unit_mm, t, self.params) for t in turned])[:, None]
+        crops = self._crops(frame, turned)
         t1 = time.perf_counter()
         more_joints, more_confidence = self._read_on_sides(crops, [c for c in chosen for _ in self.rotations_deg])
         t2 = time.perf_counter()

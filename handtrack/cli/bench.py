@@ -11,7 +11,7 @@ import typer
 from rich.table import Table
 
 from handtrack.benchmark import bench_engine, bench_pipeline, machine_info, peak_rss_mb
-from handtrack.cli.common import ROTATIONS_HELP, console, rotations_deg
+from handtrack.cli.common import ROTATIONS_HELP, console
 from handtrack.preprocess.random_crops import random_crops
 from handtrack.tracker import HandTracker
 
@@ -40,7 +40,7 @@ def bench(
 ) -> None:
     """Median and p95 latency per stage, frames per second, and peak memory."""
     tracker = HandTracker(model, provider=provider, threads=threads, handedness=hand, follow=follow, max_hands=hands,
-                          presence=presence, rotations_deg=rotations_deg(rotations))
+                          presence=presence, rotations_deg=rotations)
     size = tracker.params.input_size
     result: dict = {"machine": machine_info(), "model": tracker.model_name, "provider": tracker.engine.provider,
                     "threads": threads, "batch": batch, "hand": tracker.handedness, "follow": follow,

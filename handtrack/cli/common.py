@@ -23,11 +23,6 @@ ROTATIONS_HELP = ("Also read each hand's final crop turned by -DEG and +DEG degr
                   "\"Averaging turned readings\"). 0: off.")
 
 
-def rotations_deg(degrees: float) -> tuple[float, ...]:
-    """The tracker's turned readings (``HandTracker(rotations_deg=...)``) for a --rotations option: none for 0."""
-    return (-degrees, degrees) if degrees else ()
-
-
 HEAD_MOUNTED_HELP = ("The camera is at the eyes (a headset): the hand is the far end of the arm, not the nearest "
                      "surface; the default model is then the one trained on such views (pwr-lite-hm, with its own "
                      "handedness classifier).")

@@ -15,7 +15,6 @@ from handtrack.cli.common import (
     console,
     parse_resolution,
     publish_poses,
-    rotations_deg,
 )
 from handtrack.io.poses import PoseWriter, header_record
 from handtrack.io.recorder import RecordingSwitch, recording_of
@@ -69,7 +68,7 @@ def live(
     viewer = chosen
     tracker = HandTracker(model, max_hands=hands, handedness=hand, smoothing=OneEuroConfig() if smoothing else None,
                           head_mounted=head_mounted, follow=follow, presence=presence,
-                          rotations_deg=rotations_deg(rotations))
+                          rotations_deg=rotations)
     window = open_window(viewer, source.intrinsics)
     # recordings are written on the capture thread: every frame the camera delivers, whatever the tracker keeps up with
     recording = RecordingSwitch(*recording_of(source))

@@ -18,7 +18,6 @@ from handtrack.cli.common import (
     console,
     frame_progress,
     publish_poses,
-    rotations_deg,
 )
 from handtrack.errors import HandtrackError
 from handtrack.io.poses import PoseWriter, header_record
@@ -85,7 +84,7 @@ def replay(
     with open_source(recording, camera_profile=camera_profile, depth_unit_mm=depth_unit, realtime=realtime) as source:
         tracker = HandTracker(model, max_hands=hands, handedness=hand, refine=refine, provider=provider,
                               head_mounted=head_mounted, follow=follow, presence=presence,
-                              rotations_deg=rotations_deg(rotations))
+                              rotations_deg=rotations)
         start = time.perf_counter()
         writer, video_writer = None, None
         window = open_window(viewer, source.intrinsics, f"handtrack replay {Path(recording).name}")
